@@ -1,0 +1,38 @@
+import { runtimeAdjacency, type ModuleGraph } from '../../../src-shared/module-graph';
+import { stronglyConnectedComponents } from '../../../src-shared/strongly-connected';
+import type { LayerMap } from '../../../src-shared/layers';
+import type { RelatedLocation } from './file-context';
+import type { ImportRecord } from './imports';
+
+/** An import with the module it reaches, when that module is part of the project. */
+export interface ResolvedImport extends ImportRecord {
+  /** Module id of the target, or undefined for packages and unresolved specifiers. */
+  target: string | undefined;
+}
+
+/** What the graph rules need, computed once per graph: runtime adjacency, cycles, layers, import sites. */
+export class GraphFacts {
+  readonly adjacency: Map<string, string[]>;
+  /** For each module in a cycle, the set of modules of its cycle. */
+  readonly cycleOf = new Map<string, ReadonlySet<string>>();
+  readonly cycles: string[][];
+
+  constructor(
+    readonly graph: ModuleGraph,
+    readonly layers: LayerMap,
+    /** Where `from` imports `to`, for related locations. */
+    readonly importSite: (from: string, to: string) => RelatedLocation | undefined,
+    /** Where a module starts, for related locations. */
+    readonly moduleStart: (id: string) => RelatedLocation,
+  ) {
+    this.adjacency = runtimeAdjacency(graph);
+    this.cycles = stronglyConnectedComponents(this.adjacency).filter(
+      (component) => component.length > 1 || this.adjacency.get(component[0]!)!.includes(component[0]!),
+    );
+    for (const cycle of this.cycles) {
+      const members = new Set(cycle);
+      for (const id of cycle) this.cycleOf.set(id, members);
+    }
+  }
+
+}

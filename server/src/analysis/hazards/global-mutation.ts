@@ -1,0 +1,75 @@
+import { ts } from 'ts-morph';
+import { globalObjectNames, rootIdentifier, skipOuterExpressions } from '../bindings';
+import type { FileContext } from '../file-context';
+import { say } from '../errors';
+import type { SyntaxRule } from './rule';
+
+/** Built-in globals whose properties and prototypes every module shares. */
+const builtIns = new Set([
+  'Array', 'ArrayBuffer', 'BigInt', 'Boolean', 'Buffer', 'console', 'Date', 'Error', 'Function', 'Intl', 'JSON',
+  'Map', 'Math', 'Number', 'Object', 'process', 'Promise', 'Proxy', 'Reflect', 'RegExp', 'Set', 'String', 'Symbol',
+  'URL', 'URLSearchParams', 'WeakMap', 'WeakRef', 'WeakSet', 'EventTarget', 'AbortController', 'TextEncoder',
+  'TextDecoder', 'Uint8Array', 'Int32Array', 'Float64Array', 'Headers', 'Request', 'Response', 'fetch',
+]);
+/** Calls that write to their first argument. */
+const writers = new Set([
+  'Object.defineProperty', 'Object.defineProperties', 'Object.assign', 'Object.setPrototypeOf',
+  'Reflect.set', 'Reflect.defineProperty', 'Reflect.deleteProperty', 'Reflect.setPrototypeOf',
+]);
+
+export const globalMutation: SyntaxRule = {
+  code: 'global-mutation',
+  create(context) {
+    const writes: Array<{ node: ts.Node; target: string }> = [];
+    const record = (node: ts.Node, target: ts.Expression, wholeObject = false): void => {
+      const described = globalTarget(target, context, wholeObject);
+      if (described) writes.push({ node, target: described });
+    };
+    return {
+      visit(node) {
+        if (ts.isBinaryExpression(node) && isAssignment(node.operatorToken.kind)) record(node, node.left);
+        else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && isIncrement(node.operator)) {
+          record(node, node.operand);
+        } else if (ts.isDeleteExpression(node)) record(node, node.expression);
+        else if (ts.isCallExpression(node) && node.arguments[0]) {
+          const origin = context.bindings.originOf(node.expression);
+          if (origin && writers.has(origin.replace(/^global\./, ''))) record(node, node.arguments[0], true);
+        }
+      },
+      finish() {
+        const restored = new Set(writes.filter((write) => context.hot.inDisposeHook(write.node)).map((write) => write.target));
+        for (const write of writes) {
+          if (context.hot.inDisposeHook(write.node) || restored.has(write.target)) continue;
+          context.report('global-mutation', write.node, say.globalMutation(write.target));
+        }
+      },
+    };
+  },
+};
+
+/**
+ * Names what a write reaches when that is global state: a property of the global object, a built-in or
+ * its prototype, or a global variable the file never declares. With `wholeObject` (the first argument of
+ * `Object.assign` and the like), the global object or a built-in itself counts. Undefined otherwise.
+ */
+function globalTarget(target: ts.Expression, context: FileContext, wholeObject: boolean): string | undefined {
+  const node = skipOuterExpressions(target);
+  if (ts.isIdentifier(node)) {
+    if (!context.scopes.isGlobal(node.text, node) || node.text === 'undefined') return undefined;
+    const shared = globalObjectNames.has(node.text) || builtIns.has(node.text);
+    if (wholeObject) return shared ? `\`${node.text}\`` : undefined;
+    return globalObjectNames.has(node.text) ? undefined : `the global variable \`${node.text}\``;
+  }
+  const root = rootIdentifier(node);
+  if (!root || !context.scopes.isGlobal(root.text, root)) return undefined;
+  if (!globalObjectNames.has(root.text) && !builtIns.has(root.text)) return undefined;
+  return `\`${node.getText().replace(/\s+/g, '')}\``;
+}
+
+function isAssignment(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+}
+
+function isIncrement(operator: ts.SyntaxKind): boolean {
+  return operator === ts.SyntaxKind.PlusPlusToken || operator === ts.SyntaxKind.MinusMinusToken;
+}

@@ -1,0 +1,103 @@
+import { ts } from 'ts-morph';
+import { globalObjectNames, requiredModule, rootIdentifier, skipOuterExpressions } from '../bindings';
+import type { FileContext } from '../file-context';
+import { isDiscarded } from '../handle-usage';
+import { say } from '../errors';
+import type { SyntaxRule } from './rule';
+
+const addMethods = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener', 'addEventListener']);
+const removeMethods = new Set(['off', 'removeListener', 'removeEventListener', 'removeAllListeners']);
+/** Registrations that return their own undo (an unsubscribe function or a disposable). */
+const subscribeMethods = new Set(['subscribe']);
+/** Global objects whose events outlive any module. */
+const globalTargets = new Set([...globalObjectNames, 'process', 'document', 'navigator']);
+
+interface Registration {
+  call: ts.CallExpression;
+  target: string;
+  event: string;
+  owner: string;
+  subscribe: boolean;
+}
+
+export const strayListener: SyntaxRule = {
+  code: 'stray-listener',
+  create(context) {
+    const registrations: Registration[] = [];
+    const removals: Array<{ call: ts.CallExpression; target: string; event: string }> = [];
+    return {
+      visit(node) {
+        if (!ts.isCallExpression(node)) return;
+        const callee = skipOuterExpressions(node.expression);
+        if (!ts.isPropertyAccessExpression(callee) || context.hot.isHot(callee.expression)) return;
+        const method = callee.name.text;
+        const target = text(callee.expression);
+        const event = eventOf(node);
+        if (removeMethods.has(method)) removals.push({ call: node, target, event });
+        if (!addMethods.has(method) && !subscribeMethods.has(method)) return;
+        const owner = foreignOwner(callee.expression, context);
+        if (!owner || passesSignal(node) || isEventsHelper(callee.expression, context)) return;
+        registrations.push({ call: node, target, event, owner, subscribe: subscribeMethods.has(method) });
+      },
+      finish() {
+        const released = removals.filter((removal) => context.hot.inDisposeHook(removal.call));
+        for (const registration of registrations) {
+          if (context.hot.inDisposeHook(registration.call)) continue;
+          if (registration.subscribe ? !isDiscarded(registration.call, context) : isReleased(registration, released)) continue;
+          context.report('stray-listener', registration.call, say.strayListener(registration.owner, registration.event, registration.subscribe));
+        }
+      },
+    };
+  },
+};
+
+function isReleased(registration: Registration, removals: Array<{ target: string; event: string }>): boolean {
+  return removals.some(
+    (removal) => removal.target === registration.target && (removal.event === registration.event || removal.event === '*'),
+  );
+}
+
+/**
+ * Who owns the object a listener is added to, when it is not this module: `process`, a global, or an
+ * import. Undefined for objects this module made (a local `new EventEmitter()`) or cannot know (a parameter).
+ */
+function foreignOwner(target: ts.Expression, context: FileContext): string | undefined {
+  const root = rootIdentifier(target);
+  if (!root) {
+    const base = skipOuterExpressions(target);
+    const module = ts.isCallExpression(base) ? requiredModule(base) : undefined;
+    return module && `the module "${module}"`;
+  }
+  if (globalTargets.has(root.text) && context.scopes.isGlobal(root.text, root)) return `\`${text(target)}\``;
+  const binding = context.bindings.importOf(root.text, root);
+  if (binding) return `\`${text(target)}\` (imported from "${binding.module}")`;
+  return undefined;
+}
+
+/** `events.on(emitter, name)` and `events.once(…)` are helpers, not registrations on the module. */
+function isEventsHelper(target: ts.Expression, context: FileContext): boolean {
+  return context.bindings.originOf(target) === 'events';
+}
+
+/** An options object with `signal` ties the listener to an AbortSignal the module can abort. */
+function passesSignal(call: ts.CallExpression): boolean {
+  const last = call.arguments[call.arguments.length - 1];
+  return (
+    last !== undefined &&
+    ts.isObjectLiteralExpression(skipOuterExpressions(last)) &&
+    (skipOuterExpressions(last) as ts.ObjectLiteralExpression).properties.some(
+      (property) => property.name !== undefined && ts.isIdentifier(property.name) && property.name.text === 'signal',
+    )
+  );
+}
+
+function eventOf(call: ts.CallExpression): string {
+  const [first] = call.arguments;
+  if (!first) return '*';
+  const node = skipOuterExpressions(first);
+  return ts.isStringLiteralLike(node) ? node.text : text(node);
+}
+
+function text(node: ts.Node): string {
+  return node.getText().replace(/\s+/g, '').replace(/\?\./g, '.');
+}

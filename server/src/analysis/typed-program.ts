@@ -1,0 +1,78 @@
+import * as path from 'node:path';
+import { getLibFiles, libFolderInMemoryPath } from '@ts-morph/common';
+import { ts } from 'ts-morph';
+import type { SourceStore } from './source-store';
+
+/**
+ * The TypeScript program behind the type-aware rule. It shares the parse trees of the syntactic pass,
+ * keeps library declarations (lib.d.ts, @types) parsed across edits, and is rebuilt from the previous
+ * program after an edit, so TypeScript reuses everything that did not change.
+ */
+export class TypedProgram {
+  private program: ts.Program | undefined;
+  private programVersion = -1;
+  private readonly libraries = new Map<string, ts.SourceFile | undefined>();
+  private readonly host: ts.CompilerHost;
+
+  constructor(
+    private readonly options: ts.CompilerOptions,
+    private readonly sources: SourceStore,
+    private readonly formatOf: (file: string) => ts.ResolutionMode,
+  ) {
+    const base = ts.createCompilerHost(options, true);
+    const libraryTexts = bundledLibraries();
+    this.host = {
+      ...base,
+      getDefaultLibLocation: () => libFolderInMemoryPath,
+      getDefaultLibFileName: (compilerOptions) => path.posix.join(libFolderInMemoryPath, ts.getDefaultLibFileName(compilerOptions)),
+      getSourceFile: (fileName, languageVersionOrOptions, onError) => {
+        const absolute = path.resolve(fileName);
+        const libraryText = libraryTexts.get(absolute);
+        if (libraryText !== undefined) {
+          if (!this.libraries.has(absolute)) this.libraries.set(absolute, ts.createSourceFile(absolute, libraryText, languageVersionOrOptions, true));
+          return this.libraries.get(absolute);
+        }
+        if (this.sources.has(absolute)) {
+          const format = typeof languageVersionOrOptions === 'object' ? languageVersionOrOptions.impliedNodeFormat : this.formatOf(absolute);
+          return this.sources.sourceFile(absolute, format);
+        }
+        if (!this.libraries.has(absolute)) this.libraries.set(absolute, base.getSourceFile(fileName, languageVersionOrOptions, onError));
+        return this.libraries.get(absolute);
+      },
+      fileExists: (fileName) => this.sources.has(path.resolve(fileName)) || libraryTexts.has(path.resolve(fileName)) || base.fileExists(fileName),
+      readFile: (fileName) => {
+        const absolute = path.resolve(fileName);
+        if (this.sources.has(absolute)) return this.sources.entry(absolute)?.text;
+        return libraryTexts.get(absolute) ?? base.readFile(fileName);
+      },
+    };
+  }
+
+  /**
+   * A checker that knows `sourceFile`, or undefined when the program holds another tree for it (the
+   * syntactic pass and the program disagree on the file's format): such a file is then checked without types.
+   */
+  checkerFor(file: string, sourceFile: ts.SourceFile): ts.TypeChecker | undefined {
+    const program = this.current();
+    return program.getSourceFile(file) === sourceFile ? program.getTypeChecker() : undefined;
+  }
+
+  private current(): ts.Program {
+    if (this.program && this.programVersion === this.sources.version) return this.program;
+    const rootNames = this.sources.files.filter((file) => this.sources.entry(file)?.text !== undefined);
+    this.program = ts.createProgram({ rootNames, options: this.options, host: this.host, oldProgram: this.program });
+    this.programVersion = this.sources.version;
+    return this.program;
+  }
+}
+
+let libraryCache: Map<string, string> | undefined;
+
+/**
+ * TypeScript's lib.*.d.ts, from the copy ts-morph carries in memory: the server is one bundled file, so
+ * there is no typescript/lib folder on disk beside it.
+ */
+function bundledLibraries(): Map<string, string> {
+  libraryCache ??= new Map(getLibFiles().map((lib) => [path.resolve(libFolderInMemoryPath, lib.fileName), lib.text]));
+  return libraryCache;
+}

@@ -1,0 +1,42 @@
+/** The reload hazards, by code. The order is the order of the documentation. */
+export const hazardCodes = [
+  'unowned-timer',
+  'floating-promise',
+  'unowned-handle',
+  'stray-listener',
+  'global-mutation',
+  'layer-violation',
+  'import-cycle',
+] as const;
+
+export type HazardCode = (typeof hazardCodes)[number];
+
+/** A diagnostic's severity; `off` in the config turns a rule off. */
+export type Severity = 'error' | 'warning' | 'info';
+export type RuleSetting = Severity | 'off';
+
+/**
+ * Severities when the config says nothing. Structural hazards are errors: a layer violation or a cycle
+ * changes what a reload must re-run. The others are warnings because each has legitimate exceptions.
+ */
+export const defaultSeverity: Record<HazardCode, Severity> = {
+  'unowned-timer': 'warning',
+  'floating-promise': 'warning',
+  'unowned-handle': 'warning',
+  'stray-listener': 'warning',
+  'global-mutation': 'warning',
+  'layer-violation': 'error',
+  'import-cycle': 'error',
+};
+
+/** The code of an analyser fault: a detector that crashed on a file. Never suppressed by the config. */
+export const internalErrorCode = 'internal-error';
+
+export function isHazardCode(value: unknown): value is HazardCode {
+  return typeof value === 'string' && (hazardCodes as readonly string[]).includes(value);
+}
+
+/** Where each hazard is documented, relative to the repository root. */
+export function hazardDocPath(code: HazardCode): string {
+  return `docs/hazards.md#${code}`;
+}
