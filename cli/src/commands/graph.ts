@@ -1,0 +1,23 @@
+import type { ProjectAnalysis } from '../../../server/src/analysis/analyzer';
+import { runtimeAdjacency, type ModuleEdge, type ModuleNode } from '../../../src-shared/module-graph';
+import { orderModules } from '../../../src-shared/reload-order';
+
+/** `reloadable graph --format json` (DESIGN §6). */
+export interface GraphReport {
+  version: 1;
+  modules: ModuleNode[];
+  edges: ModuleEdge[];
+  cycles: string[][];
+  reloadOrder: { unload: string[]; load: string[] };
+}
+
+/**
+ * The graph report. Without `changed`, the reload order covers every module; with it, the order of that
+ * change set and of the modules that must run again with it.
+ */
+export function graphReport(analysis: ProjectAnalysis, changed?: readonly string[]): GraphReport {
+  const graph = analysis.graph();
+  const cycles = analysis.cycles();
+  const order = changed && changed.length > 0 ? analysis.reloadPlan(changed) : orderModules(runtimeAdjacency(graph));
+  return { version: 1, modules: graph.modules, edges: graph.edges, cycles, reloadOrder: { unload: order.unload, load: order.load } };
+}

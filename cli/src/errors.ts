@@ -1,0 +1,8 @@
+/** Every message of the CLI, in one place. */
+export const say = {
+  noFolder: (folder: string) => `${folder} is not a folder: pass the project folder (the one holding reloadable.config.json or package.json)`,
+  badFormat: (format: string, formats: readonly string[]) => `--format ${format} is not known: use one of ${formats.join(', ')}`,
+  unknownModule: (name: string) => `--changed ${name} is not a module of the project: name a file inside the project's root`,
+  progress: (done: number, total: number) => `checking modules ${done}/${total}`,
+  crashed: (message: string) => `reloadable crashed: ${message}. This is a bug; please report it with the command you ran.`,
+} as const;

@@ -1,0 +1,66 @@
+import { compareIds } from '../../../src-shared/module-graph';
+import type { GraphReport } from '../commands/graph';
+
+/** Graphviz: layers as clusters, bottom layer at the bottom; type-only edges dashed; cycle edges red. */
+export function formatDot(report: GraphReport): string {
+  const inCycle = cycleEdges(report);
+  const quote = (text: string) => JSON.stringify(text);
+  const lines = ['digraph modules {', '  rankdir=BT;', '  node [shape=box, fontname="Helvetica"];'];
+  const byLayer = groupByLayer(report);
+  let cluster = 0;
+  for (const [layer, ids] of byLayer) {
+    const indent = layer === null ? '  ' : '    ';
+    if (layer !== null) lines.push(`  subgraph cluster_${cluster++} {`, `    label=${quote(layer)};`);
+    for (const id of ids) lines.push(`${indent}${quote(id)};`);
+    if (layer !== null) lines.push('  }');
+  }
+  for (const edge of report.edges) {
+    const attributes = [edge.typeOnly ? 'style=dashed' : '', inCycle.has(`${edge.from}\u0000${edge.to}`) && !edge.typeOnly ? 'color=red' : '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`  ${quote(edge.from)} -> ${quote(edge.to)}${attributes ? ` [${attributes}]` : ''};`);
+  }
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Mermaid flowchart: layers as subgraphs; type-only edges dotted; cycle edges marked. */
+export function formatMermaid(report: GraphReport): string {
+  const nodeName = new Map(report.modules.map((module, index) => [module.id, `m${index}`]));
+  const label = (text: string) => `"${text.replace(/"/g, '#quot;')}"`;
+  const lines = ['flowchart BT'];
+  let cluster = 0;
+  for (const [layer, ids] of groupByLayer(report)) {
+    const indent = layer === null ? '  ' : '    ';
+    if (layer !== null) lines.push(`  subgraph layer${cluster++}[${label(layer)}]`);
+    for (const id of ids) lines.push(`${indent}${nodeName.get(id)}[${label(id)}]`);
+    if (layer !== null) lines.push('  end');
+  }
+  const inCycle = cycleEdges(report);
+  for (const edge of report.edges) {
+    const arrow = edge.typeOnly ? '-.->' : inCycle.has(`${edge.from}\u0000${edge.to}`) ? '-- cycle -->' : '-->';
+    lines.push(`  ${nodeName.get(edge.from)} ${arrow} ${nodeName.get(edge.to)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function groupByLayer(report: GraphReport): Map<string | null, string[]> {
+  const groups = new Map<string | null, string[]>();
+  for (const module of report.modules) {
+    const list = groups.get(module.layer) ?? [];
+    list.push(module.id);
+    groups.set(module.layer, list);
+  }
+  for (const ids of groups.values()) ids.sort(compareIds);
+  return groups;
+}
+
+function cycleEdges(report: GraphReport): Set<string> {
+  const cycleOf = new Map<string, number>();
+  report.cycles.forEach((cycle, index) => cycle.forEach((id) => cycleOf.set(id, index)));
+  return new Set(
+    report.edges
+      .filter((edge) => cycleOf.has(edge.from) && cycleOf.get(edge.from) === cycleOf.get(edge.to))
+      .map((edge) => `${edge.from}\u0000${edge.to}`),
+  );
+}

@@ -1,0 +1,45 @@
+// One context per output. `--production` minifies; `--metafile` writes out/meta/<name>.json for the
+// bundle-content tests; `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+// The metafile is small and the bundle tests read it, so every build writes it.
+const metafile = true;
+const watch = process.argv.includes('--watch');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+/** @type {import('esbuild').BuildOptions} */
+const node = {
+  bundle: true,
+  platform: 'node',
+  // jsonc-parser's UMD build hides its requires from the bundler; its ESM build does not.
+  mainFields: ['module', 'main'],
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  metafile,
+  logLevel: 'warning',
+  define: { RELOADABLE_VERSION: JSON.stringify(version) },
+};
+
+const outputs = {
+  extension: { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode'] },
+  server: { ...node, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js' },
+  cli: { ...node, entryPoints: ['cli/src/main.ts'], outfile: 'cli/out/reloadable.js' },
+};
+
+const contexts = await Promise.all(Object.entries(outputs).map(async ([name, options]) => [name, await esbuild.context(options)]));
+if (watch) {
+  await Promise.all(contexts.map(([, context]) => context.watch()));
+} else {
+  for (const [name, context] of contexts) {
+    const result = await context.rebuild();
+    if (metafile) {
+      mkdirSync('out/meta', { recursive: true });
+      writeFileSync(`out/meta/${name}.json`, JSON.stringify(result.metafile));
+    }
+    await context.dispose();
+  }
+}
