@@ -1,0 +1,23 @@
+// Runs one tier of tests with Node's test runner; TypeScript is loaded through tsx.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const tier = process.argv[2];
+const folder = join(import.meta.dirname, tier);
+const files = [];
+const collect = (dir) => {
+  for (const name of readdirSync(dir).sort()) {
+    const file = join(dir, name);
+    if (statSync(file).isDirectory()) collect(file);
+    else if (name.endsWith('.test.ts')) files.push(file);
+  }
+};
+collect(folder);
+if (files.length === 0) {
+  console.error(`no tests in ${folder}`);
+  process.exit(1);
+}
+const concurrency = tier === 'unit' ? [] : ['--test-concurrency=1'];
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
