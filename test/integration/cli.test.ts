@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fixturesDir } from '../helpers/fixtures';
+import { runCli } from '../helpers/cli';
+
+const layered = path.join(fixturesDir, 'projects/layered');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cli-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** Writes a small project into the scratch folder and returns its path. */
+function project(name: string, files: Record<string, string | Buffer>): string {
+  const folder = path.join(scratch, name);
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
+    fs.writeFileSync(path.join(folder, file), content);
+  }
+  return folder;
+}
+
+describe('reloadable check', () => {
+  it('prints the JSON of DESIGN §6 with relative paths and 1-based positions, and exits 1 on errors', async () => {
+    const { code, stdout } = await runCli(['check', layered, '--format', 'json']);
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout);
+    assert.equal(report.version, 1);
+    assert.equal(report.files, 6, 'the ignored test file is not counted');
+    const first = report.diagnostics[0];
+    assert.deepEqual(Object.keys(first).sort(), ['code', 'column', 'endColumn', 'endLine', 'file', 'line', 'message', 'severity']);
+    assert.deepEqual(
+      report.diagnostics.map((d: { file: string; line: number; code: string }) => `${d.file}:${d.line} ${d.code}`),
+      [
+        'src/core/db.ts:2 import-cycle',
+        'src/core/db.ts:2 layer-violation',
+        'src/http/routes.ts:1 import-cycle',
+        'src/services/audit.ts:1 import-cycle',
+        'src/services/users.ts:1 import-cycle',
+        'src/services/users.ts:2 import-cycle',
+      ],
+    );
+    assert.match(first.message, /src\/core\/db\.ts → src\/http\/routes\.ts → src\/services\/users\.ts → src\/core\/db\.ts/);
+  });
+
+  it('prints stylish output like ESLint, with a summary line', async () => {
+    const { code, stdout } = await runCli(['check', layered]);
+    assert.equal(code, 1);
+    assert.match(stdout, new RegExp(`^${layered.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/src/core/db.ts$`, 'm'));
+    assert.match(stdout, /^ {2}2:1 {2}error {2}Import goes up the layers: "core" must not import "http".* {2}layer-violation$/m);
+    assert.match(stdout, /✖ 6 problems \(6 errors, 0 warnings\)/);
+  });
+
+  it('writes SARIF 2.1.0 with rules, levels and repository-relative locations', async () => {
+    const { stdout } = await runCli(['check', layered, '--format', 'sarif']);
+    const sarif = JSON.parse(stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const run = sarif.runs[0];
+    assert.equal(run.tool.driver.name, 'reloadable');
+    assert.ok(run.tool.driver.rules.some((rule: { id: string; helpUri: string }) => rule.id === 'layer-violation' && rule.helpUri.endsWith('docs/hazards.md#layer-violation')));
+    const result = run.results.find((r: { ruleId: string }) => r.ruleId === 'layer-violation');
+    assert.equal(result.level, 'error');
+    assert.equal(run.tool.driver.rules[result.ruleIndex].id, 'layer-violation');
+    assert.deepEqual(result.locations[0].physicalLocation.artifactLocation, { uri: 'src/core/db.ts', uriBaseId: '%SRCROOT%' });
+    assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 2, startColumn: 1, endLine: 2, endColumn: 41 });
+  });
+
+  it('exits 0 when only warnings are found', async () => {
+    const folder = project('warnings-only', { 'src/a.ts': 'setInterval(() => undefined, 10);\n' });
+    const { code, stdout } = await runCli(['check', folder, '--format', 'json']);
+    assert.equal(code, 0);
+    assert.equal(JSON.parse(stdout).diagnostics[0].severity, 'warning');
+  });
+
+  it('turns a bad config into a message naming the file, the key and the fix, and exits 2', async () => {
+    const folder = project('bad-config', {
+      'reloadable.config.json': '{\n  "layers": [ { "name": "core", "include": "src/core/**" } ]\n}\n',
+      'src/a.ts': '',
+    });
+    const { code, stdout, stderr } = await runCli(['check', folder]);
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    assert.match(stderr, /reloadable\.config\.json:2:\d+: `layers\[0\]\.include` must be an array of globs, got a string: wrap it in \[ \]/);
+    assert.doesNotMatch(stderr, /\bat .*\.js:\d+/, 'no stack trace');
+  });
+
+  it('reads the config from the "reloadable" key of package.json', async () => {
+    const folder = project('package-config', {
+      'package.json': JSON.stringify({ name: 'x', reloadable: { rules: { 'unowned-timer': 'error' } } }),
+      'a.ts': 'setInterval(() => undefined, 10);\n',
+    });
+    const { code, stdout } = await runCli(['check', folder, '--format', 'json']);
+    assert.equal(code, 1);
+    assert.equal(JSON.parse(stdout).diagnostics[0].severity, 'error');
+  });
+
+  it('analyses the other modules when one has a syntax error, is binary, or is too large', async () => {
+    const folder = project('bad-files', {
+      'src/broken.ts': 'export const x = {;\nsetInterval(() => undefined, 1);\n',
+      'src/binary.ts': Buffer.from([0x00, 0x01, 0x02, 0x73, 0x65, 0x74]),
+      'src/huge.ts': `export const data = "${'x'.repeat(3 * 1024 * 1024)}";\n`,
+      'src/ok.ts': "import { missing } from './does-not-exist';\nprocess.on('exit', () => missing);\n",
+      'tsconfig.json': '{ "compilerOptions": { "module": "bogus" } }',
+    });
+    const { code, stdout } = await runCli(['check', folder, '--format', 'json']);
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    assert.equal(report.files, 2);
+    assert.deepEqual(
+      report.diagnostics.map((d: { file: string; code: string }) => `${d.file} ${d.code}`),
+      ['src/broken.ts unowned-timer', 'src/ok.ts stray-listener'],
+    );
+    const stylish = await runCli(['check', folder]);
+    assert.match(stylish.stdout, /binary\.ts: not analysed: the file looks binary/);
+    assert.match(stylish.stdout, /huge\.ts: not analysed: \d+ bytes is over the/);
+    assert.match(stylish.stdout, /tsconfig problem, using defaults where needed: .*module/);
+  });
+
+  it('refuses a folder that does not exist with exit code 2', async () => {
+    const { code, stderr } = await runCli(['check', path.join(scratch, 'nope')]);
+    assert.equal(code, 2);
+    assert.match(stderr, /is not a folder/);
+  });
+});
+
+describe('reloadable graph', () => {
+  it('prints modules with layers, typed edges, cycles and the reload order as JSON', async () => {
+    const { code, stdout } = await runCli(['graph', layered]);
+    assert.equal(code, 0);
+    const graph = JSON.parse(stdout);
+    assert.equal(graph.version, 1);
+    assert.deepEqual(graph.modules.find((m: { id: string }) => m.id === 'src/core/db.ts'), { id: 'src/core/db.ts', layer: 'core' });
+    assert.deepEqual(graph.modules.find((m: { id: string }) => m.id === 'src/main.ts'), { id: 'src/main.ts', layer: null });
+    assert.ok(graph.edges.some((e: Record<string, unknown>) => e.from === 'src/core/db.ts' && e.to === 'src/http/types.ts' && e.typeOnly === true));
+    assert.deepEqual(graph.cycles, [['src/core/db.ts', 'src/http/routes.ts', 'src/services/audit.ts', 'src/services/users.ts']]);
+    assert.equal(graph.reloadOrder.load.at(-1), 'src/main.ts', 'the entry loads last');
+    assert.deepEqual(graph.reloadOrder.unload, [...graph.reloadOrder.load].reverse());
+  });
+
+  it('previews the reload order of a change set, stopping at a module that accepts itself', async () => {
+    const { stdout } = await runCli(['graph', layered, '--changed', 'src/services/audit.ts']);
+    const { reloadOrder } = JSON.parse(stdout);
+    assert.deepEqual(reloadOrder.load, ['src/core/db.ts', 'src/http/routes.ts', 'src/services/audit.ts', 'src/services/users.ts']);
+    assert.ok(!reloadOrder.load.includes('src/main.ts'), 'routes.ts accepts itself, so main.ts does not run again');
+  });
+
+  it('prints Graphviz and Mermaid with layers as clusters', async () => {
+    const dot = await runCli(['graph', layered, '--format', 'dot']);
+    assert.match(dot.stdout, /^digraph modules \{/);
+    assert.match(dot.stdout, /subgraph cluster_\d+ \{\n {4}label="core";/);
+    assert.match(dot.stdout, /"src\/core\/db\.ts" -> "src\/http\/types\.ts" \[style=dashed\];/);
+    assert.match(dot.stdout, /"src\/core\/db\.ts" -> "src\/http\/routes\.ts" \[color=red\];/);
+    const mermaid = await runCli(['graph', layered, '--format', 'mermaid']);
+    assert.match(mermaid.stdout, /^flowchart BT\n/);
+    assert.match(mermaid.stdout, /subgraph layer\d+\["services"\]/);
+  });
+
+  it('rejects an unknown format and an unknown module with exit code 2', async () => {
+    assert.equal((await runCli(['graph', layered, '--format', 'svg'])).code, 2);
+    const unknown = await runCli(['graph', layered, '--changed', 'src/nope.ts']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /is not a module of the project/);
+  });
+
+  it('runs as `npx reloadable` from the repository root', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    assert.equal(code, 0);
+    assert.match(stdout, /^\d+\.\d+\.\d+/);
+  });
+});
