@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { builtinModules } from 'node:module';
+import { describe, it } from 'node:test';
+
+const root = path.resolve(__dirname, '../..');
+
+/** Every import specifier of every TypeScript file under a folder, with the file that writes it. */
+function importsUnder(folder: string): Array<{ file: string; specifier: string }> {
+  const found: Array<{ file: string; specifier: string }> = [];
+  const visit = (dir: string): void => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'out') visit(full);
+      else if (/\.(ts|mts|tsx)$/.test(entry.name)) {
+        const text = fs.readFileSync(full, 'utf8');
+        for (const match of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)) {
+          found.push({ file: path.relative(root, full), specifier: match[1]! });
+        }
+      }
+    }
+  };
+  visit(path.join(root, folder));
+  return found;
+}
+
+function offending(folder: string, isForbidden: (specifier: string, file: string) => boolean): string[] {
+  return importsUnder(folder)
+    .filter(({ specifier, file }) => isForbidden(specifier, file))
+    .map(({ file, specifier }) => `${file} imports ${specifier}`);
+}
+
+const isNodeBuiltin = (specifier: string) => specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]!);
+const resolvesInto = (specifier: string, file: string, folder: string) =>
+  specifier.startsWith('.') && path.resolve(root, path.dirname(file), specifier).startsWith(path.join(root, folder) + path.sep);
+
+describe('architecture boundaries', () => {
+  it('the analysis never imports the LSP library or vscode', () => {
+    assert.deepEqual(offending('server/src/analysis', (specifier) => specifier.startsWith('vscode')), []);
+  });
+
+  it('src-shared imports nothing from node or vscode', () => {
+    assert.deepEqual(offending('src-shared', (specifier) => isNodeBuiltin(specifier) || specifier.startsWith('vscode')), []);
+  });
+
+  it('client and server never import each other', () => {
+    assert.deepEqual(offending('client', (specifier, file) => resolvesInto(specifier, file, 'server')), []);
+    assert.deepEqual(offending('server', (specifier, file) => resolvesInto(specifier, file, 'client')), []);
+  });
+
+  it('the runtime never imports ts-morph, typescript or vscode', () => {
+    assert.deepEqual(offending('runtime', (specifier) => /^(ts-morph|typescript|@ts-morph\/|vscode)/.test(specifier)), []);
+  });
+
+  it('finds imports at all (the scan itself works)', () => {
+    assert.ok(importsUnder('server/src/analysis').some(({ specifier }) => specifier === 'ts-morph'));
+  });
+});

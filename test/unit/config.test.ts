@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import Ajv from 'ajv';
+import { ConfigError, parseConfig } from '../../src-shared/config';
+
+const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../src-shared/config.schema.json'), 'utf8'));
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseConfig(text, 'reloadable.config.json');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error;
+  }
+  assert.fail('the config was accepted');
+}
+
+const valid = [
+  '{}',
+  '{ "root": "src", "entry": "src/main.ts" }',
+  '{ "layers": [ { "name": "core", "include": ["src/core/**"] }, { "name": "http", "include": ["src/http/**", "src/web/**"] } ] }',
+  '{ "rules": { "floating-promise": "warning", "global-mutation": "off", "import-cycle": "info" }, "ignore": ["**/*.test.ts"] }',
+];
+// The fourth field is false where JSON Schema cannot say it (unique layer names): only the loader rejects it.
+const invalid: Array<[string, string, RegExp, boolean?]> = [
+  ['{ "layers": [ { "name": "core", "include": "src/**" } ] }', 'layers[0].include', /wrap it in \[ \]/],
+  ['{ "layers": { "core": ["src/**"] } }', 'layers', /must be an array of layers, bottom layer first/],
+  ['{ "layers": [ { "include": ["src/**"] } ] }', 'layers[0].name', /non-empty string naming the layer/],
+  ['{ "layers": [ { "name": "a", "include": ["x"] }, { "name": "a", "include": ["y"] } ] }', 'layers[1].name', /a second time/, false],
+  ['{ "layers": [ { "name": "core" } ] }', 'layers[0].include', /needs "include"/],
+  ['{ "layer": [] }', 'layer', /did you mean "layers"\?/],
+  ['{ "rules": { "floating-promises": "error" } }', 'rules.floating-promises', /did you mean "floating-promise"\?/],
+  ['{ "rules": { "floating-promise": "fatal" } }', 'rules.floating-promise', /must be one of "error", "warning", "info", "off"/],
+  ['{ "root": "../elsewhere" }', 'root', /must stay inside the project folder/],
+  ['{ "ignore": "dist/**" }', 'ignore', /wrap it in \[ \]/],
+  ['{ "root": 3 }', 'root', /non-empty relative path, got the number 3/],
+];
+
+describe('config', () => {
+  it('fills in defaults', () => {
+    assert.deepEqual(parseConfig('{}', 'c.json'), { root: '.', layers: [], rules: {}, ignore: [] });
+    assert.equal(parseConfig('{ "root": "./src/" }', 'c.json').root, 'src');
+  });
+
+  for (const text of valid) {
+    it(`accepts ${text}, as the JSON Schema does`, () => {
+      parseConfig(text, 'c.json');
+      assert.ok(validate(JSON.parse(text)), JSON.stringify(validate.errors));
+    });
+  }
+
+  for (const [text, key, fix, schemaToo = true] of invalid) {
+    it(`rejects ${text} naming \`${key}\` and the fix${schemaToo ? ', as the JSON Schema does' : ''}`, () => {
+      const error = errorOf(text);
+      assert.equal(error.key, key);
+      assert.match(error.message, fix);
+      assert.match(error.message, new RegExp(`^reloadable\\.config\\.json:1:\\d+: \`${key.replace(/[[\].]/g, '\\$&')}\``));
+      if (schemaToo) assert.equal(validate(JSON.parse(text)), false);
+    });
+  }
+
+  it('points at the line and column of a JSON syntax error', () => {
+    const error = errorOf('{\n  "root": "src",\n  "layers": [\n}');
+    assert.equal(error.line, 4);
+    assert.match(error.message, /is not valid JSON/);
+  });
+
+  it('reads the "reloadable" key of package.json and names it in errors', () => {
+    assert.equal(parseConfig('{ "name": "x", "reloadable": { "root": "src" } }', 'package.json', ['reloadable']).root, 'src');
+    try {
+      parseConfig('{ "reloadable": { "rules": [] } }', 'package.json', ['reloadable']);
+      assert.fail('accepted');
+    } catch (error) {
+      assert.match((error as Error).message, /^package\.json:1:\d+: `reloadable\.rules` must be an object/);
+    }
+  });
+});
