@@ -5,6 +5,8 @@ import { orderModules } from '../../../src-shared/reload-order';
 /** `reloadable graph --format json` (DESIGN §6). */
 export interface GraphReport {
   version: 1;
+  /** Layer names, bottom first (an addition to DESIGN §6, so views can order the bands). */
+  layers: string[];
   modules: ModuleNode[];
   edges: ModuleEdge[];
   cycles: string[][];
@@ -19,5 +21,6 @@ export function graphReport(analysis: ProjectAnalysis, changed?: readonly string
   const graph = analysis.graph();
   const cycles = analysis.cycles();
   const order = changed && changed.length > 0 ? analysis.reloadPlan(changed) : orderModules(runtimeAdjacency(graph));
-  return { version: 1, modules: graph.modules, edges: graph.edges, cycles, reloadOrder: { unload: order.unload, load: order.load } };
+  const layers = analysis.setup.config.layers.map((layer) => layer.name);
+  return { version: 1, layers, modules: graph.modules, edges: graph.edges, cycles, reloadOrder: { unload: order.unload, load: order.load } };
 }

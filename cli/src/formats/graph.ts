@@ -44,14 +44,18 @@ export function formatMermaid(report: GraphReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Modules by layer, bottom layer first, modules in no layer last. */
 function groupByLayer(report: GraphReport): Map<string | null, string[]> {
-  const groups = new Map<string | null, string[]>();
+  const groups = new Map<string | null, string[]>(report.layers.map((layer) => [layer, []]));
   for (const module of report.modules) {
     const list = groups.get(module.layer) ?? [];
     list.push(module.id);
     groups.set(module.layer, list);
   }
-  for (const ids of groups.values()) ids.sort(compareIds);
+  for (const [layer, ids] of groups) {
+    if (ids.length === 0) groups.delete(layer);
+    else ids.sort(compareIds);
+  }
   return groups;
 }
 

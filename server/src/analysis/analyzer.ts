@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import { internalErrorCode, type HazardCode } from '../../../src-shared/hazard-codes';
 import { LayerMap, globMatcher } from '../../../src-shared/layers';
 import { compareIds, type ModuleGraph } from '../../../src-shared/module-graph';

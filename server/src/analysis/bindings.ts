@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import type { Scopes } from './scope';
 
 /** Where a top-level name comes from: `import`, `import x = require()` or `const x = require()`. */

@@ -1,4 +1,4 @@
-import type { ts } from 'ts-morph';
+import type { ts } from './typescript';
 import { defaultSeverity, internalErrorCode, type HazardCode, type Severity } from '../../../src-shared/hazard-codes';
 import type { ReloadableConfig } from '../../../src-shared/config';
 import type { RawFinding, RelatedLocation } from './file-context';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import type { HazardCode, internalErrorCode } from '../../../src-shared/hazard-codes';
 import { Bindings } from './bindings';
 import { HotApi } from './hot-api';

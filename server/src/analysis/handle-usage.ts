@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import type { FileContext } from './file-context';
 
 /** Methods of timers, servers, sockets and emitters that return the object they are called on. */

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import { skipOuterExpressions } from './bindings';
 
 /** Events whose listeners run when a version is retired, like `dispose` callbacks. */

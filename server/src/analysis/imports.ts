@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import type { EdgeKind } from '../../../src-shared/module-graph';
 import type { FileContext } from './file-context';
 

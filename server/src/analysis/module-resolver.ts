@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 
 /**
  * Resolves specifiers the way the user's compiler does (paths, baseUrl, node16/nodenext/bundler, `.js`

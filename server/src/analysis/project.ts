@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import { configFileName, defaultConfig, parseConfig, type ReloadableConfig } from '../../../src-shared/config';
 import { globMatcher } from '../../../src-shared/layers';
 import { say } from './errors';

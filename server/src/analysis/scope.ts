@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 
 /**
  * Answers "is this name declared between here and the top of the file?" without a type checker, so the

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import { say } from './errors';
 
 /** Larger modules are generated code or data: reading them would cost more than they could tell. */

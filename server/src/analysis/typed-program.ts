@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { getLibFiles, libFolderInMemoryPath } from '@ts-morph/common';
-import { ts } from 'ts-morph';
+import { ts } from './typescript';
 import type { SourceStore } from './source-store';
 
 /**

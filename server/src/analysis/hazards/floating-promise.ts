@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../typescript';
 import { skipOuterExpressions } from '../bindings';
 import type { FileContext } from '../file-context';
 import { say } from '../errors';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../typescript';
 import { globalObjectNames, requiredModule, rootIdentifier, skipOuterExpressions } from '../bindings';
 import type { FileContext } from '../file-context';
 import { isDiscarded } from '../handle-usage';

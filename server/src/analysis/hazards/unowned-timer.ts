@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../typescript';
 import type { FileContext } from '../file-context';
 import { isDiscarded } from '../handle-usage';
 import { say } from '../errors';

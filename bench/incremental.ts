@@ -1,0 +1,30 @@
+// Re-analyses one edited module of a project through the analysis API the language server uses, and prints
+// the p50/p95 of the syntactic and the type-aware passes as JSON. Run with: node --import tsx bench/incremental.ts DIR
+import * as fs from 'node:fs';
+import { ProjectAnalysis } from '../server/src/analysis/analyzer';
+
+const folder = process.argv[2]!;
+const edits = Number(process.argv[3] ?? 30);
+const analysis = ProjectAnalysis.open(folder);
+analysis.check();
+const files = analysis.files.filter((file) => !fs.readFileSync(file, 'utf8').includes('\u0000'));
+const syntactic: number[] = [];
+const typed: number[] = [];
+for (let i = 0; i < edits; i++) {
+  const file = files[Math.floor((i * 7919) % files.length)]!;
+  const text = fs.readFileSync(file, 'utf8');
+  analysis.setText(file, `${text}\nsetTimeout(() => undefined, ${i});\nPromise.resolve(${i});\n`);
+  let start = performance.now();
+  analysis.checkFile(file, { types: false });
+  syntactic.push(performance.now() - start);
+  start = performance.now();
+  analysis.checkFile(file, { types: true });
+  typed.push(performance.now() - start);
+  analysis.setText(file, text);
+}
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const result = {
+  syntactic: { p50: percentile(syntactic, 50), p95: percentile(syntactic, 95) },
+  typed: { p50: percentile(typed, 50), p95: percentile(typed, 95) },
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);

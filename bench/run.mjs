@@ -1,0 +1,77 @@
+// `npm run bench`: our CLI against dependency-cruiser, madge and ESLint (typescript-eslint's type-aware
+// no-floating-promises) on the same corpora in the same run; wall time and peak memory of each process.
+// Writes bench/RESULTS.md. Corpora and tools come through npm into bench/.corpora and bench/.tools.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { countModules, ensureTheia, ensureTools, theiaPackages, theiaVersion, tools } from './corpora.mjs';
+import { generate } from './generate-synthetic.mjs';
+
+const root = join(import.meta.dirname, '..');
+const corpora = join(root, 'bench/.corpora');
+const toolsDir = join(root, 'bench/.tools');
+const bin = (name) => join(toolsDir, 'node_modules/.bin', name);
+const cli = join(root, 'bin/reloadable.js');
+const quick = process.argv.includes('--quick');
+
+/** Runs a command under /usr/bin/time: wall seconds and peak resident memory in MB. */
+function measure(command, args, cwd) {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const [seconds, kilobytes] = result.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { seconds, mb: Math.round(kilobytes / 1024), status: result.status, stdout: result.stdout };
+}
+
+function eslintConfig(folder) {
+  const file = join(folder, 'eslint.bench.mjs');
+  writeFileSync(file, `import tseslint from '${join(toolsDir, 'node_modules/typescript-eslint/dist/index.js')}';
+export default [{ files: ['**/*.ts', '**/*.tsx'], ignores: ['**/*.d.ts'], languageOptions: { parser: tseslint.parser, parserOptions: { project: './tsconfig.json', tsconfigRootDir: ${JSON.stringify(folder)} } }, plugins: { '@typescript-eslint': tseslint.plugin }, rules: { '@typescript-eslint/no-floating-promises': 'warn' } }];\n`);
+  return file;
+}
+
+function benchCorpus(label, folder, source, { eslint = true } = {}) {
+  const rows = [];
+  const row = (tool, task, m) => rows.push({ tool, task, ...m });
+  row('reloadable', 'graph + layers + cycles', measure(process.execPath, [cli, 'graph', folder], folder));
+  row('dependency-cruiser ' + tools['dependency-cruiser'], 'graph (post-compilation)', measure(bin('depcruise'), ['--no-config', '--ts-config', 'tsconfig.json', '--output-type', 'json', source], folder));
+  row('madge ' + tools.madge, 'graph', measure(bin('madge'), ['--json', '--extensions', 'ts,tsx', '--ts-config', 'tsconfig.json', source], folder));
+  row('reloadable', 'check, syntactic rules', measure(process.execPath, [cli, 'check', folder, '--no-types', '--format', 'json'], folder));
+  row('reloadable', 'check, all rules (type-aware included)', measure(process.execPath, [cli, 'check', folder, '--format', 'json'], folder));
+  if (eslint) row('ESLint + typescript-eslint', 'no-floating-promises (type-aware)', measure(bin('eslint'), ['--no-config-lookup', '-c', eslintConfig(folder), '--format', 'json', source], folder));
+  const incremental = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/incremental.ts'), folder], { cwd: root, encoding: 'utf8' }));
+  return { label, modules: countModules(join(folder, source)), rows, incremental };
+}
+
+ensureTools(toolsDir);
+mkdirSync(corpora, { recursive: true });
+const results = [];
+const theia = join(corpora, 'theia');
+ensureTheia(theia);
+results.push(benchCorpus(`@theia/* ${theiaVersion} sources (${theiaPackages.length} packages)`, theia, 'packages'));
+for (const size of quick ? [1000] : [1000, 10000, 50000]) {
+  const folder = join(corpora, `synthetic-${size}`);
+  generate(folder, size);
+  results.push(benchCorpus(`synthetic layered project, ${size} modules`, folder, 'src', { eslint: size <= 10000 }));
+}
+
+const lines = [
+  '# Benchmark results',
+  '',
+  `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+  'Each figure is one run of the whole process: wall time and peak resident memory (`/usr/bin/time`).',
+  '',
+];
+for (const result of results) {
+  const ours = result.rows.find((r) => r.task.startsWith('graph +'));
+  const cruiser = result.rows.find((r) => r.tool.startsWith('dependency-cruiser'));
+  lines.push(`## ${result.label}`, '', `${result.modules} modules.`, '', '| tool | task | wall (s) | peak memory (MB) | exit |', '|---|---|---:|---:|---:|');
+  for (const r of result.rows) lines.push(`| ${r.tool} | ${r.task} | ${r.seconds.toFixed(2)} | ${r.mb} | ${r.status} |`);
+  lines.push(
+    '',
+    `Graph time against dependency-cruiser: **${(ours.seconds / cruiser.seconds).toFixed(2)}×** (target ≤ 0.2×).`,
+    `Re-analysing one edited module through the analysis API (30 edits): syntactic p50 ${result.incremental.syntactic.p50.toFixed(1)} ms, p95 ${result.incremental.syntactic.p95.toFixed(1)} ms; type-aware p50 ${result.incremental.typed.p50.toFixed(1)} ms, p95 ${result.incremental.typed.p95.toFixed(1)} ms.`,
+    '',
+  );
+}
+writeFileSync(join(root, 'bench/RESULTS.md'), `${lines.join('\n')}\n`);
+process.stdout.write(`${lines.join('\n')}\n`);
