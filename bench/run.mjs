@@ -2,7 +2,7 @@
 // no-floating-promises) on the same corpora in the same run; wall time and peak memory of each process.
 // Writes bench/RESULTS.md. Corpora and tools come through npm into bench/.corpora and bench/.tools.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { countModules, ensureTheia, ensureTools, theiaPackages, theiaVersion, tools } from './corpora.mjs';
@@ -49,7 +49,8 @@ mkdirSync(corpora, { recursive: true });
 const results = [];
 const theia = join(corpora, 'theia');
 ensureTheia(theia);
-results.push(benchCorpus(`@theia/* ${theiaVersion} sources (${theiaPackages.length} packages)`, theia, 'packages'));
+const included = readdirSync(join(theia, 'packages')).length;
+results.push(benchCorpus(`@theia/* ${theiaVersion} sources (${included} of ${theiaPackages.length} listed packages)`, theia, 'packages'));
 for (const size of sizes) {
   const folder = join(corpora, `synthetic-${size}`);
   generate(folder, size);
