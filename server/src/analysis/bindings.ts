@@ -112,16 +112,21 @@ export function normalizeModule(specifier: string): string {
 /** Strips parentheses, `!`, `as`, `satisfies` and type assertions, which change nothing at run time. */
 export function skipOuterExpressions(node: ts.Expression): ts.Expression {
   let current = node;
-  while (
-    ts.isParenthesizedExpression(current) ||
-    ts.isNonNullExpression(current) ||
-    ts.isAsExpression(current) ||
-    ts.isSatisfiesExpression(current) ||
-    ts.isTypeAssertionExpression(current)
-  ) {
-    current = current.expression;
-  }
+  while (isOuterExpression(current)) current = current.expression;
   return current;
+}
+
+/** Parentheses, `!`, `as`, `satisfies` or a type assertion: a wrapper that changes nothing at run time. */
+export function isOuterExpression(
+  node: ts.Node,
+): node is ts.ParenthesizedExpression | ts.NonNullExpression | ts.AsExpression | ts.SatisfiesExpression | ts.TypeAssertion {
+  return (
+    ts.isParenthesizedExpression(node) ||
+    ts.isNonNullExpression(node) ||
+    ts.isAsExpression(node) ||
+    ts.isSatisfiesExpression(node) ||
+    ts.isTypeAssertionExpression(node)
+  );
 }
 
 /** The identifier at the root of `a.b.c` or `a['b'].c`, or undefined when the root is not a name. */

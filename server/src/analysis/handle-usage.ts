@@ -1,3 +1,4 @@
+import { isOuterExpression } from './bindings';
 import { ts } from './typescript';
 import type { FileContext } from './file-context';
 
@@ -31,13 +32,7 @@ export function isDiscarded(node: ts.Expression, context: FileContext): boolean 
   let current: ts.Node = node;
   for (;;) {
     const parent: ts.Node = current.parent;
-    if (
-      ts.isParenthesizedExpression(parent) ||
-      ts.isNonNullExpression(parent) ||
-      ts.isAsExpression(parent) ||
-      ts.isSatisfiesExpression(parent) ||
-      ts.isTypeAssertionExpression(parent)
-    ) {
+    if (isOuterExpression(parent)) {
       current = parent;
       continue;
     }
