@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ts } from './typescript';
 import { internalErrorCode, type HazardCode } from '../../../src-shared/hazard-codes';
-import { LayerMap, globMatcher } from '../../../src-shared/layers';
+import { LayerMap } from '../../../src-shared/layers';
 import { compareIds, type ModuleGraph } from '../../../src-shared/module-graph';
 import { planReload, type HotAcceptance, type ReloadPlan } from '../../../src-shared/reload-order';
 import { toDiagnostics, type HazardDiagnostic } from './diagnostics';
@@ -11,7 +11,7 @@ import { GraphFacts, type ResolvedImport } from './graph-facts';
 import { checkCycles, checkFloatingPromises, checkLayers, syntaxRulesFor } from './hazards';
 import { collectImports } from './imports';
 import { ModuleResolver } from './module-resolver';
-import { isInside, isModuleFile, loadProjectSetup, toId, type ProjectSetup, type SetupProblem } from './project';
+import { loadProjectSetup, projectMembership, toId, type ProjectSetup, type SetupProblem } from './project';
 import { isJavaScript, SourceStore } from './source-store';
 import { TypedProgram } from './typed-program';
 
@@ -56,12 +56,14 @@ export class ProjectAnalysis {
   private readonly layers: LayerMap;
   private readonly modules = new Map<string, ModuleAnalysis>();
   private readonly typed: TypedProgram;
+  private readonly belongs: (file: string) => boolean;
   private facts: { version: number; graph: ModuleGraph; facts: GraphFacts } | undefined;
 
   constructor(readonly setup: ProjectSetup) {
     this.sources = new SourceStore(setup.files);
     this.resolver = new ModuleResolver(setup.compilerOptions, setup.folder, (file) => this.sources.has(path.resolve(file)) || ts.sys.fileExists(file));
     this.layers = new LayerMap(setup.config.layers);
+    this.belongs = projectMembership(setup.folder, setup.config);
     this.typed = new TypedProgram(setup.compilerOptions, this.sources, (file) => this.resolver.impliedFormat(file));
   }
 
@@ -85,12 +87,7 @@ export class ProjectAnalysis {
 
   /** True when the file belongs to the project: a module inside the root that no `ignore` glob matches. */
   accepts(file: string): boolean {
-    const absolute = path.resolve(file);
-    return (
-      isModuleFile(absolute) &&
-      isInside(path.join(this.setup.folder, this.setup.config.root), absolute) &&
-      !globMatcher(this.setup.config.ignore)(this.idOf(absolute))
-    );
+    return this.belongs(path.resolve(file));
   }
 
   /**

@@ -35,14 +35,17 @@ export function loadProjectSetup(folder: string): ProjectSetup {
   const problems: SetupProblem[] = [];
   const tsconfigFile = ['tsconfig.json', 'jsconfig.json'].map((name) => path.join(absolute, name)).find((file) => fs.existsSync(file));
   const compiler = tsconfigFile ? readTsconfig(tsconfigFile, problems) : { options: defaultCompilerOptions(), files: [] };
-  const isIgnored = globMatcher(config.ignore);
-  const root = path.join(absolute, config.root);
-  const candidates = compiler.files.length > 0 ? compiler.files : listModules(root);
-  const files = candidates
-    .map((file) => path.resolve(file))
-    .filter((file) => isModuleFile(file) && isInside(root, file) && !isIgnored(toId(absolute, file)))
-    .sort();
+  const belongs = projectMembership(absolute, config);
+  const candidates = compiler.files.length > 0 ? compiler.files : listModules(path.join(absolute, config.root));
+  const files = candidates.map((file) => path.resolve(file)).filter(belongs).sort();
   return { folder: absolute, config, configFile, tsconfigFile, compilerOptions: compiler.options, files: [...new Set(files)], problems };
+}
+
+/** Whether an absolute path is one of the project's modules: a module inside the root that no `ignore` glob matches. */
+export function projectMembership(folder: string, config: ReloadableConfig): (file: string) => boolean {
+  const root = path.join(folder, config.root);
+  const isIgnored = globMatcher(config.ignore);
+  return (file) => isModuleFile(file) && isInside(root, file) && !isIgnored(toId(folder, file));
 }
 
 function readReloadableConfig(folder: string): { config: ReloadableConfig; configFile: string | undefined } {
