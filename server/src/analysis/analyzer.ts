@@ -6,7 +6,7 @@ import { compareIds, type ModuleGraph } from '../../../src-shared/module-graph';
 import { planReload, type HotAcceptance, type ReloadPlan } from '../../../src-shared/reload-order';
 import { toDiagnostics, type HazardDiagnostic } from './diagnostics';
 import { say } from './errors';
-import { FileContext, walkFile, type RelatedLocation } from './file-context';
+import { FileContext, FindingSink, walkFile, type RelatedLocation } from './file-context';
 import { GraphFacts, type ResolvedImport } from './graph-facts';
 import { checkCycles, checkFloatingPromises, checkLayers, syntaxRulesFor } from './hazards';
 import { collectImports } from './imports';
@@ -154,24 +154,26 @@ export class ProjectAnalysis {
     const { facts } = this.graphFacts();
     const analysis = this.analyse(absolute, true);
     if (!analysis) return [];
-    const context = new FileContext(analysis.context.sourceFile, analysis.context.id);
-    context.findings.push(...analysis.context.findings);
-    if (this.enabled('layer-violation')) checkLayers(context, analysis.imports, facts);
-    if (this.enabled('import-cycle')) checkCycles(context, analysis.imports, facts);
-    if ((options.types ?? true) && this.enabled('floating-promise')) this.checkTypes(absolute, analysis, context);
-    return toDiagnostics(context.findings, context.sourceFile, context.id, this.setup.config);
+    const { id, sourceFile, findings } = analysis.context;
+    const sink = new FindingSink();
+    sink.findings.push(...findings);
+    if (this.enabled('layer-violation')) checkLayers(id, analysis.imports, facts, sink);
+    if (this.enabled('import-cycle')) checkCycles(id, analysis.imports, facts, sink);
+    if ((options.types ?? true) && this.enabled('floating-promise')) this.checkTypes(absolute, analysis, sink);
+    return toDiagnostics(sink.findings, sourceFile, id, this.setup.config);
   }
 
-  private checkTypes(file: string, analysis: ModuleAnalysis, into: FileContext): void {
-    const checker = this.typed.checkerFor(file, analysis.context.sourceFile);
+  private checkTypes(file: string, analysis: ModuleAnalysis, sink: FindingSink): void {
+    const { sourceFile, promiseCandidates } = analysis.context;
+    const checker = this.typed.checkerFor(file, sourceFile);
     if (!checker) return;
-    const candidates = new FileContext(analysis.context.sourceFile, analysis.context.id);
-    candidates.promiseCandidates.push(...analysis.context.promiseCandidates);
+    // Typed findings go to their own sink first, so a crash half-way reports one internal error, not half the findings.
+    const typed = new FindingSink();
     try {
-      checkFloatingPromises(candidates, checker);
-      into.findings.push(...candidates.findings);
+      checkFloatingPromises(promiseCandidates, checker, typed);
+      sink.findings.push(...typed.findings);
     } catch (error) {
-      into.report(internalErrorCode, analysis.context.sourceFile.statements[0] ?? analysis.context.sourceFile, say.internalError('floating-promise', messageOf(error)));
+      sink.report(internalErrorCode, sourceFile.statements[0] ?? sourceFile, say.internalError('floating-promise', messageOf(error)));
     }
   }
 

@@ -27,11 +27,20 @@ export interface PromiseCandidate {
   statement: ts.ExpressionStatement;
 }
 
+/** Collects findings. The graph and type-aware rules report into a fresh one, so a cached analysis stays as it was. */
+export class FindingSink {
+  readonly findings: RawFinding[] = [];
+
+  report(code: HazardCode | typeof internalErrorCode, node: ts.Node, message: string, related?: RelatedLocation[]): void {
+    this.findings.push(related ? { code, node, message, related } : { code, node, message });
+  }
+}
+
 /**
  * Everything the rules of one file share: scopes, import bindings, the hot API, the identifiers in
  * value positions, and the findings. Filled by one walk over the file.
  */
-export class FileContext {
+export class FileContext extends FindingSink {
   readonly scopes = new Scopes();
   readonly bindings: Bindings;
   readonly hot = new HotApi();
@@ -40,19 +49,16 @@ export class FileContext {
   /** Calls to `import(…)` and `require(…)` with a literal specifier. */
   readonly moduleCalls: ts.CallExpression[] = [];
   readonly promiseCandidates: PromiseCandidate[] = [];
-  readonly findings: RawFinding[] = [];
 
   constructor(
     readonly sourceFile: ts.SourceFile,
     /** The module id: the path relative to the project folder. */
     readonly id: string,
   ) {
+    super();
     this.bindings = new Bindings(sourceFile, this.scopes);
   }
 
-  report(code: HazardCode | typeof internalErrorCode, node: ts.Node, message: string, related?: RelatedLocation[]): void {
-    this.findings.push(related ? { code, node, message, related } : { code, node, message });
-  }
 
   /** The other value references to the variable declared by `name`, in the scope that declares it. */
   referencesTo(name: ts.Identifier): ts.Identifier[] {

@@ -1,6 +1,6 @@
 import { ts } from '../typescript';
 import { skipOuterExpressions } from '../bindings';
-import type { FileContext } from '../file-context';
+import type { FindingSink, PromiseCandidate } from '../file-context';
 import { say } from '../errors';
 import type { SyntaxRule } from './rule';
 
@@ -22,12 +22,12 @@ export const floatingPromiseCandidates: SyntaxRule = {
 };
 
 /** The type-aware half: reports the candidates whose dropped value is a promise or an array of promises. */
-export function checkFloatingPromises(context: FileContext, checker: ts.TypeChecker): void {
-  for (const { statement } of context.promiseCandidates) {
+export function checkFloatingPromises(candidates: readonly PromiseCandidate[], checker: ts.TypeChecker, sink: FindingSink): void {
+  for (const { statement } of candidates) {
     for (const part of unhandledParts(statement.expression)) {
       const kind = promiseKind(checker, checker.getTypeAtLocation(part));
       if (kind) {
-        context.report('floating-promise', statement, say.floatingPromise(kind === 'array'));
+        sink.report('floating-promise', statement, say.floatingPromise(kind === 'array'));
         break;
       }
     }
