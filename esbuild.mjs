@@ -27,7 +27,11 @@ const node = {
 const outputs = {
   extension: { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode'] },
   server: { ...node, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js' },
-  cli: { ...node, entryPoints: ['cli/src/main.ts'], outfile: 'cli/out/reloadable.js' },
+  // esbuild runs its own native binary: the runtime loads it from node_modules, never from a bundle.
+  cli: { ...node, entryPoints: ['cli/src/main.ts'], outfile: 'cli/out/reloadable.js', external: ['esbuild'] },
+  runtime: { ...node, format: 'esm', entryPoints: ['runtime/src/index.ts'], outfile: 'runtime/out/index.js', external: ['esbuild'],
+    // Bundled CommonJS dependencies call require(); an ES module has to provide one.
+    banner: { js: "import { createRequire as __reloadableRequire } from 'node:module'; const require = __reloadableRequire(import.meta.url);" } },
 };
 
 const contexts = await Promise.all(Object.entries(outputs).map(async ([name, options]) => [name, await esbuild.context(options)]));

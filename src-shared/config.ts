@@ -47,6 +47,25 @@ export function defaultConfig(): ReloadableConfig {
 }
 
 /**
+ * Finds and parses the config of a project folder: `reloadable.config.json`, else the `"reloadable"` key of
+ * package.json, else the defaults. `read` returns a file's text, or undefined when it does not exist.
+ */
+export function readConfig(
+  folder: string,
+  read: (file: string) => string | undefined,
+): { config: ReloadableConfig; configFile: string | undefined } {
+  const configFile = `${folder}/${configFileName}`;
+  const configText = read(configFile);
+  if (configText !== undefined) return { config: parseConfig(configText, configFile), configFile };
+  const packageFile = `${folder}/package.json`;
+  const packageText = read(packageFile);
+  if (packageText !== undefined && /"reloadable"\s*:/.test(packageText)) {
+    return { config: parseConfig(packageText, packageFile, ['reloadable']), configFile: packageFile };
+  }
+  return { config: defaultConfig(), configFile: undefined };
+}
+
+/**
  * Parses and validates a config. `keyPrefix` is the path of the config inside the file (`reloadable` in
  * package.json). Throws a ConfigError at the first problem, positioned on the offending value.
  */

@@ -4,5 +4,7 @@ export const say = {
   badFormat: (format: string, formats: readonly string[]) => `--format ${format} is not known: use one of ${formats.join(', ')}`,
   unknownModule: (name: string) => `--changed ${name} is not a module of the project: name a file inside the project's root`,
   progress: (done: number, total: number) => `checking modules ${done}/${total}`,
+  badMilliseconds: (value: string) => `${value} is not a number of milliseconds: pass a positive integer`,
+  noRuntime: (project: string) => `no app is running for ${project}: start it with \`reloadable run <entry>\`, or pass --project`,
   crashed: (message: string) => `reloadable crashed: ${message}. This is a bug; please report it with the command you ran.`,
 } as const;

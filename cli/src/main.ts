@@ -2,15 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../../src-shared/config';
-import { ProjectAnalysis } from '../../server/src/analysis/analyzer';
-import { checkFormats, runCheck, type CheckFormat } from './commands/check';
-import { graphReport } from './commands/graph';
-import { formatDot, formatMermaid } from './formats/graph';
+import type { ProjectAnalysis } from '../../server/src/analysis/analyzer';
 import { say } from './errors';
+import { checkFormats, graphFormats } from './formats/names';
+
+// Each command loads its implementation when it runs: `run`, `reload` and `status` must start fast and
+// never pay for the analyser (ts-morph), and `check` never pays for the runtime.
+const analysis = () => import('./commands/analysis-commands');
+const runtime = () => import('./commands/runtime-commands');
 
 declare const RELOADABLE_VERSION: string;
 const version = typeof RELOADABLE_VERSION === 'string' ? RELOADABLE_VERSION : '0.0.0-dev';
-const graphFormats = ['json', 'dot', 'mermaid'] as const;
 
 /** Exit codes: 0 success, 1 hazards of error severity (check), 2 the command could not run. */
 export async function main(argv: string[]): Promise<number> {
@@ -27,17 +29,18 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[dir]', 'project folder', '.')
     .addOption(new Option('--format <format>', 'output format').choices(checkFormats).default('stylish'))
     .option('--no-types', 'skip the type-aware rule (floating-promise) for a faster run')
-    .action((dir: string, options: { format: CheckFormat; types: boolean }) => {
-      const analysis = ProjectAnalysis.open(projectFolder(dir));
+    .action(async (dir: string, options: { format: (typeof checkFormats)[number]; types: boolean }) => {
+      const { ProjectAnalysis, runCheck } = await analysis();
+      const project = ProjectAnalysis.open(projectFolder(dir));
       const interactive = process.stderr.isTTY === true;
       exitCode = runCheck(
-        analysis,
+        project,
         {
           format: options.format,
           types: options.types,
           color: process.stdout.isTTY === true && !process.env.NO_COLOR,
           version,
-          progress: interactive && analysis.files.length > 200 ? process.stderr : undefined,
+          progress: interactive && project.files.length > 200 ? process.stderr : undefined,
         },
         (text) => process.stdout.write(text),
       );
@@ -49,12 +52,47 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[dir]', 'project folder', '.')
     .addOption(new Option('--format <format>', 'output format').choices(graphFormats).default('json'))
     .option('--changed <files...>', 'preview the reload order of this change set instead of the whole graph')
-    .action((dir: string, options: { format: (typeof graphFormats)[number]; changed?: string[] }) => {
-      const analysis = ProjectAnalysis.open(projectFolder(dir));
-      const changed = options.changed?.map((name) => moduleId(analysis, name));
-      const report = graphReport(analysis, changed);
+    .action(async (dir: string, options: { format: (typeof graphFormats)[number]; changed?: string[] }) => {
+      const { ProjectAnalysis, graphReport, formatDot, formatMermaid } = await analysis();
+      const project = ProjectAnalysis.open(projectFolder(dir));
+      const changed = options.changed?.map((name) => moduleId(project, name));
+      const report = graphReport(project, changed);
       const text = options.format === 'dot' ? formatDot(report) : options.format === 'mermaid' ? formatMermaid(report) : `${JSON.stringify(report, null, 2)}\n`;
       process.stdout.write(text);
+    });
+
+  program
+    .command('run')
+    .description('run an app under the runtime: its modules reload in place, driven by `reload`, the editor or --watch')
+    .argument('<entry>', "the app's main module (.ts, .mts, .js, …)")
+    .option('--watch', 'reload modules when their files change')
+    .option('--drain-timeout <ms>', 'how long retired versions may finish running calls', milliseconds)
+    .option('--init-timeout <ms>', "how long a module's code may run when it loads", milliseconds)
+    .action(async (entry: string, options: { watch?: boolean; drainTimeout?: number; initTimeout?: number }) => {
+      const { runCommand } = await runtime();
+      exitCode = await runCommand(entry, { ...options, watch: options.watch === true, version });
+    });
+
+  program
+    .command('reload')
+    .description('reload what changed in the running app (or the named files); exits 1 on rollback, 2 when no app runs')
+    .argument('[files...]', 'files to reload even if unchanged')
+    .option('--project <dir>', "the app's project folder", '.')
+    .option('--json', 'print the result as JSON')
+    .option('--dry-run', 'print the reload order without reloading')
+    .action(async (files: string[], options: { project: string; json?: boolean; dryRun?: boolean }) => {
+      const { reloadCommand } = await runtime();
+      exitCode = await reloadCommand(files, { project: options.project, json: options.json === true, dryRun: options.dryRun === true });
+    });
+
+  program
+    .command('status')
+    .description('show the running app: modules, versions, calls in flight, the last reload')
+    .option('--project <dir>', "the app's project folder", '.')
+    .option('--json', 'print the status as JSON')
+    .action(async (options: { project: string; json?: boolean }) => {
+      const { statusCommand } = await runtime();
+      exitCode = await statusCommand({ project: options.project, json: options.json === true });
     });
 
   try {
@@ -78,6 +116,12 @@ function failure(error: unknown): number {
 }
 
 class UsageError extends Error {}
+
+function milliseconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(say.badMilliseconds(value));
+  return parsed;
+}
 
 function projectFolder(dir: string): string {
   const folder = path.resolve(dir);

@@ -4,8 +4,7 @@ import { formatStylish } from '../formats/stylish';
 import { checkReport, countBySeverity } from '../reports';
 import { say } from '../errors';
 
-export const checkFormats = ['stylish', 'json', 'sarif'] as const;
-export type CheckFormat = (typeof checkFormats)[number];
+import type { CheckFormat } from '../formats/names';
 
 export interface CheckCommandOptions {
   format: CheckFormat;

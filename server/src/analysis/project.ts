@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ts } from './typescript';
-import { configFileName, defaultConfig, parseConfig, type ReloadableConfig } from '../../../src-shared/config';
+import { readConfig, type ReloadableConfig } from '../../../src-shared/config';
 import { globMatcher } from '../../../src-shared/layers';
 import { say } from './errors';
 
@@ -49,14 +49,7 @@ export function projectMembership(folder: string, config: ReloadableConfig): (fi
 }
 
 function readReloadableConfig(folder: string): { config: ReloadableConfig; configFile: string | undefined } {
-  const configFile = path.join(folder, configFileName);
-  if (fs.existsSync(configFile)) return { config: parseConfig(fs.readFileSync(configFile, 'utf8'), configFile), configFile };
-  const packageFile = path.join(folder, 'package.json');
-  if (fs.existsSync(packageFile)) {
-    const text = fs.readFileSync(packageFile, 'utf8');
-    if (/"reloadable"\s*:/.test(text)) return { config: parseConfig(text, packageFile, ['reloadable']), configFile: packageFile };
-  }
-  return { config: defaultConfig(), configFile: undefined };
+  return readConfig(folder, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
 }
 
 /** Reads a tsconfig with `extends` and project references; its errors become problems, never exceptions. */

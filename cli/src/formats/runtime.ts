@@ -1,0 +1,57 @@
+// Reload results and the live status, for people.
+import type { ReloadResult, StatusRequest } from '../../../src-shared/control-protocol';
+
+const ms = (value: number) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
+
+export function formatReloadResult(result: ReloadResult): string {
+  const lines: string[] = [];
+  const order = (ids: string[]) => (ids.length > 0 ? ids.join(' → ') : '(none)');
+  switch (result.outcome) {
+    case 'no-change':
+      lines.push('nothing changed since the last load');
+      break;
+    case 'planned':
+      lines.push(`reload plan for ${result.changed.join(', ') || 'no change'}`, `  unload: ${order(result.unloadOrder)}`, `  load:   ${order(result.loadOrder)}`);
+      break;
+    case 'committed':
+    case 'rolled-back': {
+      const verb = result.outcome === 'committed' ? 'committed' : 'rolled back';
+      lines.push(`reload #${result.id} ${verb} in ${ms(result.durationMs)}`);
+      lines.push(`  unload: ${order(result.unloadOrder)}`, `  load:   ${order(result.loadOrder.map((id) => (result.versions[id] ? `${id}@${result.versions[id]}` : id)))}`);
+      if (result.outcome === 'committed') lines.push(`  drained ${result.drained}, queued ${result.queued}, forced ${result.forced}`);
+      const phases = Object.entries(result.phases).map(([phase, value]) => `${phase} ${ms(value ?? 0)}`);
+      if (phases.length > 0) lines.push(`  phases: ${phases.join(' · ')}`);
+      break;
+    }
+  }
+  const error = result.error;
+  if (error) {
+    const where = error.file ? ` at ${error.file}:${error.line}:${error.column}` : '';
+    lines.push(`  ${error.phase} failed${error.module ? ` in ${error.module}` : ''}${where}:`, `  ${error.message}`);
+  }
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
+  for (const leak of result.leaks) {
+    const where = leak.file ? ` created at ${leak.file}:${leak.line}:${leak.column}` : '';
+    lines.push(`  leak: ${leak.module} v${leak.version} left a ${leak.description} alive${where}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatStatus(status: StatusRequest.Result): string {
+  const lines = [
+    `${status.app.entry} (pid ${status.app.pid}) in ${status.app.project}, running since ${status.app.startedAt}`,
+    `${status.modules.length} modules${status.layers.length > 0 ? `, layers ${status.layers.join(' < ')}` : ''}${status.busy ? ', reloading' : ''}`,
+  ];
+  const width = Math.max(...status.modules.map((module) => module.id.length), 6);
+  for (const module of status.modules) {
+    const retiring = module.retiring.map((old) => `v${old.version} draining ${old.inFlight}`).join(', ');
+    lines.push(
+      `  ${module.id.padEnd(width)}  v${String(module.version).padEnd(3)} ${(module.layer ?? '-').padEnd(10)} ${module.inFlight} in flight` +
+        `${module.stateful ? ', stateful' : ''}${retiring ? `, ${retiring}` : ''}`,
+    );
+  }
+  if (status.cycles.length > 0) lines.push(`cycles: ${status.cycles.map((cycle) => cycle.join(' → ')).join('; ')}`);
+  const last = status.lastResult;
+  if (last) lines.push(`last reload: #${last.id} ${last.outcome} in ${ms(last.durationMs)}${last.error ? ` (${last.error.phase}: ${last.error.message})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,70 @@
+// A client of the control endpoint, for the CLI and the editor.
+import * as net from 'node:net';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  controlProtocolVersion,
+  EventNotification,
+  HelloRequest,
+  HistoryRequest,
+  ReloadRequest,
+  StatusRequest,
+  SubscribeRequest,
+  type AppInfo,
+  type DiscoveryFile,
+  type RuntimeEvent,
+} from '../../../src-shared/control-protocol';
+
+export class ControlClient {
+  private constructor(
+    private readonly connection: MessageConnection,
+    private readonly socket: net.Socket,
+    readonly app: AppInfo,
+  ) {}
+
+  /** Connects and says hello; rejects when the socket is gone or the token is refused. */
+  static async connect(discovery: Pick<DiscoveryFile, 'socket' | 'token'>, client = 'cli'): Promise<ControlClient> {
+    const socket = net.connect(discovery.socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+    connection.listen();
+    try {
+      const hello = await connection.sendRequest<HelloRequest.Result>(HelloRequest.method, {
+        protocolVersion: controlProtocolVersion, token: discovery.token, client,
+      } satisfies HelloRequest.Params);
+      return new ControlClient(connection, socket, hello.app);
+    } catch (error) {
+      connection.dispose();
+      socket.destroy();
+      throw error;
+    }
+  }
+
+  status(): Promise<StatusRequest.Result> {
+    return this.connection.sendRequest(StatusRequest.method, {});
+  }
+
+  reload(params: ReloadRequest.Params = {}): Promise<ReloadRequest.Result> {
+    return this.connection.sendRequest(ReloadRequest.method, params);
+  }
+
+  history(): Promise<HistoryRequest.Result> {
+    return this.connection.sendRequest(HistoryRequest.method, {});
+  }
+
+  async subscribe(listener: (event: RuntimeEvent) => void): Promise<void> {
+    this.connection.onNotification(EventNotification.method, listener);
+    await this.connection.sendRequest<SubscribeRequest.Result>(SubscribeRequest.method, {});
+  }
+
+  onClose(listener: () => void): void {
+    this.connection.onClose(listener);
+  }
+
+  close(): void {
+    this.connection.dispose();
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,188 @@
+// The control endpoint (DESIGN §7): JSON-RPC (vscode-jsonrpc) over a Unix socket in a folder only this user
+// can open, announced by a 0600 discovery file holding a random token. A connection must say hello with
+// the token first; anything else, a wrong token, garbage or an oversized message closes it. Nothing a
+// client sends can take the app down.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  createMessageConnection,
+  ResponseError,
+  SocketMessageReader,
+  SocketMessageWriter,
+  type Disposable,
+  type MessageConnection,
+  type MessageReader,
+  type DataCallback,
+} from 'vscode-jsonrpc/node';
+import {
+  ControlErrorCodes,
+  controlProtocolVersion,
+  EventNotification,
+  HelloRequest,
+  HistoryRequest,
+  ReloadRequest,
+  StatusRequest,
+  SubscribeRequest,
+  type DiscoveryFile,
+} from '../../../src-shared/control-protocol';
+import type { Logger, Runtime } from '../runtime';
+import { discoveryFolder } from './discovery';
+
+/** A connection may buffer this much without completing a message. */
+const maxMessageBytes = 1 << 20;
+/** Before hello, far less: a hello is a few hundred bytes. */
+const maxHelloBytes = 16 << 10;
+
+export interface ControlEndpoint {
+  socket: string;
+  discoveryFile: string;
+  close(): Promise<void>;
+}
+
+export async function openControlEndpoint(runtime: Runtime, logger: Logger): Promise<ControlEndpoint> {
+  const token = crypto.randomBytes(32).toString('base64url');
+  const socketFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-'));
+  fs.chmodSync(socketFolder, 0o700);
+  const socketPath = path.join(socketFolder, 'control.sock');
+  const connections = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+    serve(socket, runtime, token, logger);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  server.on('error', (error) => logger.warn(`control endpoint: ${error.message}`));
+  // The endpoint serves the app; it does not keep an app that has finished alive.
+  server.unref();
+
+  const info = runtime.info;
+  const discovery: DiscoveryFile = {
+    protocolVersion: controlProtocolVersion, pid: info.pid, socket: socketPath, token, project: info.project, entry: info.entry, startedAt: info.startedAt,
+  };
+  const folder = discoveryFolder(info.project);
+  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const discoveryFile = path.join(folder, `${info.pid}.json`);
+  fs.writeFileSync(discoveryFile, JSON.stringify(discovery, null, 2), { mode: 0o600 });
+
+  const removeFiles = () => {
+    fs.rmSync(discoveryFile, { force: true });
+    fs.rmSync(socketFolder, { recursive: true, force: true });
+  };
+  process.once('exit', removeFiles);
+  return {
+    socket: socketPath,
+    discoveryFile,
+    async close() {
+      process.off('exit', removeFiles);
+      for (const socket of connections) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      removeFiles();
+    },
+  };
+}
+
+function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logger): void {
+  let authenticated = false;
+  let buffered = 0;
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    buffered += chunk.length;
+    if (buffered > (authenticated ? maxMessageBytes : maxHelloBytes)) refuse(ControlErrorCodes.tooLarge, 'message too large');
+  });
+  const reader = new CountingReader(new SocketMessageReader(socket), () => (buffered = 0));
+  const connection = createMessageConnection(reader, new SocketMessageWriter(socket));
+  let unsubscribe: (() => void) | undefined;
+
+  /** Answers with an error no request can be matched to, then hangs up. */
+  function refuse(code: number, message: string): void {
+    if (socket.destroyed) return;
+    const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } });
+    socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    setTimeout(() => socket.destroy(), 100).unref();
+  }
+  const guard = <P, R>(handler: (params: P) => R | Promise<R>) => (params: P) => {
+    if (!authenticated) {
+      refuse(ControlErrorCodes.unauthorized, 'say hello with the token first');
+      throw new ResponseError(ControlErrorCodes.unauthorized, 'say hello with the token first');
+    }
+    return handler(params);
+  };
+
+  connection.onRequest(HelloRequest.method, (params: HelloRequest.Params): HelloRequest.Result => {
+    const given = Buffer.from(typeof params?.token === 'string' ? params.token : '');
+    const expected = Buffer.from(token);
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+      refuse(ControlErrorCodes.unauthorized, 'wrong token');
+      throw new ResponseError(ControlErrorCodes.unauthorized, 'wrong token');
+    }
+    if (params.protocolVersion !== controlProtocolVersion) {
+      refuse(ControlErrorCodes.protocolMismatch, `protocol ${params.protocolVersion} is not ${controlProtocolVersion}`);
+      throw new ResponseError(ControlErrorCodes.protocolMismatch, `this app speaks control protocol ${controlProtocolVersion}; update the client`);
+    }
+    authenticated = true;
+    return { protocolVersion: controlProtocolVersion, app: runtime.info };
+  });
+  connection.onRequest(StatusRequest.method, guard(() => runtime.status()));
+  connection.onRequest(HistoryRequest.method, guard(() => runtime.history()));
+  connection.onRequest(ReloadRequest.method, guard((params: ReloadRequest.Params | undefined) => {
+    const files = params?.files;
+    if (files !== undefined && (!Array.isArray(files) || files.some((file) => typeof file !== 'string'))) {
+      throw new ResponseError(ControlErrorCodes.badRequest, '`files` must be an array of paths');
+    }
+    return runtime.reload({ ...(files ? { files } : {}), dryRun: params?.dryRun === true });
+  }));
+  connection.onRequest(SubscribeRequest.method, guard((): SubscribeRequest.Result => {
+    unsubscribe ??= runtime.subscribe((event) => void connection.sendNotification(EventNotification.method, event).catch(() => undefined));
+    return { subscribed: true };
+  }));
+  connection.onRequest((method) => {
+    if (!authenticated) refuse(ControlErrorCodes.unauthorized, 'say hello with the token first');
+    return new ResponseError(-32601, `unknown method ${method}`);
+  });
+  connection.onNotification(() => {
+    if (!authenticated) refuse(ControlErrorCodes.unauthorized, 'say hello with the token first');
+  });
+  connection.onError(([error]) => {
+    logger.warn(`control endpoint: closed a connection that sent ${error.message.split('\n')[0]}`);
+    refuse(ControlErrorCodes.badRequest, 'malformed message');
+  });
+  connection.onClose(() => unsubscribe?.());
+  socket.once('close', () => {
+    unsubscribe?.();
+    connection.dispose();
+  });
+  connection.listen();
+}
+
+/** Tells the connection each time a whole message arrived, so the size guard measures one message at a time. */
+class CountingReader implements MessageReader {
+  constructor(
+    private readonly inner: MessageReader,
+    private readonly onMessage: () => void,
+  ) {}
+
+  get onError() {
+    return this.inner.onError;
+  }
+  get onClose() {
+    return this.inner.onClose;
+  }
+  get onPartialMessage() {
+    return this.inner.onPartialMessage;
+  }
+  listen(callback: DataCallback): Disposable {
+    return this.inner.listen((message) => {
+      this.onMessage();
+      callback(message);
+    });
+  }
+  dispose(): void {
+    this.inner.dispose();
+  }
+}

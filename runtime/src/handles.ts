@@ -1,0 +1,256 @@
+// What a module version creates that can outlive it: timers, servers, sockets, workers, child processes,
+// watchers and process listeners. The loader gives each module its own `setTimeout`, `process`, `require('node:http')`
+// and so on, which record what they create here, so a handle still alive after its version retired is
+// reported with the stack that created it. Nothing is recorded for code outside the app's modules.
+import { createRequire } from 'node:module';
+import type { HandleKind } from '../../src-shared/control-protocol';
+
+export interface TrackedHandle {
+  kind: HandleKind;
+  target: object;
+  /** Holds the creation stack; formatted only when a leak is reported. */
+  origin: { stack?: string };
+  describe(): string;
+  alive(): boolean;
+}
+
+// Built-ins resolve the same from anywhere; the path only has to be absolute.
+const nodeRequire = createRequire(`${process.cwd()}/`);
+const pruneAbove = 256;
+
+/** The handles one module version created and that may still be alive. */
+export class HandleTracker {
+  private readonly handles = new Set<TrackedHandle>();
+
+  add(kind: HandleKind, target: object, describe: () => string, alive: () => boolean, creator: Function): TrackedHandle {
+    const origin: { stack?: string } = {};
+    Error.captureStackTrace(origin, creator);
+    const handle: TrackedHandle = { kind, target, origin, describe, alive };
+    if (this.handles.size >= pruneAbove) this.prune();
+    this.handles.add(handle);
+    return handle;
+  }
+
+  remove(handle: TrackedHandle): void {
+    this.handles.delete(handle);
+  }
+
+  /** Stops watching a target (a newer version took it over through `hot.own`). */
+  release(target: object): void {
+    for (const handle of this.handles) if (handle.target === target) this.handles.delete(handle);
+  }
+
+  /** The handles still alive now. */
+  alive(): TrackedHandle[] {
+    this.prune();
+    return [...this.handles];
+  }
+
+  clear(): void {
+    this.handles.clear();
+  }
+
+  private prune(): void {
+    for (const handle of this.handles) if (!safeAlive(handle)) this.handles.delete(handle);
+  }
+}
+
+function safeAlive(handle: TrackedHandle): boolean {
+  try {
+    return handle.alive();
+  } catch {
+    return false;
+  }
+}
+
+type Timer = { _destroyed?: boolean };
+
+/** The globals a module sees in place of Node's: the same functions, recording what they create. */
+export interface ModuleScope {
+  setTimeout: typeof setTimeout;
+  setInterval: typeof setInterval;
+  setImmediate: typeof setImmediate;
+  process: NodeJS.Process;
+  /** A built-in module as this module sees it (`http`, `node:net`, …). */
+  builtin(name: string): unknown;
+}
+
+export function moduleScope(tracker: HandleTracker): ModuleScope {
+  const timers = trackedTimers(tracker);
+  const wrapped = new Map<string, unknown>();
+  let processView: NodeJS.Process | undefined;
+  return {
+    ...timers,
+    get process() {
+      return (processView ??= trackedProcess(tracker));
+    },
+    builtin(name) {
+      if (!(name in builtinWrappers)) return nodeRequire(name);
+      let view = wrapped.get(name);
+      if (view === undefined) wrapped.set(name, (view = builtinWrappers[name]!(tracker, timers)));
+      return view;
+    },
+  };
+}
+
+function trackedTimers(tracker: HandleTracker): Pick<ModuleScope, 'setTimeout' | 'setInterval' | 'setImmediate'> {
+  const once = (schedule: typeof setTimeout | typeof setImmediate, kind: HandleKind, label: string) =>
+    function scheduled(this: unknown, callback: unknown, ...rest: unknown[]) {
+      if (typeof callback !== 'function') return (schedule as Function)(callback, ...rest);
+      let handle: TrackedHandle | undefined;
+      const timer = (schedule as Function)(function (this: unknown, ...args: unknown[]) {
+        if (handle) tracker.remove(handle);
+        return callback.apply(this, args);
+      }, ...rest) as Timer;
+      const ms = kind === 'timer' ? ` after ${Number(rest[0] ?? 0)} ms` : '';
+      handle = tracker.add(kind, timer, () => `${label}${ms}`, () => timer._destroyed === false, scheduled);
+      return timer;
+    };
+  function interval(this: unknown, callback: unknown, ...rest: unknown[]) {
+    const timer = (setInterval as Function)(callback, ...rest) as Timer;
+    if (typeof callback === 'function') {
+      tracker.add('timer', timer, () => `setInterval every ${Number(rest[0] ?? 0)} ms`, () => timer._destroyed === false, interval);
+    }
+    return timer;
+  }
+  return {
+    setTimeout: Object.assign(once(setTimeout, 'timer', 'setTimeout'), { __promisify__: (setTimeout as any).__promisify__ }) as any,
+    setImmediate: Object.assign(once(setImmediate, 'immediate', 'setImmediate'), { __promisify__: (setImmediate as any).__promisify__ }) as any,
+    setInterval: interval as any,
+  };
+}
+
+const listenerMethods = new Set(['on', 'addListener', 'once', 'prependListener', 'prependOnceListener']);
+
+/** `process` with its listener methods recording what they add; everything else is the real process. */
+function trackedProcess(tracker: HandleTracker): NodeJS.Process {
+  const methods = new Map<PropertyKey, Function>();
+  return new Proxy(process, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      let method = methods.get(key);
+      if (!method) {
+        method = listenerMethods.has(key as string)
+          ? function addListener(this: unknown, event: string | symbol, listener: Function) {
+              (value as Function).call(target, event, listener);
+              const isAdded = () => target.rawListeners(event).some((added: any) => added === listener || added?.listener === listener);
+              tracker.add('listener', listener, () => `listener for process '${String(event)}'`, isAdded, addListener);
+              return target;
+            }
+          : (value as Function).bind(target);
+        methods.set(key, method!);
+      }
+      return method;
+    },
+    set: (target, key, value) => Reflect.set(target, key, value, target),
+  });
+}
+
+/** Returns a view of a built-in whose own properties read through to it, with some replaced. */
+function viewOf(name: string, replace: Record<string, unknown>): unknown {
+  const real = nodeRequire(name) as Record<string, unknown>;
+  const view: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(real)) {
+    if (key in replace) continue;
+    const enumerable = Object.getOwnPropertyDescriptor(real, key)?.enumerable ?? true;
+    Object.defineProperty(view, key, { get: () => real[key], set: (value) => (real[key] = value), enumerable, configurable: true });
+  }
+  return Object.assign(view, replace);
+}
+
+type Factory = (...args: any[]) => any;
+
+/** Wraps factory functions so that what they return is recorded as a handle of `kind`. */
+function recording(tracker: HandleTracker, kind: HandleKind, factory: Factory, label: string, alive: (made: any) => boolean): Factory {
+  return function create(this: unknown, ...args: any[]) {
+    const made = factory.apply(this, args);
+    if (made && typeof made === 'object') tracker.add(kind, made, () => describe(label, made), () => alive(made), create);
+    return made;
+  };
+}
+
+function describe(label: string, made: any): string {
+  try {
+    const address = typeof made.address === 'function' ? made.address() : null;
+    if (address && typeof address === 'object') return `${label} on ${address.address}:${address.port}`;
+    if (typeof address === 'string') return `${label} on ${address}`;
+    if (typeof made.pid === 'number') return `${label} (pid ${made.pid})`;
+  } catch {
+    // A handle that cannot describe itself is still reported, by its kind.
+  }
+  return label;
+}
+
+const isListening = (server: any) => server.listening === true;
+const isOpenSocket = (socket: any) => socket.destroyed === false;
+const isRunning = (child: any) => child.exitCode === null && child.signalCode === null;
+
+const builtinWrappers: Record<string, (tracker: HandleTracker, timers: ReturnType<typeof trackedTimers>) => unknown> = {
+  http: (t) => viewOf('http', { createServer: recording(t, 'server', nodeRequire('http').createServer, 'http server', isListening) }),
+  https: (t) => viewOf('https', { createServer: recording(t, 'server', nodeRequire('https').createServer, 'https server', isListening) }),
+  http2: (t) => {
+    const http2 = nodeRequire('http2');
+    return viewOf('http2', {
+      createServer: recording(t, 'server', http2.createServer, 'http2 server', isListening),
+      createSecureServer: recording(t, 'server', http2.createSecureServer, 'http2 server', isListening),
+    });
+  },
+  net: (t) => {
+    const net = nodeRequire('net');
+    return viewOf('net', {
+      createServer: recording(t, 'server', net.createServer, 'net server', isListening),
+      connect: recording(t, 'socket', net.connect, 'socket', isOpenSocket),
+      createConnection: recording(t, 'socket', net.createConnection, 'socket', isOpenSocket),
+    });
+  },
+  tls: (t) => {
+    const tls = nodeRequire('tls');
+    return viewOf('tls', {
+      createServer: recording(t, 'server', tls.createServer, 'tls server', isListening),
+      connect: recording(t, 'socket', tls.connect, 'tls socket', isOpenSocket),
+    });
+  },
+  dgram: (t) => {
+    const dgram = nodeRequire('dgram');
+    const open = new WeakSet<object>();
+    return viewOf('dgram', {
+      createSocket: recording(t, 'socket', (...args: unknown[]) => {
+        const socket = dgram.createSocket(...args);
+        open.add(socket);
+        socket.once('close', () => open.delete(socket));
+        return socket;
+      }, 'udp socket', (socket) => open.has(socket)),
+    });
+  },
+  child_process: (t) => {
+    const cp = nodeRequire('child_process');
+    const replace: Record<string, unknown> = {};
+    for (const name of ['spawn', 'fork', 'exec', 'execFile']) replace[name] = recording(t, 'child-process', cp[name], `child process (${name})`, isRunning);
+    return viewOf('child_process', replace);
+  },
+  worker_threads: (t) => {
+    const { Worker } = nodeRequire('worker_threads');
+    class TrackedWorker extends Worker {
+      constructor(...args: any[]) {
+        super(...args);
+        const worker = this as any;
+        t.add('worker', worker, () => `worker thread ${worker.threadId}`, () => worker.threadId !== -1, TrackedWorker);
+      }
+    }
+    return viewOf('worker_threads', { Worker: TrackedWorker });
+  },
+  fs: (t) => {
+    const fs = nodeRequire('fs');
+    const open = new WeakSet<object>();
+    return viewOf('fs', {
+      watch: recording(t, 'watcher', (...args: unknown[]) => {
+        const watcher = fs.watch(...args);
+        open.add(watcher);
+        watcher.once('close', () => open.delete(watcher));
+        return watcher;
+      }, 'fs watcher', (watcher) => open.has(watcher)),
+    });
+  },
+  timers: (_, timers) => viewOf('timers', { ...timers }),
+};

@@ -1,0 +1,105 @@
+// `import.meta.hot`: the module API of DESIGN §2, one object per module version.
+import type { LifecycleEvent } from '../../src-shared/control-protocol';
+import { say } from './errors';
+import type { Mailbox } from './mailbox';
+import { describeValue, isOwnable } from './resources';
+import type { MailboxHandler, ModuleVersion } from './version';
+
+/** What the API needs from the registry. */
+export interface HotHost {
+  dataOf(id: string): Record<string, unknown>;
+  /** Module id of a specifier as written in `file`, or undefined when it is not an app module. */
+  idOfSpecifier(specifier: string, file: string): string | undefined;
+  mailbox(version: ModuleVersion, index: number): Mailbox;
+  on(version: ModuleVersion, event: LifecycleEvent, callback: (payload: unknown) => unknown): void;
+  invalidate(id: string, message: string | undefined): void;
+}
+
+const events: readonly LifecycleEvent[] = ['before-unload', 'after-unload', 'after-load', 'commit', 'rollback'];
+
+export function createHot(version: ModuleVersion, host: HotHost) {
+  const duringInit = (api: string) => {
+    if (!version.initialising) throw new Error(say.notAfterInit(api));
+  };
+  const own = <T>(resource: T): T => {
+    if (!isOwnable(resource)) throw new TypeError(say.notOwnable(describeValue(resource)));
+    if (!version.owned.includes(resource)) version.owned.push(resource);
+    return resource;
+  };
+  const hot = {
+    get data() {
+      return host.dataOf(version.id);
+    },
+    get version() {
+      return version.number;
+    },
+    dispose(callback: (data: Record<string, unknown>) => unknown) {
+      version.disposers.push(callback);
+    },
+    accept(deps?: unknown, callback?: (module: unknown) => void) {
+      if (deps === undefined || typeof deps === 'function') {
+        version.selfAccepts = true;
+        if (typeof deps === 'function') version.selfAcceptCallbacks.push(deps as (module: unknown) => void);
+        return;
+      }
+      for (const specifier of typeof deps === 'string' ? [deps] : (deps as string[])) {
+        const id = host.idOfSpecifier(specifier, version.file);
+        if (id === undefined) throw new Error(say.unknownSpecifier(specifier));
+        const callbacks = version.acceptedDeps.get(id) ?? [];
+        if (callback) callbacks.push(callback);
+        version.acceptedDeps.set(id, callbacks);
+      }
+    },
+    decline() {
+      version.declines = true;
+    },
+    invalidate(message?: string) {
+      host.invalidate(version.id, message);
+    },
+    on(event: LifecycleEvent, callback: (payload: unknown) => unknown) {
+      if (!events.includes(event)) throw new TypeError(`import.meta.hot.on(): unknown event '${event}', use one of ${events.join(', ')}`);
+      host.on(version, event, callback);
+    },
+    state(options: { version: number; save(): unknown; restore(saved: unknown, fromVersion: number): void }) {
+      duringInit('state');
+      if (typeof options !== 'object' || options === null) throw new TypeError(say.badState('needs an options object'));
+      if (!Number.isInteger(options.version)) throw new TypeError(say.badState('needs an integer `version`'));
+      if (typeof options.save !== 'function' || typeof options.restore !== 'function') {
+        throw new TypeError(say.badState('needs `save` and `restore` functions'));
+      }
+      version.state = { version: options.version, save: options.save, restore: options.restore };
+    },
+    own,
+    setInterval(callback: () => void, ms: number) {
+      const timer = setInterval(callback, ms);
+      own({ close: () => clearInterval(timer) });
+      return timer;
+    },
+    setTimeout(callback: () => void, ms: number) {
+      const closer = { close: () => clearTimeout(timer) };
+      const timer = setTimeout(() => {
+        const index = version.owned.indexOf(closer);
+        if (index >= 0) version.owned.splice(index, 1);
+        callback();
+      }, ms);
+      own(closer);
+      return timer;
+    },
+    listen(target: any, event: string, listener: (...args: any[]) => void) {
+      if (typeof target?.addEventListener === 'function' && typeof target?.on !== 'function') {
+        target.addEventListener(event, listener);
+        own({ close: () => target.removeEventListener(event, listener) });
+      } else {
+        target.on(event, listener);
+        own({ close: () => target.off?.(event, listener) ?? target.removeListener?.(event, listener) });
+      }
+    },
+    mailbox(handler: MailboxHandler) {
+      duringInit('mailbox');
+      if (typeof handler !== 'function') throw new TypeError('import.meta.hot.mailbox() needs a handler function');
+      version.mailboxHandlers.push(handler);
+      return host.mailbox(version, version.mailboxHandlers.length - 1).port;
+    },
+  };
+  return hot;
+}

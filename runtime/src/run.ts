@@ -1,0 +1,64 @@
+// `reloadable run <entry>`: finds the app's project, loads the entry under the runtime, opens the control
+// endpoint and, with `--watch`, reloads on save. Ctrl-C retires every module before the process exits.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readConfig } from '../../src-shared/config';
+import { openControlEndpoint, type ControlEndpoint } from './control/server';
+import { say } from './errors';
+import { Runtime, type Logger } from './runtime';
+import { watchProject } from './watch';
+
+export interface RunOptions {
+  entry: string;
+  watch?: boolean;
+  drainTimeoutMs?: number;
+  initTimeoutMs?: number;
+  logger: Logger;
+  version?: string;
+}
+
+export interface RunningApp {
+  runtime: Runtime;
+  endpoint: ControlEndpoint;
+  stop(): Promise<void>;
+}
+
+/** The app's project: the nearest folder above the entry with a reloadable.config.json or package.json. */
+export function projectOf(entry: string): string {
+  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'reloadable.config.json')) || fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.dirname(entry);
+  }
+}
+
+/** Starts the app. Throws ConfigError, or an Error naming the module and the fix, when it cannot start. */
+export async function runApp(options: RunOptions): Promise<RunningApp> {
+  const entry = path.resolve(options.entry);
+  if (!fs.existsSync(entry)) throw new Error(say.entryMissing(options.entry));
+  const project = projectOf(entry);
+  const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+  const runtime = Runtime.start({
+    project,
+    entry,
+    config,
+    logger: options.logger,
+    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
+    ...(options.version ? { version: options.version } : {}),
+  });
+  const endpoint = await openControlEndpoint(runtime, options.logger);
+  const watcher = options.watch ? watchProject(runtime, path.resolve(project, config.root)) : undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await watcher?.close();
+      await endpoint.close();
+      await runtime.close();
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+  return { runtime, endpoint, stop };
+}

@@ -1,0 +1,198 @@
+// The control protocol between a running app (`reloadable run`) and its clients (the CLI, the editor).
+// JSON-RPC 2.0 over a Unix domain socket; see docs/control-protocol.md. Declared once here, used by both ends.
+
+/** Bumped on any incompatible change; `hello` carries it both ways. */
+export const controlProtocolVersion = 1;
+
+/** Where a reload stopped or spent its time. `plan` covers decline and unknown files. */
+export type ReloadPhase =
+  | 'plan'
+  | 'transform'
+  | 'evaluate'
+  | 'link'
+  | 'init'
+  | 'drain'
+  | 'save'
+  | 'restore'
+  | 'commit'
+  | 'dispose';
+
+/** `planned` answers a dry run: the order is computed, nothing is loaded. */
+export type ReloadOutcome = 'committed' | 'rolled-back' | 'no-change' | 'planned';
+
+export interface ReloadFailure {
+  /** The module id that failed, or null when the failure is not a module's (an unknown file, say). */
+  module: string | null;
+  phase: ReloadPhase;
+  message: string;
+  stack?: string;
+  /** Where in the source, 1-based, when known (a syntax error, the frame of a throw). */
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export type HandleKind = 'timer' | 'immediate' | 'server' | 'socket' | 'worker' | 'child-process' | 'watcher' | 'listener';
+
+/** A handle created by a module version that is still alive after the version retired. */
+export interface LeakReport {
+  module: string;
+  version: number;
+  kind: HandleKind;
+  /** What it is, for people: `setInterval every 1000 ms`, `listener for process 'SIGUSR2'`. */
+  description: string;
+  /** The stack where it was created, source-mapped to the module's own lines. */
+  stack: string;
+  /** The first frame inside the module, 1-based; absent when the stack does not reach it. */
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface ReloadResult {
+  /** Increases by one per transaction of this app. */
+  id: number;
+  outcome: ReloadOutcome;
+  /** The changed modules that started the transaction (ids). */
+  changed: string[];
+  /** Callers first. */
+  unloadOrder: string[];
+  /** Callees first; cycles are adjacent, in id order. */
+  loadOrder: string[];
+  startedAt: string;
+  durationMs: number;
+  /** Milliseconds per phase that ran: transform, evaluate, init, restore, commit, drain, dispose. */
+  phases: Partial<Record<ReloadPhase, number>>;
+  /** Calls that were running on a retired version and finished there. */
+  drained: number;
+  /** Calls and messages that waited during the swap and went to the new version. */
+  queued: number;
+  /** Calls still running when the drain timeout retired their version anyway. */
+  forced: number;
+  /** Module versions after the transaction (ids of the load order). */
+  versions: Record<string, number>;
+  error?: ReloadFailure;
+  /** Things that did not stop the reload: a dispose that threw, a dropped state, a handler without a mailbox. */
+  warnings: string[];
+  leaks: LeakReport[];
+}
+
+export type LifecycleEvent = 'before-unload' | 'after-unload' | 'after-load' | 'commit' | 'rollback';
+
+export interface ModuleStatus {
+  id: string;
+  layer: string | null;
+  /** The live version; 0 while it has never loaded. */
+  version: number;
+  inFlight: number;
+  /** Uses `hot.state` or a mailbox: suspended during its swaps. */
+  stateful: boolean;
+  /** Older versions still draining. */
+  retiring: Array<{ version: number; inFlight: number }>;
+}
+
+export interface AppInfo {
+  pid: number;
+  /** Absolute: the project folder (holding the config or package.json). */
+  project: string;
+  /** Module id of the entry. */
+  entry: string;
+  startedAt: string;
+  /** The runtime's version. */
+  runtime: string;
+}
+
+/** Messages a client may receive after `subscribe`; a discriminated union keyed by `type`. */
+export type RuntimeEvent =
+  | { type: 'reload-started'; id: number; changed: string[] }
+  | { type: 'phase'; id: number; phase: ReloadPhase; module?: string }
+  | { type: 'reload-finished'; result: ReloadResult }
+  | { type: 'lifecycle'; event: LifecycleEvent; modules: Array<{ id: string; version: number }> }
+  | { type: 'leak'; leak: LeakReport }
+  | { type: 'listener-error'; module: string; version: number; event: string; message: string; stack?: string }
+  | { type: 'log'; level: 'info' | 'warning' | 'error'; message: string };
+
+/** The first request of every connection: anything else first, or a wrong token, closes it. */
+export namespace HelloRequest {
+  export const method = 'reloadable/hello' as const;
+  export interface Params {
+    protocolVersion: number;
+    token: string;
+    /** Who is asking, for the log: `cli`, `vscode`. */
+    client?: string;
+  }
+  export interface Result {
+    protocolVersion: number;
+    app: AppInfo;
+  }
+}
+
+/** The live graph: what a client shows in its status bar or graph panel. */
+export namespace StatusRequest {
+  export const method = 'reloadable/status' as const;
+  export type Params = Record<string, never>;
+  export interface Result {
+    app: AppInfo;
+    layers: string[];
+    modules: ModuleStatus[];
+    edges: Array<{ from: string; to: string }>;
+    cycles: string[][];
+    /** The order a reload of every module would use. */
+    reloadOrder: { unload: string[]; load: string[] };
+    /** A transaction is running. */
+    busy: boolean;
+    lastResult?: ReloadResult;
+  }
+}
+
+/** Reloads what changed since the last load, or the named files; answers when the transaction is over. */
+export namespace ReloadRequest {
+  export const method = 'reloadable/reload' as const;
+  export interface Params {
+    /** Absolute or project-relative paths; absent: every module whose file changed since it was loaded. */
+    files?: string[];
+    /** Compute the order and stop (`outcome: "planned"`). */
+    dryRun?: boolean;
+  }
+  export type Result = ReloadResult;
+}
+
+/** The last results, oldest first (bounded). */
+export namespace HistoryRequest {
+  export const method = 'reloadable/history' as const;
+  export type Params = Record<string, never>;
+  export type Result = ReloadResult[];
+}
+
+/** Starts the stream of `EventNotification`s to this connection. */
+export namespace SubscribeRequest {
+  export const method = 'reloadable/subscribe' as const;
+  export type Params = Record<string, never>;
+  export type Result = { subscribed: true };
+}
+
+/** Sent by the app to subscribed clients. */
+export namespace EventNotification {
+  export const method = 'reloadable/event' as const;
+  export type Params = RuntimeEvent;
+}
+
+/** The discovery file `<project>/.reloadable/<pid>.json` (mode 0600). */
+export interface DiscoveryFile {
+  protocolVersion: number;
+  pid: number;
+  /** Absolute path of the Unix socket, inside a 0700 folder. */
+  socket: string;
+  token: string;
+  project: string;
+  entry: string;
+  startedAt: string;
+}
+
+/** JSON-RPC error codes of the control endpoint (the server-error range of JSON-RPC). */
+export const ControlErrorCodes = {
+  unauthorized: -32001,
+  protocolMismatch: -32002,
+  badRequest: -32003,
+  tooLarge: -32004,
+} as const;
