@@ -50,8 +50,13 @@ describe('architecture boundaries', () => {
     assert.deepEqual(offending('server', (specifier, file) => resolvesInto(specifier, file, 'client')), []);
   });
 
-  it('the runtime never imports ts-morph, typescript or vscode', () => {
-    assert.deepEqual(offending('runtime', (specifier) => /^(ts-morph|typescript|@ts-morph\/|vscode)/.test(specifier)), []);
+  it('the runtime never imports ts-morph, typescript or the vscode API (vscode-jsonrpc is its wire format)', () => {
+    assert.deepEqual(offending('runtime', (specifier) => /^(ts-morph|typescript|@ts-morph\/|vscode$|vscode-language)/.test(specifier)), []);
+  });
+
+  it('the runtime bundle holds no analyser', () => {
+    const meta = JSON.parse(fs.readFileSync(path.join(root, 'out/meta/runtime.json'), 'utf8')) as { inputs: Record<string, unknown> };
+    assert.deepEqual(Object.keys(meta.inputs).filter((input) => /ts-morph|typescript|server\/src/.test(input)), []);
   });
 
   it('finds imports at all (the scan itself works)', () => {
