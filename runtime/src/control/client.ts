@@ -31,9 +31,18 @@ export class ControlClient {
     const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
     connection.listen();
     try {
-      const hello = await connection.sendRequest<HelloRequest.Result>(HelloRequest.method, {
-        protocolVersion: controlProtocolVersion, token: discovery.token, client,
-      } satisfies HelloRequest.Params);
+      // A refused hello is answered and then hung up on; a hang-up without an answer must not wait forever.
+      const closed = new Promise<never>((_, reject) => {
+        connection.onClose(() => reject(new Error('the app closed the control connection')));
+        socket.once('close', () => reject(new Error('the app closed the control connection')));
+      });
+      closed.catch(() => undefined);
+      const hello = await Promise.race([
+        connection.sendRequest<HelloRequest.Result>(HelloRequest.method, {
+          protocolVersion: controlProtocolVersion, token: discovery.token, client,
+        } satisfies HelloRequest.Params),
+        closed,
+      ]);
       return new ControlClient(connection, socket, hello.app);
     } catch (error) {
       connection.dispose();

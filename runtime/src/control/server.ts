@@ -106,24 +106,22 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
     socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     setTimeout(() => socket.destroy(), 100).unref();
   }
+  /** Answers the request with `code`, then hangs up once the answer is written. */
+  function reject(code: number, message: string): never {
+    setTimeout(() => socket.destroy(), 50).unref();
+    throw new ResponseError(code, message);
+  }
   const guard = <P, R>(handler: (params: P) => R | Promise<R>) => (params: P) => {
-    if (!authenticated) {
-      refuse(ControlErrorCodes.unauthorized, 'say hello with the token first');
-      throw new ResponseError(ControlErrorCodes.unauthorized, 'say hello with the token first');
-    }
+    if (!authenticated) reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
     return handler(params);
   };
 
   connection.onRequest(HelloRequest.method, (params: HelloRequest.Params): HelloRequest.Result => {
     const given = Buffer.from(typeof params?.token === 'string' ? params.token : '');
     const expected = Buffer.from(token);
-    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
-      refuse(ControlErrorCodes.unauthorized, 'wrong token');
-      throw new ResponseError(ControlErrorCodes.unauthorized, 'wrong token');
-    }
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) reject(ControlErrorCodes.unauthorized, 'wrong token');
     if (params.protocolVersion !== controlProtocolVersion) {
-      refuse(ControlErrorCodes.protocolMismatch, `protocol ${params.protocolVersion} is not ${controlProtocolVersion}`);
-      throw new ResponseError(ControlErrorCodes.protocolMismatch, `this app speaks control protocol ${controlProtocolVersion}; update the client`);
+      reject(ControlErrorCodes.protocolMismatch, `this app speaks control protocol ${controlProtocolVersion}; update the client`);
     }
     authenticated = true;
     return { protocolVersion: controlProtocolVersion, app: runtime.info };
@@ -142,7 +140,7 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
     return { subscribed: true };
   }));
   connection.onRequest((method) => {
-    if (!authenticated) refuse(ControlErrorCodes.unauthorized, 'say hello with the token first');
+    if (!authenticated) reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
     return new ResponseError(-32601, `unknown method ${method}`);
   });
   connection.onNotification(() => {

@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import type { DiscoveryFile } from '../../src-shared/control-protocol';
+import { runningApps } from '../../runtime/src/control/discovery';
+import { repoRoot } from './cli';
+
+/** A fixture app copied to a temporary folder and run by the real CLI (`reloadable run`) as a child process. */
+export class RunningApp {
+  stdout = '';
+  stderr = '';
+  port = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly child: ChildProcess,
+  ) {}
+
+  static async start(fixture: string, args: string[] = [], entry = 'src/main.ts'): Promise<RunningApp> {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-run-')));
+    fs.cpSync(path.join(repoRoot, 'test/fixtures/apps', fixture), dir, { recursive: true });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/reloadable.js'), 'run', entry, ...args], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const app = new RunningApp(dir, child);
+    child.stdout!.on('data', (chunk) => (app.stdout += chunk));
+    child.stderr!.on('data', (chunk) => (app.stderr += chunk));
+    await app.waitFor(() => /listening (\d+)/.exec(app.stdout) !== null && /running \(pid/.test(app.stderr), 'the app to listen');
+    app.port = Number(/listening (\d+)/.exec(app.stdout)![1]);
+    return app;
+  }
+
+  file(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  edit(name: string, change: (text: string) => string): void {
+    fs.writeFileSync(this.file(name), change(fs.readFileSync(this.file(name), 'utf8')));
+  }
+
+  discovery(): DiscoveryFile {
+    const app = runningApps(this.dir)[0];
+    if (!app) throw new Error(`no discovery file in ${this.dir}\n${this.stderr}`);
+    return app;
+  }
+
+  /** Resolves once `ready()` holds, checked on every output chunk; rejects after 20 s or when the app exits. */
+  waitFor(ready: () => boolean, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!ready()) return;
+        cleanup();
+        resolve();
+      };
+      const exited = (code: number | null) => {
+        cleanup();
+        reject(new Error(`the app exited (${code}) before ${what}:\n${this.stderr}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}:\n${this.stdout}\n${this.stderr}`));
+      }, 20_000);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.child.stdout!.off('data', check);
+        this.child.stderr!.off('data', check);
+        this.child.off('exit', exited);
+      };
+      this.child.stdout!.on('data', check);
+      this.child.stderr!.on('data', check);
+      this.child.once('exit', exited);
+      check();
+    });
+  }
+
+  async get<T = any>(pathname: string, agent?: http.Agent): Promise<T> {
+    return JSON.parse(await request(this.port, pathname, agent)) as T;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      await once(this.child, 'exit');
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function request(port: number, pathname: string, agent?: http.Agent): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathname, ...(agent ? { agent } : {}) }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}: ${body}`))));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Keep-alive clients requesting in a loop until stopped: every response body and every failure. */
+export function startLoad(port: number, clients: number, pathname = '/') {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const bodies: any[] = [];
+  const failures: string[] = [];
+  let running = true;
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) {
+      try {
+        bodies.push(JSON.parse(await request(port, pathname, agent)));
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+  });
+  return {
+    bodies,
+    failures,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+      return { bodies, failures };
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { ReloadResult } from '../../src-shared/control-protocol';
+import { ControlClient } from '../../runtime/src/control/client';
+import { runCli } from '../helpers/cli';
+import { RunningApp, startLoad } from '../helpers/running-app';
+
+describe('reloadable run under real HTTP load', () => {
+  let app: RunningApp;
+  let client: ControlClient;
+  before(async () => {
+    app = await RunningApp.start('service');
+    client = await ControlClient.connect(app.discovery(), 'test');
+  });
+  after(async () => {
+    client?.close();
+    await app?.stop();
+  });
+
+  it('serves every request across many reloads, faulty versions included, and never loses or doubles a count', async () => {
+    const load = startLoad(app.port, 8);
+    const outcomes: string[] = [];
+    const faults = [
+      (text: string) => `${text}\nexport const broken = ;\n`,
+      (text: string) => `${text}\nthrow new Error('init failed');\n`,
+      (text: string) => text.replace(/export (async )?function (next|handle)\b/, 'export $1function renamed'),
+    ];
+    for (let round = 0; round < 24; round++) {
+      const file = round % 2 === 0 ? 'src/counter.ts' : 'src/routes.ts';
+      const tag = file === 'src/counter.ts' ? 'counterTag' : 'routesTag';
+      const original = (await import('node:fs')).readFileSync(app.file(file), 'utf8');
+      if (round % 4 === 3) {
+        app.edit(file, faults[(round >> 2) % faults.length]!);
+        outcomes.push((await client.reload()).outcome);
+        app.edit(file, () => original);
+      } else {
+        app.edit(file, (text) => text.replace(new RegExp(`${tag} = '[^']*'`), `${tag} = 'round${round}'`));
+        outcomes.push((await client.reload()).outcome);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    const { bodies, failures } = await load.stop();
+    assert.deepEqual(failures, []);
+    assert.deepEqual(outcomes.filter((outcome) => outcome === 'rolled-back').length, 6);
+    assert.deepEqual(outcomes.filter((outcome) => outcome === 'committed').length, 18);
+    const counts = bodies.map((body) => body.count as number).sort((a, b) => a - b);
+    assert.ok(counts.length > 100, `only ${counts.length} requests`);
+    assert.deepEqual(counts, counts.map((_, index) => index + 1), 'every count from 1 to N exactly once');
+    assert.ok(new Set(bodies.map((body) => body.version)).size > 1, 'responses came from several versions of routes.ts');
+  });
+
+  it('finishes a slow request on the version it started on', async () => {
+    const slow = app.get('/slow?ms=400');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    app.edit('src/routes.ts', (text) => text.replace(/routesTag = '[^']*'/, "routesTag = 'after-slow'"));
+    const result = await client.reload();
+    const response = await slow;
+    assert.equal(result.outcome, 'committed');
+    assert.equal(response.startedOn, response.finishedOn);
+    assert.notEqual(response.tag, 'after-slow');
+    assert.ok(result.drained >= 1);
+    assert.equal((await app.get('/slow?ms=1')).tag, 'after-slow');
+  });
+
+  it('delivers journal entries posted during reloads once and in order', async () => {
+    const posting = (async () => {
+      for (let entry = 0; entry < 120; entry++) await app.get(`/journal?n=${entry}`);
+    })();
+    for (let round = 0; round < 6; round++) {
+      app.edit('src/journal.ts', (text) => text.replace(/journalTag = '[^']*'/, `journalTag = 'j${round}'`));
+      assert.equal((await client.reload()).outcome, 'committed');
+    }
+    await posting;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(await app.get('/written'), [...Array(120).keys()]);
+  });
+
+  it('stops the timers of a retired version', async () => {
+    app.edit('src/ticker.ts', (text) => `${text}\n// edited\n`);
+    const result = await client.reload();
+    const version = result.versions['src/ticker.ts']!;
+    const first = await app.get<Record<number, number>>('/ticks');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const second = await app.get<Record<number, number>>('/ticks');
+    assert.equal(second[version - 1], first[version - 1], 'the old version stopped ticking');
+    assert.ok(second[version]! > first[version]!, 'the new version ticks');
+  });
+
+  it('reports a deliberately leaked interval with the line that created it, through the CLI', async () => {
+    app.edit('src/ticker.ts', (text) => `${text}\nsetInterval(() => {}, 1000);\n`);
+    await client.reload();
+    const line = (await import('node:fs')).readFileSync(app.file('src/ticker.ts'), 'utf8').split('\n').length - 1;
+    app.edit('src/ticker.ts', (text) => text.replace('setInterval(() => {}, 1000);', ''));
+    const cli = await runCli(['reload', '--json', '--project', app.dir]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const result = JSON.parse(cli.stdout) as ReloadResult;
+    assert.equal(result.outcome, 'committed');
+    assert.equal(result.leaks.length, 1);
+    assert.equal(result.leaks[0]!.kind, 'timer');
+    assert.equal(result.leaks[0]!.file, app.file('src/ticker.ts'));
+    assert.equal(result.leaks[0]!.line, line);
+  });
+
+  it('exits 1 from `reloadable reload` on a rollback, with the reason', async () => {
+    app.edit('src/counter.ts', (text) => `${text}\nthrow new Error('bad edit');\n`);
+    const cli = await runCli(['reload', '--project', app.dir]);
+    app.edit('src/counter.ts', (text) => text.replace("\nthrow new Error('bad edit');\n", ''));
+    assert.equal(cli.code, 1);
+    assert.match(cli.stdout, /rolled back/);
+    assert.match(cli.stdout, /init failed in src\/counter\.ts at .*counter\.ts:\d+:\d+/);
+    assert.match(cli.stdout, /bad edit/);
+    // The file is back to what the live version was loaded from.
+    assert.equal((await client.reload()).outcome, 'no-change');
+    assert.equal(typeof (await app.get('/')).count, 'number');
+  });
+
+  it('shows the live graph through `reloadable status --json`', async () => {
+    const cli = await runCli(['status', '--json', '--project', app.dir]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const status = JSON.parse(cli.stdout);
+    assert.deepEqual(status.modules.map((module: { id: string }) => module.id), ['src/counter.ts', 'src/journal.ts', 'src/main.ts', 'src/routes.ts', 'src/ticker.ts']);
+    assert.ok(status.edges.some((edge: { from: string; to: string }) => edge.from === 'src/routes.ts' && edge.to === 'src/counter.ts'));
+    assert.ok(status.lastResult);
+  });
+});
+
+describe('the control endpoint lets no one else in', () => {
+  let app: RunningApp;
+  before(async () => {
+    app = await RunningApp.start('service');
+  });
+  after(() => app?.stop());
+
+  const raw = (bytes: string | Buffer): Promise<string> =>
+    new Promise((resolve) => {
+      const socket = net.connect(app.discovery().socket);
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk));
+      socket.on('error', () => resolve(received));
+      socket.on('close', () => resolve(received));
+      socket.on('connect', () => socket.write(bytes));
+      setTimeout(() => socket.destroy(), 2000).unref();
+    });
+  const frame = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+  it('refuses a wrong token and closes the connection', async () => {
+    await assert.rejects(ControlClient.connect({ ...app.discovery(), token: 'not-the-token' }), /wrong token/);
+  });
+
+  it('refuses requests before hello', async () => {
+    const answer = await raw(frame(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'reloadable/reload', params: {} })));
+    assert.match(answer, /say hello with the token first/);
+  });
+
+  it('survives garbage, broken framing, bad JSON and oversized messages', async () => {
+    const inputs: Array<string | Buffer> = [
+      'hello there\r\n\r\n',
+      'Content-Length: abc\r\n\r\n{}',
+      frame('{not json'),
+      frame(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'reloadable/hello', params: 42 })),
+      `Content-Length: ${1 << 30}\r\n\r\n` + 'x'.repeat(64 << 10),
+      Buffer.from(Array.from({ length: 4096 }, (_, index) => (index * 7919) % 256)),
+      'x'.repeat(200_000),
+    ];
+    for (const input of inputs) await raw(input);
+    const client = await ControlClient.connect(app.discovery(), 'test');
+    try {
+      assert.equal((await client.status()).app.entry, 'src/main.ts');
+    } finally {
+      client.close();
+    }
+    assert.equal((await app.get('/')).tag, 'r1');
+  });
+
+  it('exits 2 from `reloadable reload` when no app runs', async () => {
+    const cli = await runCli(['reload', '--project', '/tmp']);
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr, /no app is running/);
+  });
+});
