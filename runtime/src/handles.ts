@@ -182,6 +182,18 @@ function describe(label: string, made: any): string {
   return label;
 }
 
+/** For handles with no open/closed property: alive until they emit 'close'. */
+function recordingUntilClosed(tracker: HandleTracker, kind: HandleKind, factory: Factory, label: string): Factory {
+  const open = new WeakSet<object>();
+  const create = (...args: unknown[]) => {
+    const made = factory(...args);
+    open.add(made);
+    made.once('close', () => open.delete(made));
+    return made;
+  };
+  return recording(tracker, kind, create, label, (made) => open.has(made));
+}
+
 const isListening = (server: any) => server.listening === true;
 const isOpenSocket = (socket: any) => socket.destroyed === false;
 const isRunning = (child: any) => child.exitCode === null && child.signalCode === null;
@@ -211,18 +223,7 @@ const builtinWrappers: Record<string, (tracker: HandleTracker, timers: ReturnTyp
       connect: recording(t, 'socket', tls.connect, 'tls socket', isOpenSocket),
     });
   },
-  dgram: (t) => {
-    const dgram = nodeRequire('dgram');
-    const open = new WeakSet<object>();
-    return viewOf('dgram', {
-      createSocket: recording(t, 'socket', (...args: unknown[]) => {
-        const socket = dgram.createSocket(...args);
-        open.add(socket);
-        socket.once('close', () => open.delete(socket));
-        return socket;
-      }, 'udp socket', (socket) => open.has(socket)),
-    });
-  },
+  dgram: (t) => viewOf('dgram', { createSocket: recordingUntilClosed(t, 'socket', nodeRequire('dgram').createSocket, 'udp socket') }),
   child_process: (t) => {
     const cp = nodeRequire('child_process');
     const replace: Record<string, unknown> = {};
@@ -240,17 +241,6 @@ const builtinWrappers: Record<string, (tracker: HandleTracker, timers: ReturnTyp
     }
     return viewOf('worker_threads', { Worker: TrackedWorker });
   },
-  fs: (t) => {
-    const fs = nodeRequire('fs');
-    const open = new WeakSet<object>();
-    return viewOf('fs', {
-      watch: recording(t, 'watcher', (...args: unknown[]) => {
-        const watcher = fs.watch(...args);
-        open.add(watcher);
-        watcher.once('close', () => open.delete(watcher));
-        return watcher;
-      }, 'fs watcher', (watcher) => open.has(watcher)),
-    });
-  },
+  fs: (t) => viewOf('fs', { watch: recordingUntilClosed(t, 'watcher', nodeRequire('fs').watch, 'fs watcher') }),
   timers: (_, timers) => viewOf('timers', { ...timers }),
 };
