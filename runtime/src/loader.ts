@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { pathToFileURL } from 'node:url';
-import { ReloadStepError, say } from './errors';
+import { messageOf, ReloadStepError, say } from './errors';
 import type { ModuleScope } from './handles';
 import { registerScript } from './stack-traces';
 import { metaBinding, type Transformed } from './transform';
@@ -66,8 +66,7 @@ export function evaluate(version: ModuleVersion, transformed: Transformed, conte
       throw new ReloadStepError(version.id, 'init', say.initTimeout(version.id, timeoutMs), undefined, error);
     }
     if (error instanceof ReloadStepError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ReloadStepError(version.id, 'init', say.initThrew(version.id, message), undefined, error);
+    throw new ReloadStepError(version.id, 'init', say.initThrew(version.id, messageOf(error)), undefined, error);
   } finally {
     version.initialising = false;
     delete (globalThis as any)[slot];

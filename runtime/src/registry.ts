@@ -26,7 +26,12 @@ export interface SourceStamp {
 
 export function stampOf(file: string, text: string): SourceStamp {
   const stat = fs.statSync(file);
-  return { mtimeMs: stat.mtimeMs, size: stat.size, hash: crypto.createHash('sha1').update(text).digest('hex') };
+  return { mtimeMs: stat.mtimeMs, size: stat.size, hash: contentHash(text) };
+}
+
+/** The hash a stamp keeps: of the text as the loader read it (UTF-8), so a comparison reads it the same way. */
+export function contentHash(text: string): string {
+  return crypto.createHash('sha1').update(text).digest('hex');
 }
 
 export class ModuleRecord implements FacadeHost {
@@ -110,7 +115,7 @@ export class Registry implements HotHost {
   /** Loads the entry and everything it imports: the first version of each module. */
   loadEntry(file: string): ModuleRecord {
     const record = this.recordFor(file);
-    this.loadVersion(record, undefined);
+    this.loadVersion(record);
     return record;
   }
 
@@ -218,8 +223,11 @@ export class Registry implements HotHost {
     return new ModuleVersion(record.id, record.file, number, scriptNameOf(record.file, number));
   }
 
-  /** Loads a record that has no version yet: at start, or a module a reload's new code imports first. */
-  private loadVersion(record: ModuleRecord, transformed: Transformed | undefined): ModuleVersion {
+  /**
+   * Loads a record that has no version yet: at start, or a module a reload's new code imports first (the
+   * reload's own transforms are all of modules that already have a version).
+   */
+  private loadVersion(record: ModuleRecord): ModuleVersion {
     const version = this.createVersion(record);
     const preparation = this.preparation;
     if (preparation) {
@@ -229,16 +237,11 @@ export class Registry implements HotHost {
       record.current = version;
     }
     try {
-      let text: string | undefined;
-      if (!transformed) {
-        text = fs.readFileSync(record.file, 'utf8');
-        transformed = transformSync(record.file, text, record.id, this.options.tsconfigRaw);
-      }
-      this.runVersion(record, version, transformed);
-      if (!preparation) {
-        version.status = 'live';
-        record.stamp = stampOf(record.file, text ?? fs.readFileSync(record.file, 'utf8'));
-      }
+      const text = fs.readFileSync(record.file, 'utf8');
+      this.runVersion(record, version, transformSync(record.file, text, record.id, this.options.tsconfigRaw));
+      // A new record's stamp is its own either way: if the reload that added it rolls back, it goes too.
+      record.stamp = stampOf(record.file, text);
+      if (!preparation) version.status = 'live';
       return version;
     } catch (error) {
       if (!preparation) this.records.delete(record.id);
@@ -278,7 +281,7 @@ export class Registry implements HotHost {
     version.imports.add(record.id);
     const names = transformed.importedNames.get(specifier);
     if (names) version.importedNames.set(record.id, names);
-    if (!record.current && !this.view?.has(record.id)) this.loadVersion(record, this.preparation?.transforms.get(record.file));
+    if (!record.current && !this.view?.has(record.id)) this.loadVersion(record);
     return record.facade;
   }
 }

@@ -1,6 +1,5 @@
 // A running app: its registry, the queue of reload requests (one transaction at a time, waiting requests
 // merged into the next), the bounded history of results, and the event stream clients subscribe to.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReloadableConfig } from '../../src-shared/config';
@@ -9,13 +8,13 @@ import { findCycles } from '../../src-shared/strongly-connected';
 import { LayerMap } from '../../src-shared/layers';
 import { orderModules } from '../../src-shared/reload-order';
 import { reverseAdjacency } from '../../src-shared/module-graph';
-import { say } from './errors';
+import { messageOf, say } from './errors';
 import { LifecycleBus } from './events';
-import { Registry, type ModuleRecord } from './registry';
+import { contentHash, Registry, type ModuleRecord } from './registry';
 import { Resolver } from './resolver';
 import { installStackMapping } from './stack-traces';
-import { liveAdjacency, planOf, runTransaction, type TransactionContext } from './transaction';
-import { closeResource } from './resources';
+import { emptyResult, liveAdjacency, planOf, runTransaction, type TransactionContext } from './transaction';
+import { disposeVersion } from './dispose';
 import { tsconfigRawOf, warmUp } from './transform';
 
 /** Where the runtime's own messages go; the CLI writes them to stderr. */
@@ -72,7 +71,7 @@ export class Runtime {
     this.root = path.resolve(options.project, options.config.root);
     this.layers = new LayerMap(options.config.layers);
     this.bus = new LifecycleBus((version, event, error) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       const stack = error instanceof Error ? error.stack : undefined;
       this.logger.warn(say.callbackThrew(`a '${event}' listener`, version.id, message));
       this.emit({ type: 'listener-error', module: version.id, version: version.number, event, message, ...(stack ? { stack } : {}) });
@@ -168,18 +167,10 @@ export class Runtime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const order = orderModules(liveAdjacency(this.registry)).unload;
-    for (const id of order) {
-      const version = this.registry.records.get(id)?.current;
-      if (!version) continue;
-      for (const dispose of version.disposers) {
-        try {
-          await dispose(this.registry.records.get(id)!.data);
-        } catch (error) {
-          this.logger.warn(say.disposeThrew(id, version.number, error instanceof Error ? error.message : String(error)));
-        }
-      }
-      for (const resource of [...version.owned].reverse()) await closeResource(resource, 1000).catch(() => undefined);
+    for (const id of orderModules(liveAdjacency(this.registry)).unload) {
+      const record = this.registry.records.get(id);
+      if (!record?.current) continue;
+      for (const warning of await disposeVersion(record.current, record, this.bus, 1000)) this.logger.warn(warning);
     }
   }
 
@@ -188,7 +179,7 @@ export class Runtime {
       try {
         listener(event);
       } catch (error) {
-        this.logger.warn(`an event subscriber threw: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(`an event subscriber threw: ${messageOf(error)}`);
       }
     }
   }
@@ -222,8 +213,8 @@ export class Runtime {
       if (problem === 'unknown') warnings.push(say.notLoaded(file));
       else changed.add(this.registry.idOf(file));
     }
-    if (job.scan) for (const record of this.registry.records.values()) if (this.hasChanged(record)) changed.add(record.id);
-    if (changed.size === 0) return this.noChange(id, warnings);
+    if (job.scan) for (const module of this.changedModules()) changed.add(module);
+    if (changed.size === 0) return emptyResult(id, 'no-change', [], warnings);
     return runTransaction(this.context, id, [...changed].sort(), warnings);
   }
 
@@ -233,6 +224,11 @@ export class Runtime {
     return this.registry.records.get(this.registry.idOf(file))?.current ? undefined : 'unknown';
   }
 
+  /** Ids of the loaded modules whose files changed since their live version was loaded. */
+  private changedModules(): string[] {
+    return [...this.registry.records.values()].filter((record) => this.hasChanged(record)).map((record) => record.id);
+  }
+
   /** Compares a module's file with what its live version was loaded from: size and time first, then content. */
   private hasChanged(record: ModuleRecord): boolean {
     const stamp = record.stamp;
@@ -240,8 +236,7 @@ export class Runtime {
     const stat = fs.statSync(record.file, { throwIfNoEntry: false });
     if (!stat) return true;
     if (stat.mtimeMs === stamp.mtimeMs && stat.size === stamp.size) return false;
-    const hash = crypto.createHash('sha1').update(fs.readFileSync(record.file)).digest('hex');
-    if (hash === stamp.hash) {
+    if (contentHash(fs.readFileSync(record.file, 'utf8')) === stamp.hash) {
       record.stamp = { ...stamp, mtimeMs: stat.mtimeMs };
       return false;
     }
@@ -251,9 +246,9 @@ export class Runtime {
   private dryRun(files: string[] | undefined): ReloadResult {
     const changed = files
       ? files.map((file) => this.registry.idOf(path.resolve(this.options.project, file))).filter((id) => this.registry.records.has(id))
-      : [...this.registry.records.values()].filter((record) => this.hasChanged(record)).map((record) => record.id);
+      : this.changedModules();
     const plan = planOf(this.registry, changed);
-    const result = this.empty(0, 'planned', [], changed.sort());
+    const result = emptyResult(0, 'planned', changed.sort(), []);
     result.unloadOrder = plan.unload;
     result.loadOrder = plan.load;
     if (plan.declinedBy.length > 0) result.error = { module: plan.declinedBy[0]!, phase: 'plan', message: say.declined(plan.declinedBy) };
@@ -266,20 +261,9 @@ export class Runtime {
   }
 
   private failed(id: number, message: string): ReloadResult {
-    const result = this.empty(id, 'rolled-back', []);
+    const result = emptyResult(id, 'rolled-back', [], []);
     result.error = { module: null, phase: 'plan', message };
     return result;
-  }
-
-  private noChange(id: number, warnings: string[]): ReloadResult {
-    return this.empty(id, 'no-change', warnings);
-  }
-
-  private empty(id: number, outcome: ReloadResult['outcome'], warnings: string[], changed: string[] = []): ReloadResult {
-    return {
-      id, outcome, changed, unloadOrder: [], loadOrder: [], startedAt: new Date().toISOString(), durationMs: 0, phases: {},
-      drained: 0, queued: 0, forced: 0, versions: {}, warnings, leaks: [],
-    };
   }
 
   private log(result: ReloadResult): void {

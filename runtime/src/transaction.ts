@@ -7,11 +7,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LeakReport, LifecycleEvent, ReloadFailure, ReloadPhase, ReloadResult, RuntimeEvent } from '../../src-shared/control-protocol';
 import { reverseAdjacency } from '../../src-shared/module-graph';
 import { planReload, type ReloadPlan } from '../../src-shared/reload-order';
-import { ReloadStepError, say } from './errors';
+import { disposeVersion } from './dispose';
+import { messageOf, ReloadStepError, say } from './errors';
 import type { LifecycleBus } from './events';
 import type { Preparation, Registry, SourceStamp } from './registry';
 import { stampOf } from './registry';
-import { closeResource } from './resources';
 import { frameIn } from './stack-traces';
 import { transform, type TsconfigRaw } from './transform';
 import type { ModuleVersion } from './version';
@@ -59,10 +59,7 @@ class Transaction {
     changed: string[],
     warnings: string[],
   ) {
-    this.result = {
-      id, outcome: 'committed', changed, unloadOrder: [], loadOrder: [], startedAt: new Date().toISOString(), durationMs: 0,
-      phases: {}, drained: 0, queued: 0, forced: 0, versions: {}, warnings, leaks: [],
-    };
+    this.result = emptyResult(id, 'committed', changed, warnings);
   }
 
   private get registry(): Registry {
@@ -187,8 +184,9 @@ class Transaction {
       const old = record.current;
       record.current = candidate;
       candidate.status = 'live';
+      // Modules first loaded by this reload were stamped when they loaded.
       const stamp = this.stamps.get(id);
-      record.stamp = stamp ?? stampOf(record.file, fs.readFileSync(record.file, 'utf8'));
+      if (stamp) record.stamp = stamp;
       if (old) {
         this.retiring.set(id, old);
         old.status = 'retiring';
@@ -258,7 +256,7 @@ class Transaction {
     this.result.drained += inFlight - forced;
     await this.timed('dispose', async () => {
       this.lifecycle('before-unload', versions);
-      for (const version of versions) await this.dispose(version, this.result.warnings);
+      for (const version of versions) await this.dispose(version);
       this.lifecycle('after-unload', versions);
     });
     await nextTurn();
@@ -266,28 +264,9 @@ class Transaction {
     for (const leak of this.result.leaks) this.context.emit({ type: 'leak', leak });
   }
 
-  private async dispose(version: ModuleVersion, warnings: string[]): Promise<void> {
+  private async dispose(version: ModuleVersion): Promise<void> {
     const record = this.registry.records.get(version.id);
-    const data = record?.data ?? {};
-    for (const dispose of version.disposers) {
-      try {
-        await dispose(data);
-      } catch (error) {
-        warnings.push(say.disposeThrew(version.id, version.number, messageOf(error)));
-      }
-    }
-    for (const resource of [...version.owned].reverse()) {
-      try {
-        await closeResource(resource, this.context.drainTimeoutMs);
-      } catch (error) {
-        warnings.push(say.closeFailed(version.id, version.number, messageOf(error)));
-      }
-    }
-    version.owned.length = 0;
-    this.context.bus.removeFor(version);
-    for (const mailbox of record?.mailboxes ?? []) mailbox.unbind(version);
-    record?.retiring.delete(version);
-    version.status = version.status === 'candidate' ? 'dropped' : 'retired';
+    this.result.warnings.push(...(await disposeVersion(version, record, this.context.bus, this.context.drainTimeoutMs)));
   }
 
   private rollBack(error: unknown): void {
@@ -306,7 +285,7 @@ class Transaction {
         while (record.mailboxes.length > record.current.mailboxHandlers.length && !record.mailboxes.at(-1)!.hasHandler) record.mailboxes.pop();
       }
       // The candidates ran their code: whatever it started is stopped, and what it leaked is reported.
-      void Promise.all(candidates.map((candidate) => this.dispose(candidate, this.result.warnings))).then(() => {
+      void Promise.all(candidates.map((candidate) => this.dispose(candidate))).then(() => {
         for (const candidate of candidates) for (const leak of leaksOf(candidate, this.registry)) this.context.emit({ type: 'leak', leak });
       });
     }
@@ -369,6 +348,14 @@ class Transaction {
   }
 }
 
+/** A result before anything ran: the start of every transaction, and the whole answer when none is needed. */
+export function emptyResult(id: number, outcome: ReloadResult['outcome'], changed: string[], warnings: string[]): ReloadResult {
+  return {
+    id, outcome, changed, unloadOrder: [], loadOrder: [], startedAt: new Date().toISOString(), durationMs: 0, phases: {},
+    drained: 0, queued: 0, forced: 0, versions: {}, warnings, leaks: [],
+  };
+}
+
 /** Resolves true once every version is idle, false when the timeout comes first. */
 async function drainAll(versions: ModuleVersion[], timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -396,10 +383,6 @@ export function leaksOf(version: ModuleVersion, registry: Registry): LeakReport[
     });
   version.handles.clear();
   return leaks;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function round(ms: number): number {
