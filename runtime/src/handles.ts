@@ -198,38 +198,33 @@ const isListening = (server: any) => server.listening === true;
 const isOpenSocket = (socket: any) => socket.destroyed === false;
 const isRunning = (child: any) => child.exitCode === null && child.signalCode === null;
 
+/** Factories whose results are recorded, per built-in: `[kind, label, alive]`. */
+const recordedFactories: Record<string, Record<string, [HandleKind, string, (made: any) => boolean]>> = {
+  http: { createServer: ['server', 'http server', isListening] },
+  https: { createServer: ['server', 'https server', isListening] },
+  http2: { createServer: ['server', 'http2 server', isListening], createSecureServer: ['server', 'http2 server', isListening] },
+  net: {
+    createServer: ['server', 'net server', isListening],
+    connect: ['socket', 'socket', isOpenSocket],
+    createConnection: ['socket', 'socket', isOpenSocket],
+  },
+  tls: { createServer: ['server', 'tls server', isListening], connect: ['socket', 'tls socket', isOpenSocket] },
+  child_process: Object.fromEntries(
+    ['spawn', 'fork', 'exec', 'execFile'].map((name) => [name, ['child-process', `child process (${name})`, isRunning]]),
+  ),
+};
+
+function recordingView(name: string, tracker: HandleTracker): unknown {
+  const real = nodeRequire(name);
+  const replace = Object.fromEntries(
+    Object.entries(recordedFactories[name]!).map(([key, [kind, label, alive]]) => [key, recording(tracker, kind, real[key], label, alive)]),
+  );
+  return viewOf(name, replace);
+}
+
 const builtinWrappers: Record<string, (tracker: HandleTracker, timers: ReturnType<typeof trackedTimers>) => unknown> = {
-  http: (t) => viewOf('http', { createServer: recording(t, 'server', nodeRequire('http').createServer, 'http server', isListening) }),
-  https: (t) => viewOf('https', { createServer: recording(t, 'server', nodeRequire('https').createServer, 'https server', isListening) }),
-  http2: (t) => {
-    const http2 = nodeRequire('http2');
-    return viewOf('http2', {
-      createServer: recording(t, 'server', http2.createServer, 'http2 server', isListening),
-      createSecureServer: recording(t, 'server', http2.createSecureServer, 'http2 server', isListening),
-    });
-  },
-  net: (t) => {
-    const net = nodeRequire('net');
-    return viewOf('net', {
-      createServer: recording(t, 'server', net.createServer, 'net server', isListening),
-      connect: recording(t, 'socket', net.connect, 'socket', isOpenSocket),
-      createConnection: recording(t, 'socket', net.createConnection, 'socket', isOpenSocket),
-    });
-  },
-  tls: (t) => {
-    const tls = nodeRequire('tls');
-    return viewOf('tls', {
-      createServer: recording(t, 'server', tls.createServer, 'tls server', isListening),
-      connect: recording(t, 'socket', tls.connect, 'tls socket', isOpenSocket),
-    });
-  },
+  ...Object.fromEntries(Object.keys(recordedFactories).map((name) => [name, (tracker: HandleTracker) => recordingView(name, tracker)])),
   dgram: (t) => viewOf('dgram', { createSocket: recordingUntilClosed(t, 'socket', nodeRequire('dgram').createSocket, 'udp socket') }),
-  child_process: (t) => {
-    const cp = nodeRequire('child_process');
-    const replace: Record<string, unknown> = {};
-    for (const name of ['spawn', 'fork', 'exec', 'execFile']) replace[name] = recording(t, 'child-process', cp[name], `child process (${name})`, isRunning);
-    return viewOf('child_process', replace);
-  },
   worker_threads: (t) => {
     const { Worker } = nodeRequire('worker_threads');
     class TrackedWorker extends Worker {

@@ -168,6 +168,23 @@ describe('lifecycle events and owned resources', () => {
     assert.deepEqual(leaks.sort(), ["listener listener for process 'SIGUSR2' service.ts:4", 'timer setInterval every 60000 ms service.ts:3']);
   });
 
+  it('reports a leaked server and child process, made through the module\'s own built-ins', async () => {
+    app = new TempApp({
+      'service.ts': `import { createServer } from 'node:net';\nimport { spawn } from 'node:child_process';\nexport const x = 1;\n` +
+        `export const server = createServer().listen(0, '127.0.0.1');\nserver.unref();\n` +
+        `export const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);\nchild.unref();\n`,
+      'main.ts': importer('x'),
+    });
+    const runtime = app.start();
+    const old = runtime.registry.records.get('service.ts')!.current!.exports as any;
+    await new Promise((resolve) => old.server.listening ? resolve(undefined) : old.server.once('listening', resolve));
+    app.write('service.ts', `export const x = 2;\n`);
+    const result = await runtime.reload();
+    old.server.close();
+    old.child.kill();
+    assert.deepEqual(result.leaks.map((leak) => `${leak.kind}:${leak.line}`).sort(), ['child-process:6', 'server:4']);
+  });
+
   it('hands an owned resource to the new version that owns it too, instead of closing it', async () => {
     const service = `export const server = import.meta.hot!.own((import.meta.hot!.data.server as any) ?? { closed: false, close() { this.closed = true; } });\nimport.meta.hot!.data.server = server;\n`;
     app = new TempApp({ 'service.ts': service, 'main.ts': importer('server') });
