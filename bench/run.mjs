@@ -1,12 +1,16 @@
-// `npm run bench`: our CLI against dependency-cruiser, madge and ESLint (typescript-eslint's type-aware
-// no-floating-promises) on the same corpora in the same run; wall time and peak memory of each process.
-// Writes bench/RESULTS.md. Corpora and tools come through npm into bench/.corpora and bench/.tools.
+// `npm run bench`: two parts, each against its anchors in the same run, written to bench/RESULTS.md.
+// - analysis: our CLI against dependency-cruiser, madge and ESLint (typescript-eslint's type-aware
+//   no-floating-promises) on the same corpora; wall time and peak memory of each process.
+// - runtime (bench/runtime.mjs): hot reload under load against node --watch, dynohot, hot-hook and Vite.
+// `--only analysis` or `--only runtime` runs one part and keeps the other's last figures. `--quick` for a
+// short run while working on the bench itself. Corpora and tools come through npm into bench/.corpora and bench/.tools.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { countModules, ensureTheia, ensureTools, theiaPackages, theiaVersion, tools } from './corpora.mjs';
 import { generate } from './generate-synthetic.mjs';
+import { benchRuntime, runtimeSection } from './runtime.mjs';
 
 const root = join(import.meta.dirname, '..');
 const corpora = join(root, 'bench/.corpora');
@@ -14,6 +18,8 @@ const toolsDir = join(root, 'bench/.tools');
 const bin = (name) => join(toolsDir, 'node_modules/.bin', name);
 const cli = join(root, 'bin/reloadable.js');
 const quick = process.argv.includes('--quick');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only && only !== 'analysis' && only !== 'runtime') throw new Error(`--only takes analysis or runtime, not ${only}`);
 // 50k modules takes the comparison tools many minutes on two cores: opt in with --large.
 const sizes = quick ? [1000] : process.argv.includes('--large') ? [1000, 10000, 50000] : [1000, 10000];
 
@@ -44,37 +50,45 @@ function benchCorpus(label, folder, source, { eslint = true } = {}) {
   return { label, modules: countModules(join(folder, source)), rows, incremental };
 }
 
-ensureTools(toolsDir);
-mkdirSync(corpora, { recursive: true });
-const results = [];
-const theia = join(corpora, 'theia');
-ensureTheia(theia);
-const included = readdirSync(join(theia, 'packages')).length;
-results.push(benchCorpus(`@theia/* ${theiaVersion} sources (${included} of ${theiaPackages.length} listed packages)`, theia, 'packages'));
-for (const size of sizes) {
-  const folder = join(corpora, `synthetic-${size}`);
-  generate(folder, size);
-  results.push(benchCorpus(`synthetic layered project, ${size} modules`, folder, 'src', { eslint: size <= 10000 }));
+/** The analysis part: its section of RESULTS.md, as lines. */
+function benchAnalysis() {
+  ensureTools(toolsDir);
+  mkdirSync(corpora, { recursive: true });
+  const results = [];
+  const theia = join(corpora, 'theia');
+  ensureTheia(theia);
+  const included = readdirSync(join(theia, 'packages')).length;
+  results.push(benchCorpus(`@theia/* ${theiaVersion} sources (${included} of ${theiaPackages.length} listed packages)`, theia, 'packages'));
+  for (const size of sizes) {
+    const folder = join(corpora, `synthetic-${size}`);
+    generate(folder, size);
+    results.push(benchCorpus(`synthetic layered project, ${size} modules`, folder, 'src', { eslint: size <= 10000 }));
+  }
+  const lines = ['Each figure is one run of the whole process: wall time and peak resident memory (`/usr/bin/time`).', ''];
+  for (const result of results) {
+    const ours = result.rows.find((r) => r.task.startsWith('graph +'));
+    const cruiser = result.rows.find((r) => r.tool.startsWith('dependency-cruiser'));
+    lines.push(`### ${result.label}`, '', `${result.modules} modules.`, '', '| tool | task | wall (s) | peak memory (MB) | exit |', '|---|---|---:|---:|---:|');
+    for (const r of result.rows) lines.push(`| ${r.tool} | ${r.task} | ${r.seconds.toFixed(2)} | ${r.mb} | ${r.status} |`);
+    lines.push(
+      '',
+      `Graph time against dependency-cruiser: **${(ours.seconds / cruiser.seconds).toFixed(2)}×** (target ≤ 0.2×).`,
+      `Re-analysing one edited module through the analysis API (30 edits): syntactic p50 ${result.incremental.syntactic.p50.toFixed(1)} ms, p95 ${result.incremental.syntactic.p95.toFixed(1)} ms; type-aware p50 ${result.incremental.typed.p50.toFixed(1)} ms, p95 ${result.incremental.typed.p95.toFixed(1)} ms.`,
+      '',
+    );
+  }
+  return lines;
 }
 
-const lines = [
-  '# Benchmark results',
-  '',
-  `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
-  'Each figure is one run of the whole process: wall time and peak resident memory (`/usr/bin/time`).',
-  '',
-];
-for (const result of results) {
-  const ours = result.rows.find((r) => r.task.startsWith('graph +'));
-  const cruiser = result.rows.find((r) => r.tool.startsWith('dependency-cruiser'));
-  lines.push(`## ${result.label}`, '', `${result.modules} modules.`, '', '| tool | task | wall (s) | peak memory (MB) | exit |', '|---|---|---:|---:|---:|');
-  for (const r of result.rows) lines.push(`| ${r.tool} | ${r.task} | ${r.seconds.toFixed(2)} | ${r.mb} | ${r.status} |`);
-  lines.push(
-    '',
-    `Graph time against dependency-cruiser: **${(ours.seconds / cruiser.seconds).toFixed(2)}×** (target ≤ 0.2×).`,
-    `Re-analysing one edited module through the analysis API (30 edits): syntactic p50 ${result.incremental.syntactic.p50.toFixed(1)} ms, p95 ${result.incremental.syntactic.p95.toFixed(1)} ms; type-aware p50 ${result.incremental.typed.p50.toFixed(1)} ms, p95 ${result.incremental.typed.p95.toFixed(1)} ms.`,
-    '',
-  );
-}
-writeFileSync(join(root, 'bench/RESULTS.md'), `${lines.join('\n')}\n`);
-process.stdout.write(`${lines.join('\n')}\n`);
+/** A part's lines between its markers, so a run of one part leaves the other's figures in place. */
+const marked = (part, lines) => [`<!-- ${part}: start -->`, ...lines, `<!-- ${part}: end -->`].join('\n');
+const resultsFile = join(root, 'bench/RESULTS.md');
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+const previousPart = (part) => new RegExp(`<!-- ${part}: start -->[\\s\\S]*?<!-- ${part}: end -->`).exec(previous)?.[0] ?? marked(part, ['Not measured yet: `npm run bench`.', '']);
+const stamp = `${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+const runtimePart = only === 'analysis' ? previousPart('runtime') : marked('runtime', [`Measured ${stamp}.`, '', ...runtimeSection(await benchRuntime({ toolsDir: join(toolsDir, 'runtime'), quick }))]);
+const analysisPart = only === 'runtime' ? previousPart('analysis') : marked('analysis', [`Measured ${stamp}.`, '', '## Analysis', '', ...benchAnalysis()]);
+const text = ['# Benchmark results', '', 'Written by `npm run bench`. Both parts measure their anchors in the same run.', '', runtimePart, '', analysisPart, ''].join('\n');
+writeFileSync(resultsFile, text);
+process.stdout.write(text);

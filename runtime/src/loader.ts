@@ -13,6 +13,10 @@ import type { ModuleVersion } from './version';
 const slot = Symbol.for('reloadable.module-arguments');
 const parameters = ['exports', 'require', 'module', '__filename', '__dirname', metaBinding, 'setTimeout', 'setInterval', 'setImmediate', 'process'];
 
+const runner = new vm.Script(`(function (slot) { return slot.body.apply(slot.self, slot.args); })(globalThis[Symbol.for("reloadable.module-arguments")])`, {
+  filename: 'reloadable:module-runner',
+});
+
 export interface Evaluation {
   /** Milliseconds compiling the script. */
   compileMs: number;
@@ -35,12 +39,10 @@ export function evaluate(version: ModuleVersion, transformed: Transformed, conte
   // The body runs in a function of its own inside the wrapper, so its top-level declarations may shadow
   // the wrapper's names (a module may declare its own `setTimeout`).
   const strict = transformed.esm ? '"use strict";' : '';
-  const text =
-    `(function (${parameters.join(', ')}) { return function () {${strict}${transformed.code}\n}.call(this); })` +
-    `.apply(globalThis[Symbol.for("reloadable.module-arguments")].self, globalThis[Symbol.for("reloadable.module-arguments")].args)`;
-  let script: vm.Script;
+  let body: Function;
   try {
-    script = new vm.Script(text, { filename: version.scriptName });
+    // compileFunction, not vm.Script: on Node 20 every vm.Script keeps about 2 KB alive after it is garbage.
+    body = vm.compileFunction(`return function () {${strict}${transformed.code}\n}.call(this);`, parameters, { filename: version.scriptName });
   } catch (error) {
     throw new ReloadStepError(version.id, 'evaluate', (error as Error).message, undefined, error);
   }
@@ -57,10 +59,11 @@ export function evaluate(version: ModuleVersion, transformed: Transformed, conte
   };
   const { scope } = context;
   const args = [module.exports, context.require, module, version.file, path.dirname(version.file), meta, scope.setTimeout, scope.setInterval, scope.setImmediate, scope.process];
-  (globalThis as any)[slot] = { self: module.exports, args };
+  (globalThis as any)[slot] = { body, self: module.exports, args };
   version.initialising = true;
   try {
-    script.runInThisContext({ timeout: timeoutMs, displayErrors: false });
+    // The one script that calls a body: a script is what can run under a timeout.
+    runner.runInThisContext({ timeout: timeoutMs, displayErrors: false });
   } catch (error) {
     if ((error as { code?: string })?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
       throw new ReloadStepError(version.id, 'init', say.initTimeout(version.id, timeoutMs), undefined, error);

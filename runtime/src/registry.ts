@@ -24,9 +24,21 @@ export interface SourceStamp {
   hash: string;
 }
 
-export function stampOf(file: string, text: string): SourceStamp {
+/**
+ * A module's source and its stamp. The file is stat'ed before it is read: a save landing between the two then
+ * looks like a change (and the hash settles it), where the other order would record the new time against the
+ * old text and miss that save for good.
+ */
+export function readSource(file: string): { text: string; stamp: SourceStamp } {
   const stat = fs.statSync(file);
-  return { mtimeMs: stat.mtimeMs, size: stat.size, hash: contentHash(text) };
+  const text = fs.readFileSync(file, 'utf8');
+  return { text, stamp: { mtimeMs: stat.mtimeMs, size: stat.size, hash: contentHash(text) } };
+}
+
+export async function readSourceAsync(file: string): Promise<{ text: string; stamp: SourceStamp }> {
+  const stat = await fs.promises.stat(file);
+  const text = await fs.promises.readFile(file, 'utf8');
+  return { text, stamp: { mtimeMs: stat.mtimeMs, size: stat.size, hash: contentHash(text) } };
 }
 
 /** The hash a stamp keeps: of the text as the loader read it (UTF-8), so a comparison reads it the same way. */
@@ -237,10 +249,10 @@ export class Registry implements HotHost {
       record.current = version;
     }
     try {
-      const text = fs.readFileSync(record.file, 'utf8');
+      const { text, stamp } = readSource(record.file);
       this.runVersion(record, version, transformSync(record.file, text, record.id, this.options.tsconfigRaw));
       // A new record's stamp is its own either way: if the reload that added it rolls back, it goes too.
-      record.stamp = stampOf(record.file, text);
+      record.stamp = stamp;
       if (!preparation) version.status = 'live';
       return version;
     } catch (error) {
@@ -250,6 +262,7 @@ export class Registry implements HotHost {
   }
 
   private runVersion(record: ModuleRecord, version: ModuleVersion, transformed: Transformed): void {
+    version.esm = transformed.esm;
     const scope = moduleScope(version.handles);
     const nodeRequire = createRequire(record.file);
     const require = (specifier: string): unknown => this.require(version, transformed, scope, nodeRequire, specifier);

@@ -1,5 +1,6 @@
 // `reloadable run <entry>`: finds the app's project, loads the entry under the runtime, opens the control
 // endpoint and, with `--watch`, reloads on save. Ctrl-C retires every module before the process exits.
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readConfig } from '../../src-shared/config';
@@ -48,6 +49,8 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
   });
   const endpoint = await openControlEndpoint(runtime, options.logger);
   const watcher = options.watch ? watchProject(runtime, path.resolve(project, config.root)) : undefined;
+  // "watching" is only said once it is true: a save right after start must not go unseen.
+  if (watcher) await once(watcher, 'ready');
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {

@@ -224,6 +224,14 @@ export class Runtime {
     return this.registry.records.get(this.registry.idOf(file))?.current ? undefined : 'unknown';
   }
 
+  /** Which of these files (absolute paths) hold loaded modules whose text differs from their live version. */
+  changedFiles(files: Iterable<string>): string[] {
+    return [...files].filter((file) => {
+      const record = this.registry.records.get(this.registry.idOf(file));
+      return record !== undefined && fs.existsSync(file) && this.hasChanged(record);
+    });
+  }
+
   /** Ids of the loaded modules whose files changed since their live version was loaded. */
   private changedModules(): string[] {
     return [...this.registry.records.values()].filter((record) => this.hasChanged(record)).map((record) => record.id);

@@ -11,7 +11,7 @@ import { disposeVersion } from './dispose';
 import { messageOf, ReloadStepError, say } from './errors';
 import type { LifecycleBus } from './events';
 import type { Preparation, Registry, SourceStamp } from './registry';
-import { stampOf } from './registry';
+import { readSourceAsync } from './registry';
 import { frameIn } from './stack-traces';
 import { transform, type TsconfigRaw } from './transform';
 import type { ModuleVersion } from './version';
@@ -95,14 +95,14 @@ class Transaction {
     await Promise.all(
       plan.load.map(async (id) => {
         const record = this.registry.records.get(id)!;
-        let text: string;
+        let source: Awaited<ReturnType<typeof readSourceAsync>>;
         try {
-          text = await fs.promises.readFile(record.file, 'utf8');
+          source = await readSourceAsync(record.file);
         } catch {
           throw new ReloadStepError(id, 'transform', say.deleted(id));
         }
-        transforms.set(record.file, await transform(record.file, text, id, this.context.tsconfigRaw));
-        this.stamps.set(id, stampOf(record.file, text));
+        transforms.set(record.file, await transform(record.file, source.text, id, this.context.tsconfigRaw));
+        this.stamps.set(id, source.stamp);
       }),
     );
     return transforms;
@@ -113,11 +113,16 @@ class Transaction {
     const versionAfter = (id: string) => preparation.versions.get(id) ?? this.registry.records.get(id)?.current;
     const check = (importer: ModuleVersion, dependency: string) => {
       const names = importer.importedNames.get(dependency);
-      const exports = versionAfter(dependency)?.exports as Record<string, unknown> | undefined;
-      // CommonJS modules have no fixed export list; only ES modules are checked.
-      if (!names || !exports || !(exports as { __esModule?: boolean }).__esModule) return;
+      const after = versionAfter(dependency);
+      const exports = after?.exports as Record<string, unknown> | undefined;
+      if (!names || !after || exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return;
+      // An ES module's export list is fixed. A CommonJS module's is not, so only a name its live version had
+      // and the new one lacks (a removed export, or a file caught empty mid-save) is a link error.
+      const before = this.registry.records.get(dependency)?.current?.exports as Record<string, unknown> | undefined;
+      const strict = after.esm || (exports as { __esModule?: boolean }).__esModule === true;
       for (const name of names) {
-        if (!(name in exports)) throw new ReloadStepError(importer.id, 'link', say.missingExport(importer.id, name, dependency));
+        const required = strict || (before !== undefined && before !== null && name in Object(before));
+        if (required && !(name in exports)) throw new ReloadStepError(importer.id, 'link', say.missingExport(importer.id, name, dependency));
       }
     };
     for (const candidate of preparation.versions.values()) for (const dependency of candidate.imports) check(candidate, dependency);

@@ -17,6 +17,8 @@ export class ModuleVersion {
   status: VersionStatus = 'candidate';
   /** `module.exports` once the module's code has run. */
   exports: unknown = undefined;
+  /** Transformed from an ES module: its export list is fixed, so a missing name is a link error. */
+  esm = false;
   /** Calls running in this version (async ones until they settle). */
   inFlight = 0;
   readonly disposers: Array<(data: Record<string, unknown>) => unknown> = [];

@@ -6,6 +6,11 @@ import type { Runtime } from './runtime';
 
 /** @default 30 ms: long enough to batch a multi-file save, short enough to feel instant. */
 export const watchDebounceMs = 30;
+/**
+ * chokidar drops a second 'change' of a file within 50 ms of the first, so two quick saves would leave the
+ * second one unloaded. After each reload the batch is checked again once that window has passed.
+ */
+const recheckMs = 50;
 
 export function watchProject(runtime: Runtime, root: string, debounceMs = watchDebounceMs): FSWatcher {
   const changed = new Set<string>();
@@ -14,7 +19,13 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
     timer = undefined;
     const files = [...changed].filter((file) => runtime.registry.records.has(runtime.registry.idOf(file)));
     changed.clear();
-    if (files.length > 0) void runtime.reload({ files });
+    if (files.length > 0) void runtime.reload({ files }).then(() => recheck(files));
+  };
+  const recheck = (files: string[]) => {
+    setTimeout(() => {
+      const stale = runtime.changedFiles(files);
+      if (stale.length > 0) void runtime.reload({ files: stale }).then(() => recheck(stale));
+    }, recheckMs).unref();
   };
   const watcher = watch(root, {
     ignoreInitial: true,

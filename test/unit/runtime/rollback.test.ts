@@ -56,6 +56,26 @@ describe('rollback leaves the old version live and untouched', () => {
     assert.equal(result.error?.module, 'main.ts');
   });
 
+  it('on a file caught empty in the middle of a save', async () => {
+    const result = await expectRollback('', 'link', /main\.ts imports `label` from service\.ts/);
+    assert.equal(result.error?.module, 'main.ts');
+  });
+
+  it('on a CommonJS-compiled module that lost an export its importer used', async () => {
+    // No "type": "module": esbuild compiles service.ts as CommonJS, whose export list is not fixed.
+    app = new TempApp({ 'service.ts': `export function label() { return 'v1'; }\n`, 'main.ts': main }, {});
+    const runtime = app.start('main.ts');
+    app.write('service.ts', '');
+    const result = await runtime.reload();
+    assert.equal(result.outcome, 'rolled-back');
+    assert.equal(result.error?.phase, 'link');
+    assert.equal(app.module('main.ts').current(), 'v1');
+    // A CommonJS module may still add exports it never had.
+    app.write('service.ts', `export function label() { return 'v2'; }\nexport const extra = 1;\n`);
+    assert.equal((await runtime.reload()).outcome, 'committed');
+    assert.equal(app.module('main.ts').current(), 'v2');
+  });
+
   it('on top-level await, with a message that says why and what to do', async () => {
     await expectRollback(`export function label() { return 'v2'; }\nawait Promise.resolve();\n`, 'transform', /top-level await is not supported/);
   });
