@@ -40,3 +40,11 @@ export function isHazardCode(value: unknown): value is HazardCode {
 export function hazardDocPath(code: HazardCode): string {
   return `docs/hazards.md#${code}`;
 }
+
+/** Where the documentation is published; diagnostics and SARIF link into it. */
+export const documentationBase = 'https://github.com/reloadable/reloadable/blob/main/';
+
+/** The published page of a hazard (or of the README for an analyser fault). */
+export function hazardDocUrl(code: string): string {
+  return isHazardCode(code) ? `${documentationBase}${hazardDocPath(code)}` : `${documentationBase}README.md`;
+}

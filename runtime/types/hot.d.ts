@@ -7,6 +7,8 @@ type ReloadableResource =
   | { dispose(): unknown }
   | { destroy(): unknown }
   | { abort(): unknown }
+  | { terminate(): unknown }
+  | { kill(): unknown }
   | { [Symbol.dispose](): void }
   | { [Symbol.asyncDispose](): PromiseLike<void> };
 

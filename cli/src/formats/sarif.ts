@@ -1,9 +1,8 @@
-import { defaultSeverity, hazardCodes, hazardDocPath, internalErrorCode, type HazardCode } from '../../../src-shared/hazard-codes';
+import { defaultSeverity, documentationBase, hazardCodes, hazardDocUrl, internalErrorCode, type HazardCode } from '../../../src-shared/hazard-codes';
 import { hazardTitles } from '../../../src-shared/hazard-titles';
 import type { CheckResult } from '../../../server/src/analysis/analyzer';
 import { relativePath } from '../reports';
 
-const documentationBase = 'https://github.com/reloadable/reloadable/blob/main/';
 const levels = { error: 'error', warning: 'warning', info: 'note' } as const;
 
 /** SARIF 2.1.0, as code-scanning uploads accept it: one run, rules with help links, repo-relative URIs. */
@@ -13,7 +12,7 @@ export function formatSarif(result: CheckResult, folder: string, version: string
     id,
     name: id.replace(/(^|-)(\w)/g, (_, __, letter: string) => letter.toUpperCase()),
     shortDescription: { text: id === internalErrorCode ? 'The analyser crashed on a file.' : hazardTitles[id] },
-    helpUri: id === internalErrorCode ? `${documentationBase}README.md` : `${documentationBase}${hazardDocPath(id)}`,
+    helpUri: hazardDocUrl(id),
     defaultConfiguration: { level: levels[id === internalErrorCode ? 'error' : defaultSeverity[id]] },
   }));
   const results = result.diagnostics.map((diagnostic) => ({

@@ -117,6 +117,13 @@ export class ProjectAnalysis {
     return this.graphFacts().graph;
   }
 
+  /** Absolute paths of the modules that import this one, sorted. */
+  importersOf(file: string): string[] {
+    const id = this.idOf(path.resolve(file));
+    const importers = new Set(this.graph().edges.filter((edge) => edge.to === id && edge.from !== id).map((edge) => edge.from));
+    return [...importers].sort(compareIds).map((importer) => path.join(this.setup.folder, importer));
+  }
+
   /** The cycles of the runtime graph, each sorted. */
   cycles(): string[][] {
     return this.graphFacts().facts.cycles;

@@ -1,0 +1,52 @@
+// The custom requests of src-shared/lsp-protocol.ts: the module graph and the reload order of a change set.
+import * as path from 'node:path';
+import { URI } from 'vscode-uri';
+import { ConfigError } from '../../../src-shared/config';
+import { orderModules } from '../../../src-shared/reload-order';
+import type { FolderGraph, ModuleGraphRequest, ReloadOrderRequest } from '../../../src-shared/lsp-protocol';
+import { ProjectAnalysis } from '../analysis/analyzer';
+import type { Workspace } from '../workspace';
+
+export function moduleGraph(workspace: Workspace, params: ModuleGraphRequest.Params, hazardCount: (file: string) => number): ModuleGraphRequest.Result {
+  const wanted = params.folder ? URI.parse(params.folder).fsPath : undefined;
+  const folders: FolderGraph[] = [];
+  for (const { folder, state } of workspace.all()) {
+    if (wanted && folder !== wanted) continue;
+    const uri = URI.file(folder).toString();
+    if (state instanceof ConfigError) {
+      folders.push({ folder: uri, layers: [], modules: [], edges: [], cycles: [], reloadOrder: { unload: [], load: [] }, configError: state.message });
+      continue;
+    }
+    const graph = state.graph();
+    const runtimeEdges = new Map<string, string[]>(graph.modules.map((module) => [module.id, []]));
+    for (const edge of graph.edges) if (!edge.typeOnly) runtimeEdges.get(edge.from)?.push(edge.to);
+    const order = orderModules(runtimeEdges);
+    folders.push({
+      folder: uri,
+      layers: state.setup.config.layers.map((layer) => layer.name),
+      modules: graph.modules.map((module) => {
+        const file = path.join(folder, module.id);
+        return { ...module, uri: URI.file(file).toString(), hazards: hazardCount(file) };
+      }),
+      edges: graph.edges,
+      cycles: state.cycles(),
+      reloadOrder: { unload: order.unload, load: order.load },
+    });
+  }
+  return { folders };
+}
+
+export function reloadOrder(workspace: Workspace, params: ReloadOrderRequest.Params): ReloadOrderRequest.Result {
+  const changed = new Map<ProjectAnalysis, string[]>();
+  const unknown: string[] = [];
+  for (const uri of params.uris) {
+    const file = URI.parse(uri).fsPath;
+    const project = workspace.projectOf(file);
+    if (!project || !project.files.includes(file)) unknown.push(uri);
+    else changed.set(project, [...(changed.get(project) ?? []), project.idOf(file)]);
+  }
+  return {
+    plans: [...changed].map(([project, ids]) => ({ folder: URI.file(project.folder).toString(), plan: project.reloadPlan(ids) })),
+    unknown,
+  };
+}
