@@ -198,17 +198,23 @@ async function latencyUnderLoad(contender, reloads) {
     const latencies = [];
     let missed = 0;
     const started = performance.now();
+    let crashed = false;
     for (let i = 0; i < reloads; i++) {
+      // A contender that died (on a half-written save, say) is reported as such, not waited for.
+      if (app.child.exitCode !== null || app.child.signalCode !== null) {
+        crashed = true;
+        break;
+      }
       const requested = await app.reload();
       const version = app.version;
-      if (await waitFor(() => load.firstSeen.has(version), 10_000)) latencies.push(load.firstSeen.get(version) - requested);
+      if (await waitFor(() => load.firstSeen.has(version) || app.child.exitCode !== null, 10_000) && load.firstSeen.has(version)) latencies.push(load.firstSeen.get(version) - requested);
       else missed++;
       // Saves come apart: file watchers (chokidar among them) drop a second change within 50 ms of the first.
       await sleep(contender.restarts ? 300 : 100);
     }
     const seconds = (performance.now() - started) / 1000;
     await load.stop();
-    return { latencies, missed, served: load.served, perSecond: load.served / seconds, failed: load.failed };
+    return { latencies, missed, served: load.served, perSecond: load.served / seconds, failed: load.failed, crashed: crashed ? app.output.trim().split('\n').slice(-3).join(' ').slice(0, 160) : undefined };
   } finally {
     await app.stop();
   }
@@ -226,6 +232,7 @@ async function heapGrowth(contender, reloads, warmUp = 50) {
       const deadline = performance.now() + 3_000;
       // A failed probe is retried: failures are counted under load, not here.
       while (!(await get(app.port, '/', agent).catch(() => '')).startsWith(`v${version} `)) {
+        if (app.child.exitCode !== null) throw new Error(`${contender.name} exited`);
         if (performance.now() > deadline) {
           missed++;
           if (missed > 20) throw new Error(`${contender.name} missed ${missed} reloads:\n${app.output.slice(-2000)}`);
@@ -352,6 +359,7 @@ export function runtimeSection(result) {
       `| ${row.name} | ${load ? load.failed : '–'} | ${load ? load.served : '–'} | ${load ? load.missed : '–'} | ${load ? ms(percentile(load.latencies, 50)) : '–'} | ${load ? ms(percentile(load.latencies, 99)) : '–'} | ${heapCell(row.heap)} | ${Math.round(row.throughput)} | ${((row.throughput / plain.throughput) * 100).toFixed(1)} % | ${row.cpuPerRequestUs.toFixed(1)} | ${((row.cpuPerRequestUs / plain.cpuPerRequestUs) * 100).toFixed(1)} % |`,
     );
   }
+  for (const row of result.rows.filter((r) => r.load?.crashed)) lines.push('', `${row.name} exited during the reloads: ${row.load.crashed}`);
   const ours = result.rows.find((row) => row.name.startsWith('reloadable (control'));
   lines.push(
     '',

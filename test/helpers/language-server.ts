@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { repoRoot } from './cli';
+import { waitUntil } from './wait';
 
 /** The built language server (server/out/server.js) over stdio, driven the way an editor drives it. */
 export class LanguageServer {
@@ -53,29 +54,7 @@ export class LanguageServer {
 
   /** Resolves once `ready()` holds after some notification; rejects after 30 s or when the server exits. */
   waitFor(ready: () => boolean, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!ready()) return;
-        cleanup();
-        resolve();
-      };
-      const exited = (code: number | null) => {
-        cleanup();
-        reject(new Error(`the server exited (${code}) before ${what}:\n${this.stderr}`));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out waiting for ${what}:\n${this.stderr}`));
-      }, 30_000);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.events.off('notification', check);
-        this.child.off('exit', exited);
-      };
-      this.events.on('notification', check);
-      this.child.once('exit', exited);
-      check();
-    });
+    return waitUntil(ready, what, { events: [[this.events, 'notification']], child: this.child, context: () => this.stderr, timeoutMs: 30_000 });
   }
 
   diagnosticsOf(file: string): Diagnostic[] | undefined {

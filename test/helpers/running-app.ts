@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { DiscoveryFile } from '../../src-shared/control-protocol';
 import { runningApps } from '../../runtime/src/control/discovery';
 import { repoRoot } from './cli';
+import { waitUntil } from './wait';
 
 /** A fixture app copied to a temporary folder and run by the real CLI (`reloadable run`) as a child process. */
 export class RunningApp {
@@ -50,30 +51,10 @@ export class RunningApp {
 
   /** Resolves once `ready()` holds, checked on every output chunk; rejects after 20 s or when the app exits. */
   waitFor(ready: () => boolean, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!ready()) return;
-        cleanup();
-        resolve();
-      };
-      const exited = (code: number | null) => {
-        cleanup();
-        reject(new Error(`the app exited (${code}) before ${what}:\n${this.stderr}`));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out waiting for ${what}:\n${this.stdout}\n${this.stderr}`));
-      }, 20_000);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.child.stdout!.off('data', check);
-        this.child.stderr!.off('data', check);
-        this.child.off('exit', exited);
-      };
-      this.child.stdout!.on('data', check);
-      this.child.stderr!.on('data', check);
-      this.child.once('exit', exited);
-      check();
+    return waitUntil(ready, what, {
+      events: [[this.child.stdout!, 'data'], [this.child.stderr!, 'data']],
+      child: this.child,
+      context: () => `${this.stdout}\n${this.stderr}`,
     });
   }
 
