@@ -29,15 +29,22 @@ export interface SourceStamp {
  * looks like a change (and the hash settles it), where the other order would record the new time against the
  * old text and miss that save for good.
  */
-export function readSource(file: string): { text: string; stamp: SourceStamp } {
+export function readSource(file: string): StampedSource {
   const stat = fs.statSync(file);
-  const text = fs.readFileSync(file, 'utf8');
-  return { text, stamp: { mtimeMs: stat.mtimeMs, size: stat.size, hash: contentHash(text) } };
+  return stamped(stat, fs.readFileSync(file, 'utf8'));
 }
 
-export async function readSourceAsync(file: string): Promise<{ text: string; stamp: SourceStamp }> {
+export async function readSourceAsync(file: string): Promise<StampedSource> {
   const stat = await fs.promises.stat(file);
-  const text = await fs.promises.readFile(file, 'utf8');
+  return stamped(stat, await fs.promises.readFile(file, 'utf8'));
+}
+
+export interface StampedSource {
+  text: string;
+  stamp: SourceStamp;
+}
+
+function stamped(stat: fs.Stats, text: string): StampedSource {
   return { text, stamp: { mtimeMs: stat.mtimeMs, size: stat.size, hash: contentHash(text) } };
 }
 

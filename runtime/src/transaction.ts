@@ -10,7 +10,7 @@ import { planReload, type ReloadPlan } from '../../src-shared/reload-order';
 import { disposeVersion } from './dispose';
 import { messageOf, ReloadStepError, say } from './errors';
 import type { LifecycleBus } from './events';
-import type { Preparation, Registry, SourceStamp } from './registry';
+import type { Preparation, Registry, SourceStamp, StampedSource } from './registry';
 import { readSourceAsync } from './registry';
 import { frameIn } from './stack-traces';
 import { transform, type TsconfigRaw } from './transform';
@@ -95,7 +95,7 @@ class Transaction {
     await Promise.all(
       plan.load.map(async (id) => {
         const record = this.registry.records.get(id)!;
-        let source: Awaited<ReturnType<typeof readSourceAsync>>;
+        let source: StampedSource;
         try {
           source = await readSourceAsync(record.file);
         } catch {

@@ -1,6 +1,5 @@
 import type { ProjectAnalysis } from '../../../server/src/analysis/analyzer';
-import { runtimeAdjacency, type ModuleEdge, type ModuleNode } from '../../../src-shared/module-graph';
-import { orderModules } from '../../../src-shared/reload-order';
+import type { ModuleEdge, ModuleNode } from '../../../src-shared/module-graph';
 
 /** `reloadable graph --format json` (DESIGN §6). */
 export interface GraphReport {
@@ -20,7 +19,7 @@ export interface GraphReport {
 export function graphReport(analysis: ProjectAnalysis, changed?: readonly string[]): GraphReport {
   const graph = analysis.graph();
   const cycles = analysis.cycles();
-  const order = changed && changed.length > 0 ? analysis.reloadPlan(changed) : orderModules(runtimeAdjacency(graph));
+  const order = changed && changed.length > 0 ? analysis.reloadPlan(changed) : analysis.reloadOrder();
   const layers = analysis.setup.config.layers.map((layer) => layer.name);
   return { version: 1, layers, modules: graph.modules, edges: graph.edges, cycles, reloadOrder: { unload: order.unload, load: order.load } };
 }

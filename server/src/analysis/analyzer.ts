@@ -3,7 +3,7 @@ import { ts } from './typescript';
 import { internalErrorCode, type HazardCode } from '../../../src-shared/hazard-codes';
 import { LayerMap } from '../../../src-shared/layers';
 import { compareIds, type ModuleGraph } from '../../../src-shared/module-graph';
-import { planReload, type HotAcceptance, type ReloadPlan } from '../../../src-shared/reload-order';
+import { orderModules, planReload, type HotAcceptance, type ReloadPlan } from '../../../src-shared/reload-order';
 import { toDiagnostics, type HazardDiagnostic } from './diagnostics';
 import { say } from './errors';
 import { FileContext, FindingSink, walkFile, type RelatedLocation } from './file-context';
@@ -122,6 +122,12 @@ export class ProjectAnalysis {
     const id = this.idOf(path.resolve(file));
     const importers = new Set(this.graph().edges.filter((edge) => edge.to === id && edge.from !== id).map((edge) => edge.from));
     return [...importers].sort(compareIds).map((importer) => path.join(this.setup.folder, importer));
+  }
+
+  /** The order reloading every module would use: callers first to unload, callees first to load. */
+  reloadOrder(): { unload: string[]; load: string[] } {
+    const { unload, load } = orderModules(this.graphFacts().facts.adjacency);
+    return { unload, load };
   }
 
   /** The cycles of the runtime graph, each sorted. */

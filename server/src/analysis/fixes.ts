@@ -87,11 +87,10 @@ function ownFixes(sourceFile: ts.SourceFile, node: ts.Node, what: 'timer' | 'han
   ) {
     whole = whole.parent.parent;
   }
-  let statement = whole.parent;
+  const statement = whole.parent;
   if (ts.isVoidExpression(statement) && ts.isExpressionStatement(statement.parent)) {
     // `void setImmediate(…)`: the `void` said "dropped on purpose"; owning it replaces that.
     const voided = statement;
-    statement = voided.parent;
     return [{ title, preferred: true, edits: [{ start: voided.getStart(sourceFile), end: whole.getStart(sourceFile), text: 'import.meta.hot?.own(' }, { start: whole.getEnd(), end: whole.getEnd(), text: ')' }] }];
   }
   if (ts.isExpressionStatement(statement)) {

@@ -17,8 +17,10 @@ const debounceMs = 120;
 
 export class DiagnosticsPublisher {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Bumped by every edit: a type-aware run started before it is stale. */
+  /** Bumped by every edit: that edit's type-aware run is stale once a newer edit arrives. */
   private generation = 0;
+  /** Bumped by every whole-workspace run: an older one stops. Edits do not stop it. */
+  private fullRun = 0;
   /** Hazard counts by file, for the summary. */
   private readonly counts = new Map<string, { hazards: number; errors: number }>();
 
@@ -30,7 +32,7 @@ export class DiagnosticsPublisher {
 
   /** Analyses every folder, reporting progress; syntactic findings of all modules first, then the type-aware ones. */
   async analyseAll(): Promise<void> {
-    const generation = ++this.generation;
+    const run = ++this.fullRun;
     const progress = await this.connection.window.createWorkDoneProgress().catch(() => undefined);
     const projects = this.workspace.all();
     const files = projects.flatMap(({ state }) => (state instanceof ProjectAnalysis ? state.files.map((file) => ({ file, project: state })) : []));
@@ -40,8 +42,7 @@ export class DiagnosticsPublisher {
     }
     for (const types of [false, true]) {
       for (const [index, { file, project }] of files.entries()) {
-        if (generation !== this.generation && types) break;
-        if (progress?.token.isCancellationRequested) break;
+        if (run !== this.fullRun || progress?.token.isCancellationRequested) break;
         this.publishFile(project, file, types);
         if (index % 25 === 0) {
           progress?.report(Math.round(((types ? files.length : 0) + index) / (2 * files.length || 1) * 100), `${types ? 'types' : 'syntax'}: ${index}/${files.length}`);

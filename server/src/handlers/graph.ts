@@ -2,7 +2,6 @@
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ConfigError } from '../../../src-shared/config';
-import { orderModules } from '../../../src-shared/reload-order';
 import type { FolderGraph, ModuleGraphRequest, ReloadOrderRequest } from '../../../src-shared/lsp-protocol';
 import { ProjectAnalysis } from '../analysis/analyzer';
 import type { Workspace } from '../workspace';
@@ -18,9 +17,6 @@ export function moduleGraph(workspace: Workspace, params: ModuleGraphRequest.Par
       continue;
     }
     const graph = state.graph();
-    const runtimeEdges = new Map<string, string[]>(graph.modules.map((module) => [module.id, []]));
-    for (const edge of graph.edges) if (!edge.typeOnly) runtimeEdges.get(edge.from)?.push(edge.to);
-    const order = orderModules(runtimeEdges);
     folders.push({
       folder: uri,
       layers: state.setup.config.layers.map((layer) => layer.name),
@@ -30,7 +26,7 @@ export function moduleGraph(workspace: Workspace, params: ModuleGraphRequest.Par
       }),
       edges: graph.edges,
       cycles: state.cycles(),
-      reloadOrder: { unload: order.unload, load: order.load },
+      reloadOrder: state.reloadOrder(),
     });
   }
   return { folders };
