@@ -34,11 +34,6 @@ export function readSource(file: string): StampedSource {
   return stamped(stat, fs.readFileSync(file, 'utf8'));
 }
 
-export async function readSourceAsync(file: string): Promise<StampedSource> {
-  const stat = await fs.promises.stat(file);
-  return stamped(stat, await fs.promises.readFile(file, 'utf8'));
-}
-
 export interface StampedSource {
   text: string;
   stamp: SourceStamp;
