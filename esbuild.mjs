@@ -1,7 +1,7 @@
 // One context per output. `--production` minifies; `--metafile` writes out/meta/<name>.json for the
 // bundle-content tests; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 // The metafile is small and the bundle tests read it, so every build writes it.
@@ -32,6 +32,8 @@ const outputs = {
   runtime: { ...node, format: 'esm', entryPoints: ['runtime/src/index.ts'], outfile: 'runtime/out/index.js', external: ['esbuild'],
     // Bundled CommonJS dependencies call require(); an ES module has to provide one.
     banner: { js: "import { createRequire as __reloadableRequire } from 'node:module'; const require = __reloadableRequire(import.meta.url);" } },
+  // The module graph panel's script, for the webview (a browser): the layout library is bundled in.
+  webview: { ...node, platform: 'browser', format: 'iife', mainFields: ['browser', 'module', 'main'], entryPoints: ['client/webview/main.ts'], outfile: 'client/out/webview/graph.js' },
 };
 
 const contexts = await Promise.all(Object.entries(outputs).map(async ([name, options]) => [name, await esbuild.context(options)]));
@@ -44,6 +46,7 @@ if (watch) {
       mkdirSync('out/meta', { recursive: true });
       writeFileSync(`out/meta/${name}.json`, JSON.stringify(result.metafile));
     }
+    if (name === 'webview') copyFileSync('client/webview/graph.css', 'client/out/webview/graph.css');
     await context.dispose();
   }
 }

@@ -1,12 +1,24 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { commands, StatusBarAlignment, window, workspace, type ExtensionContext, type StatusBarItem } from 'vscode';
+import { commands, window, workspace, type ExtensionContext } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { AnalysisSummaryNotification } from '../../src-shared/lsp-protocol';
+import { Apps } from './apps';
+import { GraphPanel } from './graph-panel';
+import { HistoryView } from './history';
+import { LeakDiagnostics } from './leaks';
+import { Reloader } from './reload';
+import { StatusBar } from './status-bar';
 
 let client: LanguageClient | undefined;
 
-/** Starts the language server and shows its summary in the status bar. The runtime drive comes on top of this. */
-export async function activate(context: ExtensionContext): Promise<void> {
+/** What `activate` returns to other extensions and to the extension tests. */
+export interface ReloadableApi {
+  readonly apps: Apps;
+}
+
+/** Starts the language server, finds the workspace's running apps, and wires the commands, views and status bar. */
+export async function activate(context: ExtensionContext): Promise<ReloadableApi> {
   const module = context.asAbsolutePath(path.join('server', 'out', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -18,32 +30,84 @@ export async function activate(context: ExtensionContext): Promise<void> {
     outputChannel: output,
   };
   client = new LanguageClient('reloadable', 'Reloadable', serverOptions, clientOptions);
+  const languageClient = client;
 
-  const status = window.createStatusBarItem('reloadable.status', StatusBarAlignment.Left, 50);
-  status.name = 'Reloadable';
-  status.text = '$(sync~spin) Reloadable';
-  status.tooltip = 'Reloadable: analysing the workspace';
-  status.command = 'workbench.actions.view.problems';
-  status.show();
+  const status = new StatusBar();
+  const apps = new Apps();
+  const history = new HistoryView();
+  const leaks = new LeakDiagnostics();
+  const reloader = new Reloader(apps, status, history, leaks, output);
+  const graph = new GraphPanel(context, languageClient, apps);
   context.subscriptions.push(
     output,
     status,
+    apps,
+    leaks,
+    reloader,
+    graph,
+    window.registerTreeDataProvider('reloadable.history', history),
     commands.registerCommand('reloadable.restartServer', () => client?.restart()),
     commands.registerCommand('reloadable.showOutput', () => output.show(true)),
     commands.registerCommand('reloadable.checkWorkspace', () => commands.executeCommand('workbench.actions.view.problems')),
+    commands.registerCommand('reloadable.reload', () => reloader.reload()),
+    commands.registerCommand('reloadable.showGraph', () => graph.show()),
+    commands.registerCommand('reloadable.pickApp', () => pickApp(apps)),
+    commands.registerCommand('reloadable.runApp', () => runApp()),
   );
-  client.onNotification(AnalysisSummaryNotification.method, (summary: AnalysisSummaryNotification.Params) => showSummary(status, summary));
+  apps.onDidChange((state) => void commands.executeCommand('setContext', 'reloadable.connected', state.kind === 'connected'), undefined, context.subscriptions);
+  client.onNotification(AnalysisSummaryNotification.method, (summary: AnalysisSummaryNotification.Params) => {
+    status.setSummary(summary);
+    graph.analysisChanged();
+  });
   if (workspace.workspaceFolders?.length) await client.start();
+  return { apps };
 }
 
-function showSummary(status: StatusBarItem, summary: AnalysisSummaryNotification.Params): void {
-  const hazards = summary.hazards === 0 ? '$(check) 0' : `${summary.errors > 0 ? '$(error)' : '$(warning)'} ${summary.hazards}`;
-  status.text = `$(layers) ${summary.modules} · ${summary.layers.length} layers · ${hazards} · no runtime`;
-  status.tooltip = [
-    `Reloadable: ${summary.modules} modules, ${summary.hazards} hazards (${summary.errors} errors), ${summary.cycles} cycles`,
-    `Layers, bottom first: ${summary.layers.join(' → ') || 'none declared'}`,
-    'No app is running under `reloadable run`.',
-  ].join('\n');
+/** `Reloadable: Choose App`: the quick pick when several apps of the workspace run. */
+async function pickApp(apps: Apps): Promise<void> {
+  const running = await apps.list();
+  if (running.length === 0) {
+    void window.showInformationMessage('No app of this workspace is running under `reloadable run`.');
+    return;
+  }
+  const current = apps.current.kind === 'connected' ? apps.current.discovery.pid : undefined;
+  const picked = await window.showQuickPick(
+    running.map((app) => ({
+      label: `${app.pid === current ? '$(check) ' : ''}${app.entry}`,
+      description: `pid ${app.pid}`,
+      detail: `${app.project}, started ${new Date(app.startedAt).toLocaleString()}`,
+      app,
+    })),
+    { title: 'Reloadable: the app to drive' },
+  );
+  if (picked) await apps.choose(picked.app);
+}
+
+/** `Reloadable: Run App`: the config's entry under `reloadable run`, in a terminal. */
+async function runApp(): Promise<void> {
+  const configs = await workspace.findFiles('**/reloadable.config.json', '**/node_modules/**', 20);
+  if (configs.length === 0) {
+    void window.showErrorMessage('Reloadable: no reloadable.config.json in this workspace, so there is no entry to run.');
+    return;
+  }
+  const config = configs.length === 1 ? configs[0] : (await window.showQuickPick(configs.map((uri) => ({ label: workspace.asRelativePath(uri), uri }))))?.uri;
+  if (!config) return;
+  const project = path.dirname(config.fsPath);
+  let entry: unknown;
+  try {
+    entry = JSON.parse(fs.readFileSync(config.fsPath, 'utf8')).entry;
+  } catch (error) {
+    void window.showErrorMessage(`Reloadable: ${workspace.asRelativePath(config)} cannot be read: ${(error as Error).message}`);
+    return;
+  }
+  if (typeof entry !== 'string') {
+    void window.showErrorMessage(`Reloadable: ${workspace.asRelativePath(config)} has no "entry" to run.`);
+    return;
+  }
+  const command = workspace.getConfiguration('reloadable', config).get<string>('runtime.command', 'npx reloadable');
+  const terminal = window.createTerminal({ name: `reloadable run ${entry}`, cwd: project });
+  terminal.show();
+  terminal.sendText(`${command} run ${JSON.stringify(entry)}`);
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,0 +1,208 @@
+// The editor's half of a reload: ask the connected app to reload what changed, after showing the order it
+// will use and warning about error-severity hazards in the change set; show the phases while it runs and
+// the result when it is over. Results of reloads started elsewhere (the CLI, `--watch`) arrive as events
+// and are shown the same way.
+import * as path from 'node:path';
+import {
+  commands,
+  DiagnosticSeverity,
+  languages,
+  Position,
+  ProgressLocation,
+  Range,
+  Selection,
+  Uri,
+  window,
+  workspace,
+  type Disposable,
+  type LogOutputChannel,
+} from 'vscode';
+import type { ReloadResult, RuntimeEvent } from '../../src-shared/control-protocol';
+import type { Apps } from './apps';
+import type { HistoryView } from './history';
+import type { LeakDiagnostics } from './leaks';
+import { describeResult, type StatusBar } from './status-bar';
+
+export type HazardCheck = 'block' | 'warn' | 'off';
+
+export class Reloader implements Disposable {
+  private readonly disposables: Disposable[] = [];
+  /** Ids of the transactions this editor started: their results are shown by `reload`, not by the event. */
+  private readonly own = new Set<number>();
+  private running = false;
+
+  constructor(
+    private readonly apps: Apps,
+    private readonly status: StatusBar,
+    private readonly history: HistoryView,
+    private readonly leaks: LeakDiagnostics,
+    private readonly log: LogOutputChannel,
+  ) {
+    this.disposables.push(
+      apps.onEvent((event) => this.onEvent(event)),
+      apps.onDidChange((state) => {
+        this.status.setApp(state);
+        if (state.kind === 'connected') void this.history.load(state.client);
+        else this.history.clear();
+      }),
+      workspace.onDidSaveTextDocument((document) => void this.onSave(document.uri)),
+    );
+  }
+
+  /** `Reloadable: Reload`: what changed since the last load, or the named files. */
+  async reload(options: { files?: string[]; quiet?: boolean } = {}): Promise<ReloadResult | undefined> {
+    const state = this.apps.current;
+    if (state.kind !== 'connected') {
+      const run = 'Run App';
+      const answer = await window.showWarningMessage('No app is running under `reloadable run` in this workspace.', run);
+      if (answer === run) await commands.executeCommand('reloadable.runApp');
+      return undefined;
+    }
+    if (this.running) {
+      void window.showInformationMessage('A reload is already running.');
+      return undefined;
+    }
+    const { client, discovery } = state;
+    const plan = await client.reload({ files: options.files, dryRun: true });
+    this.log.info(`reload of ${discovery.entry} (pid ${discovery.pid}): ${plan.changed.length} changed; ${describeResult(plan)}`);
+    if (plan.outcome === 'rolled-back') {
+      // The plan itself failed (a syntax error, a path outside the root): nothing was touched.
+      this.status.setResult(plan);
+      return this.report(plan, discovery.project, options.quiet);
+    }
+    if (plan.changed.length === 0) {
+      this.status.setPending(undefined);
+      if (!options.quiet) void window.showInformationMessage('Reloadable: nothing changed since the last reload.');
+      return plan;
+    }
+    if (!(await this.hazardsAllow(plan, discovery.project, options.quiet))) return undefined;
+
+    this.running = true;
+    this.status.setReloading(true);
+    try {
+      const result = await window.withProgress(
+        { location: options.quiet ? ProgressLocation.Window : ProgressLocation.Notification, title: `Reloading ${plan.loadOrder.join(' → ')}` },
+        async (progress) => {
+          const phases = this.apps.onEvent((event) => {
+            if (event.type === 'reload-started') this.own.add(event.id);
+            if (event.type === 'phase') progress.report({ message: `${event.phase}${event.module ? ` ${event.module}` : ''}` });
+          });
+          try {
+            return await client.reload({ files: options.files });
+          } finally {
+            phases.dispose();
+          }
+        },
+      );
+      this.own.add(result.id);
+      this.status.setResult(result);
+      this.history.add(result);
+      this.leaks.add(result.leaks);
+      await this.apps.refresh();
+      return await this.report(result, discovery.project, options.quiet);
+    } catch (error) {
+      void window.showErrorMessage(`Reloadable: the reload request failed: ${(error as Error).message}`);
+      return undefined;
+    } finally {
+      this.running = false;
+      this.status.setReloading(false);
+    }
+  }
+
+  /** Warns (or refuses) when a module of the change set has an error-severity hazard. */
+  private async hazardsAllow(plan: ReloadResult, project: string, quiet?: boolean): Promise<boolean> {
+    const check = workspace.getConfiguration('reloadable').get<HazardCheck>('reload.hazardCheck', 'warn');
+    if (check === 'off') return true;
+    const errors = plan.loadOrder.flatMap((id) =>
+      languages
+        .getDiagnostics(Uri.file(path.join(project, id)))
+        .filter((diagnostic) => diagnostic.source === 'reloadable' && diagnostic.severity === DiagnosticSeverity.Error)
+        .map((diagnostic) => `${id}:${diagnostic.range.start.line + 1} ${typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code}`),
+    );
+    if (errors.length === 0) return true;
+    this.log.warn(`the change set has error-severity hazards (reload.hazardCheck is "${check}"): ${errors.join(', ')}`);
+    const order = `Order: ${plan.loadOrder.join(' → ')}.`;
+    if (check === 'block') {
+      void window.showErrorMessage(`Reloadable: not reloading, the change set has reload hazards of error severity: ${errors.join(', ')}. ${order}`);
+      return false;
+    }
+    if (quiet) return true;
+    const reload = 'Reload Anyway';
+    const answer = await window.showWarningMessage(
+      `The change set has reload hazards of error severity: ${errors.join(', ')}.`,
+      { modal: true, detail: `${order} The reload may keep old code alive or fail; fix the hazards first to be safe.` },
+      reload,
+    );
+    return answer === reload;
+  }
+
+  private async report(result: ReloadResult, project: string, quiet?: boolean): Promise<ReloadResult> {
+    const message = `Reloadable: ${describeResult(result)}`;
+    if (result.outcome === 'rolled-back') this.log.error(`reload #${result.id}: ${describeResult(result)}`);
+    else this.log.info(`reload #${result.id}: ${describeResult(result)}`);
+    if (result.outcome === 'rolled-back') {
+      const error = result.error;
+      const file = error?.file ?? (error?.module ? path.join(project, error.module) : undefined);
+      const open = file ? `Open ${path.basename(file)}${error?.line ? `:${error.line}` : ''}` : undefined;
+      // Not awaited: the command returns its result while the notification stays up.
+      void window.showErrorMessage(message, ...(open ? [open] : [])).then((answer) => {
+        if (answer && file) return openAt(file, error?.line, error?.column);
+      });
+    } else if (!quiet) {
+      const leaks = result.leaks.length > 0 ? ` ${result.leaks.length} handle(s) of retired versions still alive: see the Problems panel.` : '';
+      const warnings = result.warnings.length > 0 ? ` Warnings: ${result.warnings.join('; ')}` : '';
+      void (leaks || warnings ? window.showWarningMessage(message + leaks + warnings) : window.showInformationMessage(message));
+    }
+    return result;
+  }
+
+  private onEvent(event: RuntimeEvent): void {
+    switch (event.type) {
+      case 'reload-started':
+        if (!this.running) this.status.setReloading(true);
+        break;
+      case 'reload-finished':
+        if (this.own.has(event.result.id) || event.result.outcome === 'planned') return;
+        // Started by someone else: the CLI, or the app's own --watch.
+        this.status.setReloading(false);
+        this.status.setResult(event.result);
+        this.history.add(event.result);
+        this.leaks.add(event.result.leaks);
+        void this.apps.refresh();
+        if (event.result.outcome === 'rolled-back' && this.apps.current.kind === 'connected') void this.report(event.result, this.apps.current.discovery.project, true);
+        break;
+      case 'leak':
+        this.leaks.add([event.leak]);
+        break;
+    }
+  }
+
+  /** `reloadable.reloadOnSave`, and the pending change set's order for the status bar either way. */
+  private async onSave(uri: Uri): Promise<void> {
+    const state = this.apps.current;
+    if (state.kind !== 'connected' || !uri.fsPath.startsWith(state.discovery.project + path.sep)) return;
+    if (workspace.getConfiguration('reloadable').get<boolean>('reloadOnSave', false)) {
+      await this.reload({ quiet: true });
+      return;
+    }
+    try {
+      const plan = await state.client.reload({ dryRun: true });
+      this.status.setPending(plan.outcome === 'planned' ? { changed: plan.changed, unload: plan.unloadOrder, load: plan.loadOrder } : undefined);
+    } catch {
+      // The connection went away: the status bar hears it from the app list.
+    }
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}
+
+export async function openAt(file: string, line?: number, column?: number): Promise<void> {
+  const editor = await window.showTextDocument(Uri.file(file));
+  if (line) {
+    const position = new Position(line - 1, Math.max(0, (column ?? 1) - 1));
+    editor.selection = new Selection(position, position);
+    editor.revealRange(new Range(position, position));
+  }
+}

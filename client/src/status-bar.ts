@@ -1,0 +1,138 @@
+// One status bar item for both halves: the language server's summary of the workspace and, when an app runs
+// under `reloadable run`, the app it drives, its last reload and the order of the pending change set.
+import * as path from 'node:path';
+import { MarkdownString, StatusBarAlignment, ThemeColor, window, type Disposable, type StatusBarItem } from 'vscode';
+import type { ReloadResult } from '../../src-shared/control-protocol';
+import type { AnalysisSummaryNotification } from '../../src-shared/lsp-protocol';
+import type { AppState } from './apps';
+
+export interface PendingOrder {
+  changed: string[];
+  unload: string[];
+  load: string[];
+}
+
+export class StatusBar implements Disposable {
+  private readonly item: StatusBarItem;
+  private summary: AnalysisSummaryNotification.Params | undefined;
+  private app: AppState = { kind: 'none' };
+  private last: ReloadResult | undefined;
+  private reloading = false;
+  private pending: PendingOrder | undefined;
+
+  constructor() {
+    this.item = window.createStatusBarItem('reloadable.status', StatusBarAlignment.Left, 50);
+    this.item.name = 'Reloadable';
+    this.render();
+    this.item.show();
+  }
+
+  setSummary(summary: AnalysisSummaryNotification.Params): void {
+    this.summary = summary;
+    this.render();
+  }
+
+  setApp(app: AppState): void {
+    if (app.kind !== 'connected' || (this.app.kind === 'connected' && this.app.discovery.pid !== app.discovery.pid)) this.pending = undefined;
+    this.app = app;
+    if (app.kind === 'connected' && app.status.lastResult && (!this.last || this.last.id < app.status.lastResult.id)) this.last = app.status.lastResult;
+    this.render();
+  }
+
+  setReloading(reloading: boolean): void {
+    this.reloading = reloading;
+    this.render();
+  }
+
+  setResult(result: ReloadResult): void {
+    if (result.outcome === 'planned') return;
+    this.last = result;
+    this.pending = undefined;
+    this.render();
+  }
+
+  setPending(pending: PendingOrder | undefined): void {
+    this.pending = pending && pending.changed.length > 0 ? pending : undefined;
+    this.render();
+  }
+
+  private render(): void {
+    const { summary, app, last } = this;
+    const parts: string[] = [];
+    if (app.kind === 'connected') parts.push(`$(${this.reloading ? 'sync~spin' : 'debug-start'}) ${path.basename(app.discovery.entry)}`);
+    if (summary) {
+      parts.push(`$(layers) ${summary.modules} · ${summary.layers.length} layers`);
+      parts.push(summary.hazards === 0 ? '$(check) 0' : `${summary.errors > 0 ? '$(error)' : '$(warning)'} ${summary.hazards}`);
+    } else {
+      parts.push('$(sync~spin) Reloadable');
+    }
+    if (app.kind === 'connected') {
+      if (this.reloading) parts.push('reloading…');
+      else if (last) parts.push(`${outcomeIcon(last)} ${last.outcome === 'committed' ? formatMs(last.durationMs) : last.outcome}`);
+      if (this.pending) parts.push(`$(diff-modified) ${this.pending.changed.length} pending`);
+    } else {
+      parts.push(app.kind === 'refused' ? '$(lock) refused' : app.kind === 'connecting' ? 'connecting…' : 'no runtime');
+    }
+    this.item.text = parts.join(' · ');
+    this.item.backgroundColor = app.kind === 'connected' && last?.outcome === 'rolled-back' && !this.reloading ? new ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.command = app.kind === 'connected' ? 'reloadable.reload' : summary ? 'reloadable.showGraph' : undefined;
+    this.item.tooltip = this.tooltip();
+  }
+
+  private tooltip(): MarkdownString {
+    const { summary, app, last, pending } = this;
+    const lines: string[] = [];
+    if (summary) {
+      lines.push(`**Reloadable**: ${summary.modules} modules, ${summary.hazards} hazards (${summary.errors} errors), ${summary.cycles} cycles`, '');
+      lines.push(`Layers, bottom first: ${summary.layers.join(' → ') || 'none declared'}`, '');
+    }
+    if (app.kind === 'connected') {
+      lines.push(`App: \`${app.discovery.entry}\` (pid ${app.discovery.pid}), ${app.status.modules.length} modules live. Click to reload.`, '');
+      if (pending) {
+        lines.push(`Pending change set: ${pending.changed.join(', ')}`, '');
+        lines.push(`Reload order: unload ${pending.unload.join(' → ') || '—'}; load ${pending.load.join(' → ')}`, '');
+      } else {
+        lines.push('No pending changes.', '');
+      }
+      if (last) lines.push(`Last reload: ${describeResult(last)}`);
+    } else if (app.kind === 'refused') {
+      lines.push(`The app \`${app.discovery.entry}\` (pid ${app.discovery.pid}) refused the connection: ${app.message}`);
+    } else {
+      lines.push('No app is running under `reloadable run`. Click to show the module graph.');
+    }
+    const markdown = new MarkdownString(lines.join('\n'));
+    markdown.supportThemeIcons = true;
+    return markdown;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+function outcomeIcon(result: ReloadResult): string {
+  return result.outcome === 'committed' ? '$(pass)' : result.outcome === 'rolled-back' ? '$(warning)' : '$(circle-slash)';
+}
+
+/** One line for people: what reloaded in which order, how long it took, what it counted; or why it did not. */
+export function describeResult(result: ReloadResult): string {
+  const counts = `drained ${result.drained}, queued ${result.queued}, forced ${result.forced}`;
+  switch (result.outcome) {
+    case 'committed':
+      return `reloaded ${result.loadOrder.length} module${result.loadOrder.length === 1 ? '' : 's'} in ${formatMs(result.durationMs)}: ${result.loadOrder.join(' → ')} (${counts})`;
+    case 'rolled-back': {
+      const error = result.error;
+      const where = error?.module ? `${error.module} failed in ${error.phase}` : `failed in ${error?.phase ?? 'an unknown phase'}`;
+      return `rolled back, the old version still serves: ${where}: ${error?.message ?? 'no message'}`;
+    }
+    case 'no-change':
+      return 'nothing changed since the last reload';
+    case 'planned':
+      return `would reload ${result.loadOrder.join(' → ')}`;
+  }
+}
+
+/** Milliseconds for people: one decimal below 10 ms, whole numbers above. */
+export function formatMs(ms: number): string {
+  return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+}

@@ -1,0 +1,141 @@
+// The module graph panel's model and layout (client/webview), in Node: what is flagged, where modules land,
+// what collapsing and filtering do, and that a 2,000-module graph is laid out with no overlaps.
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ModuleStatus } from '../../src-shared/control-protocol';
+import type { FolderGraph } from '../../src-shared/lsp-protocol';
+import { layoutGraph, type PlacedNode } from '../../client/webview/layout';
+import { buildView, type GraphFacts } from '../../client/webview/model';
+
+const folder = 'file:///ws';
+
+function graph(modules: Array<[string, string | null, number?]>, edges: Array<[string, string]>, cycles: string[][] = []): FolderGraph {
+  return {
+    folder,
+    layers: ['core', 'services', 'http'],
+    modules: modules.map(([id, layer, hazards]) => ({ id, layer, uri: `${folder}/${id}`, hazards: hazards ?? 0 })),
+    edges: edges.map(([from, to]) => ({ from, to, kind: 'static', typeOnly: false })),
+    cycles,
+    reloadOrder: { unload: [], load: [] },
+  } as FolderGraph;
+}
+
+const layered = graph(
+  [
+    ['src/core/db.ts', 'core'],
+    ['src/core/log.ts', 'core', 2],
+    ['src/services/users.ts', 'services'],
+    ['src/services/audit.ts', 'services'],
+    ['src/http/routes.ts', 'http'],
+    ['src/main.ts', null],
+  ],
+  [
+    ['src/http/routes.ts', 'src/services/users.ts'],
+    ['src/services/users.ts', 'src/core/db.ts'],
+    ['src/services/users.ts', 'src/services/audit.ts'],
+    ['src/services/audit.ts', 'src/services/users.ts'],
+    ['src/core/log.ts', 'src/http/routes.ts'],
+    ['src/main.ts', 'src/http/routes.ts'],
+  ],
+  [['src/services/audit.ts', 'src/services/users.ts']],
+);
+
+function overlaps(a: PlacedNode, b: PlacedNode): boolean {
+  return Math.abs(a.x - b.x) * 2 < a.width + b.width && Math.abs(a.y - b.y) * 2 < a.height + b.height;
+}
+
+describe('the graph panel model', () => {
+  test('flags upward imports and cycle edges, and only those', () => {
+    const view = buildView({ folders: [layered] }, {})!;
+    const flagged = (kind: 'upward' | 'cycle') => view.edges.filter((edge) => edge[kind]).map((edge) => `${edge.from}>${edge.to}`).sort();
+    assert.deepEqual(flagged('upward'), ['src/core/log.ts>src/http/routes.ts']);
+    assert.deepEqual(flagged('cycle'), ['src/services/audit.ts>src/services/users.ts', 'src/services/users.ts>src/services/audit.ts']);
+    assert.equal(view.violations, 1);
+    assert.equal(view.cycles, 1);
+  });
+
+  test('maps the runtime’s live versions and the pending order onto modules of a project in a subfolder', () => {
+    const live = (id: string, version: number, inFlight: number): ModuleStatus => ({ id, layer: null, version, inFlight, stateful: false, retiring: [{ version: version - 1, inFlight: 1 }] });
+    const facts: GraphFacts = {
+      folders: [graph([['app/src/a.ts', 'core'], ['app/src/b.ts', 'core']], [['app/src/b.ts', 'app/src/a.ts']])],
+      runtime: { project: '/ws/app', modules: [live('src/a.ts', 3, 2), live('src/b.ts', 1, 0)] },
+      pending: ['src/a.ts', 'src/b.ts'],
+    };
+    const view = buildView(facts, {})!;
+    const a = view.modules.find((module) => module.id === 'app/src/a.ts')!;
+    assert.deepEqual([a.version, a.inFlight, a.pendingOrder], [3, 3, 1]);
+    assert.equal(view.modules.find((module) => module.id === 'app/src/b.ts')!.pendingOrder, 2);
+  });
+
+  test('numbers the modules of a committed reload, and marks the module a rolled-back one failed in', () => {
+    const result = (outcome: 'committed' | 'rolled-back') => ({
+      id: 7, outcome, changed: ['src/http/routes.ts'], unloadOrder: ['src/http/routes.ts'], loadOrder: ['src/services/users.ts', 'src/http/routes.ts'],
+      error: outcome === 'rolled-back' ? { module: 'src/http/routes.ts', phase: 'transform', message: 'Unexpected ","' } : undefined,
+    }) as unknown as GraphFacts['last'];
+    const committed = buildView({ folders: [layered], last: result('committed') }, {})!;
+    const byId = (view: typeof committed, id: string) => view.modules.find((module) => module.id === id)!;
+    assert.deepEqual([byId(committed, 'src/services/users.ts').lastOrder, byId(committed, 'src/http/routes.ts').lastOrder, byId(committed, 'src/core/db.ts').lastOrder], [1, 2, undefined]);
+    assert.ok(committed.modules.every((module) => module.failure === undefined));
+    const rolledBack = buildView({ folders: [layered], last: result('rolled-back') }, {})!;
+    assert.equal(byId(rolledBack, 'src/http/routes.ts').failure, 'transform: Unexpected ","');
+    assert.ok(rolledBack.modules.every((module) => module.lastOrder === undefined));
+    assert.equal(rolledBack.modules.filter((module) => module.failure).length, 1);
+  });
+
+  test('collapses a directory into one node, keeping its totals and the flags of its edges', () => {
+    const view = buildView({ folders: [layered] }, { collapseFolders: true })!;
+    const services = view.modules.find((module) => module.label === 'src/services/')!;
+    assert.equal(services.size, 2);
+    assert.equal(services.inCycle, true);
+    assert.equal(view.modules.find((module) => module.label === 'src/core/')!.hazards, 2);
+    assert.ok(view.edges.every((edge) => edge.from !== edge.to), 'no edge from a folder to itself');
+    assert.ok(view.edges.some((edge) => edge.upward), 'the upward import survives the merge');
+  });
+
+  test('filters by layer and marks search matches', () => {
+    const view = buildView({ folders: [layered] }, { layer: 'services', search: 'AUD' })!;
+    assert.deepEqual(view.modules.map((module) => module.id).sort(), ['src/services/audit.ts', 'src/services/users.ts']);
+    assert.deepEqual(view.modules.filter((module) => module.matches).map((module) => module.id), ['src/services/audit.ts']);
+    assert.ok(view.edges.every((edge) => edge.from.startsWith('src/services/') && edge.to.startsWith('src/services/')));
+  });
+});
+
+describe('the graph panel layout', () => {
+  test('puts each layer in its own band, highest layer on top, modules without a layer (the entry, typically) above it', () => {
+    const layout = layoutGraph(buildView({ folders: [layered] }, {})!);
+    assert.deepEqual(layout.bands.map((band) => band.layer), ['(no layer)', 'http', 'services', 'core']);
+    for (const node of layout.nodes) {
+      const band = layout.bands.find((candidate) => candidate.layer === (node.layer ?? '(no layer)'))!;
+      assert.ok(node.y - node.height / 2 >= band.y && node.y + node.height / 2 <= band.y + band.height, `${node.id} lies inside the ${band.layer} band`);
+    }
+    assert.equal(layout.edges.length, layered.edges.length);
+  });
+
+  test('lays out 2,000 modules in six layers with no two modules overlapping', () => {
+    const layers = ['l0', 'l1', 'l2', 'l3', 'l4', 'l5'];
+    const modules: Array<[string, string]> = [];
+    const edges: Array<[string, string]> = [];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 2000; i++) modules.push([`src/${layers[i % 6]}/dir${i % 40}/m${i}.ts`, layers[i % 6]]);
+    for (let i = 0; i < 2000; i++) {
+      for (let k = 0; k < 3; k++) {
+        const j = Math.floor(random() * 2000);
+        if (j % 6 <= i % 6 && j !== i) edges.push([modules[i][0], modules[j][0]]);
+      }
+    }
+    const big = { ...graph([], []), layers, modules: modules.map(([id, layer]) => ({ id, layer, uri: `${folder}/${id}`, hazards: 0 })), edges: edges.map(([from, to]) => ({ from, to, kind: 'static' as const, typeOnly: false })) };
+    const layout = layoutGraph(buildView({ folders: [big as FolderGraph] }, {})!);
+    assert.equal(layout.nodes.length, 2000);
+    const byBand = new Map<string, PlacedNode[]>();
+    for (const node of layout.nodes) byBand.set(node.layer!, [...(byBand.get(node.layer!) ?? []), node]);
+    for (const [layer, nodes] of byBand) {
+      const sorted = [...nodes].sort((a, b) => a.x - b.x);
+      for (let i = 0; i < sorted.length; i++) {
+        for (let j = i + 1; j < sorted.length && sorted[j].x - sorted[i].x < 300; j++) {
+          assert.ok(!overlaps(sorted[i], sorted[j]), `${sorted[i].id} and ${sorted[j].id} overlap in ${layer}`);
+        }
+      }
+    }
+  });
+});
