@@ -34,6 +34,8 @@ const outputs = {
     banner: { js: "import { createRequire as __reloadableRequire } from 'node:module'; const require = __reloadableRequire(import.meta.url);" } },
   // The module graph panel's script, for the webview (a browser): the layout library is bundled in.
   webview: { ...node, platform: 'browser', format: 'iife', mainFields: ['browser', 'module', 'main'], entryPoints: ['client/webview/main.ts'], outfile: 'client/out/webview/graph.js' },
+  // The mocha suite the extension host runs (test/e2e); mocha loads its reporters by name, so it stays outside.
+  'e2e-suite': { ...node, entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/e2e/index.js', external: ['vscode', 'mocha'], sourcemap: true },
 };
 
 const contexts = await Promise.all(Object.entries(outputs).map(async ([name, options]) => [name, await esbuild.context(options)]));

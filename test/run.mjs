@@ -6,11 +6,14 @@ import { join } from 'node:path';
 const tier = process.argv[2];
 const folder = join(import.meta.dirname, tier);
 const files = [];
+// test/e2e/suite runs inside VS Code's extension host (mocha), not here; test/e2e/.tools holds code-server.
+const skipped = new Set(['suite', '.tools', 'node_modules']);
 const collect = (dir) => {
   for (const name of readdirSync(dir).sort()) {
     const file = join(dir, name);
-    if (statSync(file).isDirectory()) collect(file);
-    else if (name.endsWith('.test.ts')) files.push(file);
+    if (statSync(file).isDirectory()) {
+      if (!skipped.has(name)) collect(file);
+    } else if (name.endsWith('.test.ts')) files.push(file);
   }
 };
 collect(folder);

@@ -23,15 +23,25 @@ export class RunningApp {
   static async start(fixture: string, args: string[] = [], entry = 'src/main.ts'): Promise<RunningApp> {
     const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-run-')));
     fs.cpSync(path.join(repoRoot, 'test/fixtures/apps', fixture), dir, { recursive: true });
+    return RunningApp.runIn(dir, { args, entry });
+  }
+
+  /**
+   * Runs `reloadable run <entry>` in `dir`, which the caller owns (`stop` removes it). Without `port` the app
+   * must print "listening <port>"; with `port`, a line with "listening" and that port.
+   */
+  static async runIn(dir: string, options: { args?: string[]; entry?: string; port?: number } = {}): Promise<RunningApp> {
+    const { args = [], entry = 'src/main.ts', port } = options;
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/reloadable.js'), 'run', entry, ...args], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...(port ? { PORT: String(port) } : {}) },
     });
     const app = new RunningApp(dir, child);
     child.stdout!.on('data', (chunk) => (app.stdout += chunk));
     child.stderr!.on('data', (chunk) => (app.stderr += chunk));
-    await app.waitFor(() => /listening (\d+)/.exec(app.stdout) !== null && /running \(pid/.test(app.stderr), 'the app to listen');
-    app.port = Number(/listening (\d+)/.exec(app.stdout)![1]);
+    const listening = () => (port ? new RegExp(`listening\\b.*\\b${port}\\b`) : /listening (\d+)/).exec(app.stdout);
+    await app.waitFor(() => listening() !== null && /running \(pid/.test(app.stderr), 'the app to listen');
+    app.port = port ?? Number(listening()![1]);
     return app;
   }
 

@@ -1,0 +1,230 @@
+// The extension in a real VS Code (code-server 4.100.3 in headless Chromium, see test/e2e/setup.sh): the
+// packaged .vsix installed and used as a person would, then the mocha suite inside the extension host.
+// Screenshots go to test/artifacts/e2e.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { format } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { repoRoot } from '../helpers/cli';
+import { CodeServer, copyWorkspace, freePort, openBrowser, screenshot } from '../helpers/code-server';
+import { RunningApp } from '../helpers/running-app';
+
+const vsix = path.join(repoRoot, 'out/reloadable.vsix');
+
+before(() => {
+  // The VSIX users install: production bundles, the .vscodeignore allowlist.
+  execFileSync('npm', ['run', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+});
+
+/** A test of the workbench that leaves a screenshot behind when it fails. */
+function uiTest(title: string, page: () => Page, fn: () => Promise<void>): void {
+  test(title, async () => {
+    try {
+      await fn();
+    } catch (error) {
+      await screenshot(page(), `failed-${title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+async function openWorkbench(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+}
+
+/** Moves the focus of the open list (a quick pick, a code action menu) down to `row`. */
+async function focusRow(page: Page, row: Locator, what: string): Promise<void> {
+  await row.waitFor();
+  for (let step = 0; !/\bfocused\b/.test((await row.getAttribute('class')) ?? ''); step++) {
+    assert.ok(step < 30, `${what} takes the focus`);
+    await page.keyboard.press('ArrowDown');
+  }
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  // The row whose whole label is the title, give or take a parenthesis ("Explorer: Focus on Reloadable: Reloads
+  // View" matches "Reloadable: Reload" too), chosen with the keys: the list re-sorts while it fills, so a
+  // click may land on another row.
+  const label = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\(.*\\))?$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.monaco-highlighted-label', { hasText: label }) }).first();
+  await focusRow(page, row, `the palette row "${title}"`);
+  await page.keyboard.press('Enter');
+}
+
+describe('the packaged extension in VS Code', () => {
+  let server: CodeServer;
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let page: Page;
+  const workspace = copyWorkspace('test/fixtures/workspaces/hazards');
+
+  before(async () => {
+    server = await CodeServer.start({ vsix });
+    browser = await openBrowser();
+    page = browser.page;
+    await openWorkbench(page, server.url(workspace));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  uiTest('the status bar shows the modules, layers and hazards', () => page, async () => {
+    // Four modules, two layers, two hazards (one error): the analysis of the whole folder has finished.
+    // Codicons render as empty spans, so the text runs "4 · 2 layers ·  2 · no runtime".
+    const item = page.locator('.statusbar-item', { hasText: /4 · 2 layers ·\s*2 · no runtime/ });
+    await item.waitFor({ timeout: 60_000 });
+    await screenshot(page, '1-status-bar');
+  });
+
+  uiTest('the Problems panel lists both hazards with their codes', () => page, async () => {
+    await runCommand(page, 'View: Focus Problems');
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    await rows.filter({ hasText: 'unowned-timer' }).first().waitFor({ timeout: 30_000 });
+    await rows.filter({ hasText: 'layer-violation' }).first().waitFor();
+    await screenshot(page, '2-problems');
+  });
+
+  uiTest('the dropped timer is squiggled, and its quick fix removes it', () => page, async () => {
+    // From the Problems row to the line, as a person would.
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' }).first().dblclick();
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, '3-squiggle');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'import.meta.hot.setInterval' });
+    // VS Code cancels a code action request when a provider registers meanwhile (the TypeScript extension
+    // activating on the first .ts file): the menu then shows nothing, and a person presses Ctrl+. again.
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Control+.');
+      try {
+        await fix.waitFor({ timeout: 10_000 });
+        break;
+      } catch (error) {
+        if (attempt === 3) throw error;
+        await page.keyboard.press('Escape');
+      }
+    }
+    await screenshot(page, '4-quick-fixes');
+    // The menu takes keys (a pointer block covers it for the mouse until it settles): down to the fix, Enter.
+    await focusRow(page, fix, 'the fix');
+    await page.keyboard.press('Enter');
+    await editor.locator('.view-lines', { hasText: 'import.meta.hot!.setInterval' }).waitFor({ timeout: 15_000 });
+    await editor.locator('.squiggly-warning').first().waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+    await screenshot(page, '5-fixed');
+  });
+});
+
+describe('driving the example app from VS Code', () => {
+  let server: CodeServer;
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let page: Page;
+  let app: RunningApp;
+  const routes = 'src/http/routes.ts';
+  const notification = (text: RegExp) => page.locator('.notification-toast', { hasText: text });
+
+  before(async () => {
+    // The example app runs first, as a person would start it (`npm start`), in the folder VS Code opens.
+    app = await RunningApp.runIn(copyWorkspace('examples/layered-service'), { port: await freePort() });
+    server = await CodeServer.start({ vsix });
+    browser = await openBrowser();
+    page = browser.page;
+    await openWorkbench(page, server.url(app.dir));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop('example-app');
+    await app?.stop();
+  });
+
+  uiTest('the status bar shows the app it drives', () => page, async () => {
+    await page.locator('.statusbar-item', { hasText: /main\.ts ·\s*\d+ · \d+ layers/ }).waitFor({ timeout: 60_000 });
+    await screenshot(page, '6-connected');
+  });
+
+  uiTest('an edit reloads with one click on the status bar, and the app serves it', () => page, async () => {
+    app.edit(routes, (text) => text.replace('response.end(JSON.stringify({ path, count,', "response.end(JSON.stringify({ path, count, greeting: 'hello from the editor',"));
+    await page.locator('.statusbar-item', { hasText: /main\.ts/ }).click();
+    const result = notification(/reloaded \d+ modules? in [\d.]+ ms: .*src\/http\/routes\.ts.*drained \d+, queued \d+, forced 0/);
+    await result.waitFor({ timeout: 30_000 });
+    await page.locator('.statusbar-item', { hasText: /main\.ts .*[\d.]+ ms/ }).waitFor();
+    await screenshot(page, '7-reloaded');
+    const body = await app.get('/from-the-editor');
+    assert.equal(body.greeting, 'hello from the editor');
+    assert.equal(body.version, 2);
+  });
+
+  uiTest('the module graph panel shows the layers, the live versions and the last reload', () => page, async () => {
+    await runCommand(page, 'Reloadable: Show Module Graph');
+    // A webview is an iframe in an iframe.
+    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const node = panel.locator('g.node', { hasText: 'routes.ts' });
+    await node.waitFor({ timeout: 30_000 });
+    // The last reload stays marked on its modules (and animates when it lands while the panel is open).
+    await panel.locator('g.node.last-reload', { hasText: /routes\.ts.*v2/ }).waitFor();
+    for (const layer of ['core', 'services', 'http']) await panel.locator('.band-label', { hasText: layer }).first().waitFor();
+    await screenshot(page, '8-graph');
+    // A click on a node opens its module.
+    await node.click();
+    await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
+  });
+
+  uiTest('a faulty edit rolls back with its reason, and the old version keeps serving', () => page, async () => {
+    app.edit(routes, (text) => text.replace("greeting: 'hello from the editor',", "greeting: 'hello from the editor' +,"));
+    await runCommand(page, 'Reloadable: Reload');
+    const failure = notification(/rolled back, the old version still serves: src\/http\/routes\.ts failed in transform/);
+    await failure.waitFor({ timeout: 30_000 });
+    await page.locator('.statusbar-item.warning-kind', { hasText: /main\.ts .*rolled-back/ }).waitFor();
+    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await panel.locator('g.node.failed', { hasText: /routes\.ts.*v2/ }).waitFor();
+    await screenshot(page, '9-rolled-back');
+    assert.equal((await app.get('/after-rollback')).greeting, 'hello from the editor');
+    // The notification's button opens the failing line.
+    await failure.locator('.monaco-button', { hasText: /Open routes\.ts:\d+/ }).click();
+    await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
+  });
+});
+
+/** Runs one suite of test/e2e/suite inside the extension host of a fresh code-server, with `folder` open. */
+async function runSuiteInExtensionHost(folder: string, suite: string): Promise<void> {
+  const server = await CodeServer.start();
+  const browser = await openBrowser();
+  const log: string[] = [];
+  try {
+    const exitCode = new Promise<number>((resolve) => {
+      void browser.page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+    });
+    await browser.page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+      // Mocha's reporters log through format strings ("%d passing (%s)").
+      log.push(`${type}: ${format(...args)}`);
+    });
+    const workspace = copyWorkspace(folder, suite);
+    await browser.page.goto(
+      server.url(workspace, [
+        ['extensionDevelopmentPath', server.remote(repoRoot)],
+        ['extensionTestsPath', server.remote(path.join(repoRoot, 'out/test/e2e/index'))],
+      ]),
+    );
+    const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(-1), 180_000).unref());
+    const code = await Promise.race([exitCode, timeout]);
+    await screenshot(browser.page, `extension-host-${suite}`);
+    assert.equal(code, 0, `the suite failed (exit ${code}):\n${log.join('\n')}`);
+    assert.ok(log.some((line) => /passing/.test(line)), `mocha reported:\n${log.join('\n')}`);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+describe('the mocha suites in the extension host', () => {
+  test('hazard diagnostics and quick fixes', () => runSuiteInExtensionHost('test/fixtures/workspaces/hazards', 'hazards'));
+  test('driving the example app under the runtime', () => runSuiteInExtensionHost('examples/layered-service', 'runtime'));
+});

@@ -1,0 +1,152 @@
+// Runs inside the real extension host with a copy of examples/layered-service open: the extension finds the
+// app it starts under `reloadable run`, reloads an edit, shows a rollback for a faulty one, and reconnects when
+// the app restarts. The app is a real child process; the reloads go through the real control socket.
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import * as vscode from 'vscode';
+import type { ReloadResult } from '../../../src-shared/control-protocol';
+import type { ReloadableApi } from '../../../client/src/extension';
+import type { AppState } from '../../../client/src/apps';
+
+function test(suite: Mocha.Suite, title: string, fn: () => Promise<void>): void {
+  suite.addTest(new Mocha.Test(title, fn));
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function fetchJson(port: number): Promise<{ version: number; path: string; greeting?: string }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/e2e' }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    }).on('error', reject);
+  });
+}
+
+/** Resolves once the extension's app state satisfies `ready`, checked on every change. */
+function appState(api: ReloadableApi, ready: (state: AppState) => boolean, what: string): Promise<AppState> {
+  return new Promise((resolve, reject) => {
+    if (ready(api.apps.current)) return resolve(api.apps.current);
+    const listener = api.apps.onDidChange((state) => {
+      if (!ready(state)) return;
+      listener.dispose();
+      clearTimeout(timer);
+      resolve(state);
+    });
+    const timer = setTimeout(() => {
+      listener.dispose();
+      reject(new Error(`timed out waiting for ${what}; state: ${api.apps.current.kind}`));
+    }, 30_000);
+  });
+}
+
+class App {
+  output = '';
+  private constructor(readonly child: ChildProcess) {}
+
+  static start(folder: string, port: number): App {
+    const cli = path.join(process.env.RELOADABLE_REPO ?? path.resolve(__dirname, '../../..'), 'bin/reloadable.js');
+    // The extension host's own Node may be Electron's: run the CLI with the Node on the PATH.
+    const child = spawn('node', [cli, 'run', 'src/main.ts'], { cwd: folder, env: { ...process.env, PORT: String(port), ELECTRON_RUN_AS_NODE: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const app = new App(child);
+    child.stdout!.on('data', (chunk) => (app.output += chunk));
+    child.stderr!.on('data', (chunk) => (app.output += chunk));
+    return app;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    process.kill(-this.child.pid!, 'SIGTERM');
+    await exited;
+  }
+}
+
+async function replaceInFile(uri: vscode.Uri, search: string | RegExp, replacement: string): Promise<void> {
+  const document = await vscode.workspace.openTextDocument(uri);
+  const text = document.getText();
+  const next = text.replace(search, replacement);
+  assert.notEqual(next, text, `${search} occurs in ${uri.path}`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), next);
+  assert.ok(await vscode.workspace.applyEdit(edit));
+  assert.ok(await document.save());
+}
+
+export function defineRuntimeTests(root: Mocha.Suite): void {
+  const suite = Mocha.Suite.create(root, 'Reloadable drives the runtime');
+  let api: ReloadableApi;
+  let app: App | undefined;
+  let port: number;
+  const folder = () => vscode.workspace.workspaceFolders![0].uri;
+  const routes = () => vscode.Uri.joinPath(folder(), 'src/http/routes.ts');
+
+  suite.beforeAll(async () => {
+    const extension = vscode.extensions.getExtension<ReloadableApi>('reloadable.reloadable');
+    assert.ok(extension);
+    api = await extension.activate();
+    port = await freePort();
+    app = App.start(folder().fsPath, port);
+  });
+  suite.afterAll(async () => {
+    await app?.stop();
+  });
+
+  test(suite, 'finds the app through its discovery file and connects', async () => {
+    const state = await appState(api, (candidate) => candidate.kind === 'connected', 'the app to connect');
+    assert.equal(state.kind === 'connected' && state.discovery.entry, 'src/main.ts');
+    assert.ok(state.kind === 'connected' && state.status.modules.some((module) => module.id === 'src/http/routes.ts'));
+    assert.equal((await fetchJson(port)).version, 1);
+  });
+
+  test(suite, 'reloads an edited module in graph order, and the app serves the new version', async () => {
+    await replaceInFile(routes(), "response.end(JSON.stringify({ path, count, version:", "response.end(JSON.stringify({ path, count, greeting: 'hello from e2e', version:");
+    const result = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
+    assert.equal(result?.outcome, 'committed', JSON.stringify(result?.error));
+    assert.deepEqual(result.changed, ['src/http/routes.ts']);
+    assert.ok(result.loadOrder.includes('src/http/routes.ts'));
+    const body = await fetchJson(port);
+    assert.equal(body.greeting, 'hello from e2e');
+    assert.equal(body.version, 2);
+  });
+
+  test(suite, 'a syntax error rolls back with its module, phase and line, and the old version keeps serving', async () => {
+    await replaceInFile(routes(), "greeting: 'hello from e2e',", "greeting: 'hello from e2e' +,");
+    const result = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
+    assert.equal(result?.outcome, 'rolled-back');
+    assert.equal(result.error?.module, 'src/http/routes.ts');
+    assert.equal(result.error?.phase, 'transform');
+    assert.ok(result.error?.line, 'the failure carries its line');
+    const body = await fetchJson(port);
+    assert.equal(body.greeting, 'hello from e2e');
+    await replaceInFile(routes(), "greeting: 'hello from e2e' +,", "greeting: 'hello from e2e',");
+  });
+
+  test(suite, 'reconnects when the app restarts', async () => {
+    const before = api.apps.current.kind === 'connected' ? api.apps.current.discovery.pid : undefined;
+    await app!.stop();
+    await appState(api, (state) => state.kind === 'none', 'the connection to drop');
+    app = App.start(folder().fsPath, port);
+    const state = await appState(api, (candidate) => candidate.kind === 'connected' && candidate.discovery.pid !== before, 'the restarted app to connect');
+    assert.equal(state.kind, 'connected');
+    assert.equal((await fetchJson(port)).greeting, 'hello from e2e');
+  });
+}
