@@ -36,6 +36,7 @@ export class Apps implements Disposable {
       watcher,
       watcher.onDidCreate(() => void this.scan()),
       watcher.onDidDelete(() => void this.scan()),
+      watcher.onDidChange(() => void this.scan()),
       workspace.onDidChangeWorkspaceFolders(() => void this.scan()),
       this.changed,
       this.events,
@@ -88,7 +89,8 @@ export class Apps implements Disposable {
         return;
       }
       if (this.state.kind === 'connected' && this.state.discovery.pid === target.pid) return;
-      if (this.state.kind === 'refused' && this.state.discovery.pid === target.pid) return;
+      // Refused once, refused again: until the app writes a new token (a restart under the same pid).
+      if (this.state.kind === 'refused' && this.state.discovery.pid === target.pid && this.state.discovery.token === target.token) return;
       await this.connect(target);
     } finally {
       this.scanning = false;

@@ -218,6 +218,8 @@ async function runSuiteInExtensionHost(folder: string, suite: string): Promise<v
     await screenshot(browser.page, `extension-host-${suite}`);
     assert.equal(code, 0, `the suite failed (exit ${code}):\n${log.join('\n')}`);
     assert.ok(log.some((line) => /passing/.test(line)), `mocha reported:\n${log.join('\n')}`);
+    // What mocha reported in there, test by test.
+    for (const line of log) if (/^info: +(✔|\d+\)|\d+ (passing|failing|pending))/.test(line)) console.log(`    [${suite}] ${line.replace(/^info: +/, '')}`);
   } finally {
     await browser.close();
     await server.stop();

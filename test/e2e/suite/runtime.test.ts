@@ -1,8 +1,10 @@
 // Runs inside the real extension host with a copy of examples/layered-service open: the extension finds the
-// app it starts under `reloadable run`, reloads an edit, shows a rollback for a faulty one, and reconnects when
-// the app restarts. The app is a real child process; the reloads go through the real control socket.
+// app it starts under `reloadable run`, reloads an edit, shows a rollback for a faulty one, is refused with a
+// forged token, and reconnects when the app restarts. The app is a real child process; the reloads go through
+// the real control socket.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
@@ -138,6 +140,24 @@ export function defineRuntimeTests(root: Mocha.Suite): void {
     const body = await fetchJson(port);
     assert.equal(body.greeting, 'hello from e2e');
     await replaceInFile(routes(), "greeting: 'hello from e2e' +,", "greeting: 'hello from e2e',");
+  });
+
+  test(suite, 'refuses to drive an app with a token that is not its own, says so, and recovers', async () => {
+    const state = api.apps.current;
+    assert.ok(state.kind === 'connected');
+    const real = state.discovery;
+    // A newer discovery file for the same socket with a forged token (the pid must be alive: ours).
+    const forged = path.join(real.project, '.reloadable', `${process.pid}.json`);
+    fs.writeFileSync(forged, JSON.stringify({ ...real, pid: process.pid, token: 'f'.repeat(real.token.length), startedAt: new Date().toISOString() }), { mode: 0o600 });
+    try {
+      const refused = await appState(api, (candidate) => candidate.kind === 'refused', 'the forged token to be refused');
+      assert.match(refused.kind === 'refused' ? refused.message : '', /wrong token/);
+      assert.equal((await fetchJson(port)).greeting, 'hello from e2e', 'the app keeps serving');
+    } finally {
+      fs.rmSync(forged, { force: true });
+    }
+    const back = await appState(api, (candidate) => candidate.kind === 'connected' && candidate.discovery.pid === real.pid, 'the real app again');
+    assert.equal(back.kind, 'connected');
   });
 
   test(suite, 'reconnects when the app restarts', async () => {
