@@ -156,6 +156,7 @@ describe('driving the example app from VS Code', () => {
     const result = notification(/reloaded \d+ modules? in [\d.]+ ms: .*src\/http\/routes\.ts.*drained \d+, queued \d+, forced 0/);
     await result.waitFor({ timeout: 30_000 });
     await page.locator('.statusbar-item', { hasText: /main\.ts .*[\d.]+ ms/ }).waitFor();
+    await notification(/Reloading /).waitFor({ state: 'detached' });
     await screenshot(page, '7-reloaded');
     const body = await app.get('/from-the-editor');
     assert.equal(body.greeting, 'hello from the editor');

@@ -1,6 +1,6 @@
 // Runs inside the real extension host with a copy of examples/layered-service open: the extension finds the
-// app it starts under `reloadable run`, reloads an edit, shows a rollback for a faulty one, is refused with a
-// forged token, and reconnects when the app restarts. The app is a real child process; the reloads go through
+// app it starts under `reloadable run`, reloads an edit, shows a rollback for a faulty one and a leaked timer
+// at its line, is refused with a forged token, and reconnects when the app restarts. The app is a real child process; the reloads go through
 // the real control socket.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -82,6 +82,23 @@ class App {
   }
 }
 
+/** Resolves with the runtime's diagnostics on `uri` once there are some. */
+function runtimeDiagnostics(uri: vscode.Uri): Promise<vscode.Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === 'reloadable runtime');
+    const listener = vscode.languages.onDidChangeDiagnostics(() => {
+      if (ours().length === 0) return;
+      listener.dispose();
+      clearTimeout(timer);
+      resolve(ours());
+    });
+    const timer = setTimeout(() => {
+      listener.dispose();
+      reject(new Error('timed out waiting for a runtime leak diagnostic'));
+    }, 30_000);
+  });
+}
+
 async function replaceInFile(uri: vscode.Uri, search: string | RegExp, replacement: string): Promise<void> {
   const document = await vscode.workspace.openTextDocument(uri);
   const text = document.getText();
@@ -140,6 +157,24 @@ export function defineRuntimeTests(root: Mocha.Suite): void {
     const body = await fetchJson(port);
     assert.equal(body.greeting, 'hello from e2e');
     await replaceInFile(routes(), "greeting: 'hello from e2e' +,", "greeting: 'hello from e2e',");
+  });
+
+  test(suite, 'a timer left alive by a retired version shows as a diagnostic at the line that created it', async () => {
+    const leak = '\nsetInterval(() => undefined, 60_000); // dropped on purpose\n';
+    await replaceInFile(routes(), /\n$/, `\n${leak}`);
+    const line = (await vscode.workspace.openTextDocument(routes())).getText().split('\n').findIndex((text) => text.startsWith('setInterval('));
+    const first = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
+    assert.equal(first?.outcome, 'committed', JSON.stringify(first?.error));
+    // The next version drops the timer; the one that created it retires and leaves it ticking.
+    const diagnostics = runtimeDiagnostics(routes());
+    await replaceInFile(routes(), leak, '\n');
+    const second = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
+    assert.equal(second?.outcome, 'committed', JSON.stringify(second?.error));
+    assert.ok(second.leaks.some((report) => report.line === line + 1), `the result reports the leak: ${JSON.stringify(second.leaks)}`);
+    const [diagnostic] = await diagnostics;
+    assert.equal(diagnostic.range.start.line, line);
+    assert.equal(diagnostic.code, 'runtime-leak');
+    assert.match(diagnostic.message, /Still alive after src\/http\/routes\.ts v3 was retired/);
   });
 
   test(suite, 'refuses to drive an app with a token that is not its own, says so, and recovers', async () => {
