@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { commands, window, workspace, type ExtensionContext } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { parseConfig } from '../../src-shared/config';
 import { AnalysisSummaryNotification } from '../../src-shared/lsp-protocol';
 import { Apps } from './apps';
 import { GraphPanel } from './graph-panel';
@@ -93,14 +94,15 @@ async function runApp(): Promise<void> {
   const config = configs.length === 1 ? configs[0] : (await window.showQuickPick(configs.map((uri) => ({ label: workspace.asRelativePath(uri), uri }))))?.uri;
   if (!config) return;
   const project = path.dirname(config.fsPath);
-  let entry: unknown;
+  let entry: string | undefined;
   try {
-    entry = JSON.parse(fs.readFileSync(config.fsPath, 'utf8')).entry;
+    // The config is JSON with comments, validated as everywhere else; its errors name the line and the fix.
+    entry = parseConfig(fs.readFileSync(config.fsPath, 'utf8'), config.fsPath).entry;
   } catch (error) {
-    void window.showErrorMessage(`Reloadable: ${workspace.asRelativePath(config)} cannot be read: ${(error as Error).message}`);
+    void window.showErrorMessage(`Reloadable: ${(error as Error).message}`);
     return;
   }
-  if (typeof entry !== 'string') {
+  if (!entry) {
     void window.showErrorMessage(`Reloadable: ${workspace.asRelativePath(config)} has no "entry" to run.`);
     return;
   }
