@@ -8,7 +8,8 @@ import { format } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { repoRoot } from '../helpers/cli';
-import { CodeServer, copyWorkspace, freePort, openBrowser, screenshot } from '../helpers/code-server';
+import { CodeServer, copyWorkspace, openBrowser, screenshot } from '../helpers/code-server';
+import { freePort } from '../helpers/net';
 import { RunningApp } from '../helpers/running-app';
 
 const vsix = path.join(repoRoot, 'out/reloadable.vsix');

@@ -4,12 +4,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from './cli';
+import { freePort, request } from './net';
 import { waitUntil } from './wait';
 
 const tools = process.env.RELOADABLE_E2E_TOOLS ?? path.join(repoRoot, 'test/e2e/.tools');
@@ -59,7 +58,7 @@ export class CodeServer {
       context: () => server.output,
       timeoutMs: 60_000,
     });
-    await healthy(port);
+    await request(port, '/healthz');
     return server;
   }
 
@@ -92,24 +91,6 @@ export class CodeServer {
     }
     rmSync(this.home, { recursive: true, force: true });
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function healthy(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/healthz' }, (response) => {
-      response.resume();
-      if (response.statusCode === 200) resolve();
-      else reject(new Error(`/healthz answered ${response.statusCode}`));
-    }).on('error', reject);
-  });
 }
 
 /** Headless Debian Chromium with a fresh profile. */

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { DiscoveryFile } from '../../src-shared/control-protocol';
 import { runningApps } from '../../runtime/src/control/discovery';
 import { repoRoot } from './cli';
+import { request } from './net';
 import { waitUntil } from './wait';
 
 /** A fixture app copied to a temporary folder and run by the real CLI (`reloadable run`) as a child process. */
@@ -79,18 +80,6 @@ export class RunningApp {
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-export function request(port: number, pathname: string, agent?: http.Agent): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: pathname, ...(agent ? { agent } : {}) }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}: ${body}`))));
-    });
-    req.on('error', reject);
-  });
 }
 
 /** Keep-alive clients requesting in a loop until stopped: every response body and every failure. */

@@ -5,42 +5,20 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { get } from 'node:http';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import type { ReloadResult } from '../../../src-shared/control-protocol';
 import type { ReloadableApi } from '../../../client/src/extension';
 import type { AppState } from '../../../client/src/apps';
+import { freePort, request } from '../../helpers/net';
 
 function test(suite: Mocha.Suite, title: string, fn: () => Promise<void>): void {
   suite.addTest(new Mocha.Test(title, fn));
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function fetchJson(port: number): Promise<{ version: number; path: string; greeting?: string }> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/e2e' }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch (error) {
-          reject(error);
-        }
-      });
-    }).on('error', reject);
-  });
+async function fetchJson(port: number): Promise<{ version: number; path: string; greeting?: string }> {
+  return JSON.parse(await request(port, '/e2e'));
 }
 
 /** Resolves once the extension's app state satisfies `ready`, checked on every change. */
