@@ -3,7 +3,8 @@
 import { EventEmitter, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, type TreeDataProvider } from 'vscode';
 import type { ControlClient } from '../../runtime/src/control/client';
 import type { ReloadResult } from '../../src-shared/control-protocol';
-import { describeResult, formatMs } from './status-bar';
+import { describeCounts, formatMs } from '../../src-shared/reload-text';
+import { describeResult } from './status-bar';
 
 type Node = { result: ReloadResult } | { label: string; description?: string };
 
@@ -42,8 +43,8 @@ export class HistoryView implements TreeDataProvider<Node> {
     const children: Node[] = [
       { label: 'load order', description: result.loadOrder.join(' → ') || '—' },
       { label: 'unload order', description: result.unloadOrder.join(' → ') || '—' },
-      { label: 'phases', description: Object.entries(result.phases).map(([phase, ms]) => `${phase} ${ms} ms`).join(', ') },
-      { label: 'calls', description: `drained ${result.drained}, queued ${result.queued}, forced ${result.forced}` },
+      { label: 'phases', description: Object.entries(result.phases).map(([phase, ms]) => `${phase} ${formatMs(ms ?? 0)}`).join(', ') },
+      { label: 'calls', description: describeCounts(result) },
     ];
     if (result.error) children.push({ label: `failed in ${result.error.phase}`, description: `${result.error.module ?? ''} ${result.error.message}` });
     for (const leak of result.leaks) children.push({ label: `leak: ${leak.kind}`, description: `${leak.module} v${leak.version}: ${leak.description}` });

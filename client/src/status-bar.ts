@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { MarkdownString, StatusBarAlignment, ThemeColor, window, type Disposable, type StatusBarItem } from 'vscode';
 import type { ReloadResult } from '../../src-shared/control-protocol';
 import type { AnalysisSummaryNotification } from '../../src-shared/lsp-protocol';
+import { describeCounts, formatMs } from '../../src-shared/reload-text';
 import type { AppState } from './apps';
 
 export interface PendingOrder {
@@ -116,10 +117,9 @@ function outcomeIcon(result: ReloadResult): string {
 
 /** One line for people: what reloaded in which order, how long it took, what it counted; or why it did not. */
 export function describeResult(result: ReloadResult): string {
-  const counts = `drained ${result.drained}, queued ${result.queued}, forced ${result.forced}`;
   switch (result.outcome) {
     case 'committed':
-      return `reloaded ${result.loadOrder.length} module${result.loadOrder.length === 1 ? '' : 's'} in ${formatMs(result.durationMs)}: ${result.loadOrder.join(' → ')} (${counts})`;
+      return `reloaded ${result.loadOrder.length} module${result.loadOrder.length === 1 ? '' : 's'} in ${formatMs(result.durationMs)}: ${result.loadOrder.join(' → ')} (${describeCounts(result)})`;
     case 'rolled-back': {
       const error = result.error;
       const where = error?.module ? `${error.module} failed in ${error.phase}` : `failed in ${error?.phase ?? 'an unknown phase'}`;
@@ -130,9 +130,4 @@ export function describeResult(result: ReloadResult): string {
     case 'planned':
       return `would reload ${result.loadOrder.join(' → ')}`;
   }
-}
-
-/** Milliseconds for people: one decimal below 10 ms, whole numbers above. */
-export function formatMs(ms: number): string {
-  return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }

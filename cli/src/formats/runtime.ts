@@ -1,7 +1,6 @@
 // Reload results and the live status, for people.
 import type { ReloadResult, StatusRequest } from '../../../src-shared/control-protocol';
-
-const ms = (value: number) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
+import { describeCounts, formatMs } from '../../../src-shared/reload-text';
 
 export function formatReloadResult(result: ReloadResult): string {
   const lines: string[] = [];
@@ -16,10 +15,10 @@ export function formatReloadResult(result: ReloadResult): string {
     case 'committed':
     case 'rolled-back': {
       const verb = result.outcome === 'committed' ? 'committed' : 'rolled back';
-      lines.push(`reload #${result.id} ${verb} in ${ms(result.durationMs)}`);
+      lines.push(`reload #${result.id} ${verb} in ${formatMs(result.durationMs)}`);
       lines.push(`  unload: ${order(result.unloadOrder)}`, `  load:   ${order(result.loadOrder.map((id) => (result.versions[id] ? `${id}@${result.versions[id]}` : id)))}`);
-      if (result.outcome === 'committed') lines.push(`  drained ${result.drained}, queued ${result.queued}, forced ${result.forced}`);
-      const phases = Object.entries(result.phases).map(([phase, value]) => `${phase} ${ms(value ?? 0)}`);
+      if (result.outcome === 'committed') lines.push(`  ${describeCounts(result)}`);
+      const phases = Object.entries(result.phases).map(([phase, value]) => `${phase} ${formatMs(value ?? 0)}`);
       if (phases.length > 0) lines.push(`  phases: ${phases.join(' · ')}`);
       break;
     }
@@ -52,6 +51,6 @@ export function formatStatus(status: StatusRequest.Result): string {
   }
   if (status.cycles.length > 0) lines.push(`cycles: ${status.cycles.map((cycle) => cycle.join(' → ')).join('; ')}`);
   const last = status.lastResult;
-  if (last) lines.push(`last reload: #${last.id} ${last.outcome} in ${ms(last.durationMs)}${last.error ? ` (${last.error.phase}: ${last.error.message})` : ''}`);
+  if (last) lines.push(`last reload: #${last.id} ${last.outcome} in ${formatMs(last.durationMs)}${last.error ? ` (${last.error.phase}: ${last.error.message})` : ''}`);
   return `${lines.join('\n')}\n`;
 }
