@@ -82,7 +82,7 @@ export function layoutGraph(view: GraphView): Layout {
 }
 
 /** One band: dagre from the band's own imports (importer above imported), then wrapping of the loose modules. */
-function layoutBand(modules: ViewModule[], edges: ViewEdge[]): Array<Omit<PlacedNode, never>> {
+function layoutBand(modules: ViewModule[], edges: ViewEdge[]): PlacedNode[] {
   const ids = new Set(modules.map((module) => module.id));
   const inside = edges.filter((edge) => ids.has(edge.from) && ids.has(edge.to) && edge.from !== edge.to);
   const linked = new Set(inside.flatMap((edge) => [edge.from, edge.to]));

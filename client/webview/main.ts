@@ -51,7 +51,11 @@ function update(change: Partial<Filters>, relayout = true): void {
   Object.assign(filters, change);
   vscode.setState(filters);
   if (relayout) render(false);
-  else highlightSearch();
+  else if (facts) {
+    // A search changes which modules match, not where they are: the view again, the layout kept.
+    view = buildView(facts, filters);
+    highlightSearch();
+  }
 }
 
 function render(animate: boolean): void {
@@ -79,10 +83,11 @@ function render(animate: boolean): void {
 }
 
 function fillSelect(select: HTMLSelectElement, options: Array<[string, string]>, value: string | undefined, all: string | undefined): void {
-  const wanted = [...(all ? [['', all]] : []), ...options].map(([optionValue, label]) => `${optionValue}\u0000${label}`).join('\u0001');
+  const entries = all ? [['', all], ...options] : options;
+  const wanted = entries.map(([optionValue, label]) => `${optionValue}\u0000${label}`).join('\u0001');
   if (select.dataset.options !== wanted) {
     select.replaceChildren(
-      ...(all ? [['', all]] : []).concat(options).map(([optionValue, label]) => {
+      ...entries.map(([optionValue, label]) => {
         const option = document.createElement('option');
         option.value = optionValue;
         option.textContent = label;
@@ -173,12 +178,14 @@ function ordinal(n: number): string {
   return `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`;
 }
 
+/** Dims what the search does not match, as the model decided (a collapsed folder matches by its modules). */
 function highlightSearch(): void {
-  if (!facts || !layout) return;
-  const search = filters.search?.trim().toLowerCase();
+  if (!view) return;
+  const search = filters.search?.trim();
+  const matching = new Map(view.modules.map((module) => [module.id, module.matches]));
   let first: Element | undefined;
   for (const group of canvas.querySelectorAll('g.node')) {
-    const matches = !search || (group.getAttribute('data-id') ?? '').toLowerCase().includes(search);
+    const matches = matching.get(group.getAttribute('data-id') ?? '') ?? true;
     group.classList.toggle('dimmed', !matches);
     group.classList.toggle('match', Boolean(search) && matches);
     if (search && matches && !first) first = group;

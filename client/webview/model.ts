@@ -81,12 +81,8 @@ export function buildView(facts: GraphFacts, filters: Filters): GraphView | unde
   graph.cycles.forEach((cycle, index) => cycle.forEach((id) => cycleOf.set(id, index)));
   // The runtime names modules relative to its project; when that is a subfolder of the workspace folder,
   // the ids differ by that prefix.
-  const live = new Map<string, ModuleStatus>();
-  if (facts.runtime) {
-    const prefix = relativePrefix(graph.folder, facts.runtime.project);
-    for (const module of facts.runtime.modules) live.set(prefix + module.id, module);
-  }
   const prefix = facts.runtime ? relativePrefix(graph.folder, facts.runtime.project) : '';
+  const live = new Map<string, ModuleStatus>((facts.runtime?.modules ?? []).map((module) => [prefix + module.id, module]));
   const pending = new Map((facts.pending ?? []).map((id, index) => [prefix + id, index + 1]));
   const last = new Map((facts.last?.outcome === 'committed' ? facts.last.loadOrder : []).map((id, index) => [prefix + id, index + 1]));
   const failedError = facts.last?.outcome === 'rolled-back' ? facts.last.error : undefined;
