@@ -29,15 +29,25 @@ export class Apps implements Disposable {
   private readonly disposables: Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private scanning = false;
+  /** The folders apps may run in, searched once and again only when a config comes or goes. */
+  private projects: Promise<string[]> | undefined;
 
   constructor() {
     const watcher = workspace.createFileSystemWatcher('**/.reloadable/*.json');
+    const configs = workspace.createFileSystemWatcher('**/reloadable.config.json', false, true, false);
+    const projectsChanged = () => {
+      this.projects = undefined;
+      void this.scan();
+    };
     this.disposables.push(
       watcher,
       watcher.onDidCreate(() => void this.scan()),
       watcher.onDidDelete(() => void this.scan()),
       watcher.onDidChange(() => void this.scan()),
-      workspace.onDidChangeWorkspaceFolders(() => void this.scan()),
+      configs,
+      configs.onDidCreate(projectsChanged),
+      configs.onDidDelete(projectsChanged),
+      workspace.onDidChangeWorkspaceFolders(projectsChanged),
       this.changed,
       this.events,
     );
@@ -53,10 +63,12 @@ export class Apps implements Disposable {
 
   /** Every running app of the workspace's projects, newest first. */
   async list(): Promise<DiscoveryFile[]> {
-    const projects = new Set<string>();
-    for (const folder of workspace.workspaceFolders ?? []) projects.add(folder.uri.fsPath);
-    for (const config of await workspace.findFiles('**/reloadable.config.json', '**/node_modules/**', 50)) projects.add(path.dirname(config.fsPath));
-    return [...projects].flatMap((project) => runningApps(project)).sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
+    this.projects ??= findProjects().catch((error: unknown) => {
+      this.projects = undefined;
+      throw error;
+    });
+    const projects = await this.projects;
+    return projects.flatMap((project) => runningApps(project)).sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
   }
 
   /** Drives this app from now on (the quick pick's choice). */
@@ -131,4 +143,12 @@ export class Apps implements Disposable {
     if (this.state.kind === 'connected') this.state.client.close();
     for (const disposable of this.disposables) disposable.dispose();
   }
+}
+
+/** The workspace folders and every folder with a config: where discovery files may be. */
+async function findProjects(): Promise<string[]> {
+  const projects = new Set<string>();
+  for (const folder of workspace.workspaceFolders ?? []) projects.add(folder.uri.fsPath);
+  for (const config of await workspace.findFiles('**/reloadable.config.json', '**/node_modules/**', 50)) projects.add(path.dirname(config.fsPath));
+  return [...projects];
 }
