@@ -99,7 +99,7 @@ export class Reloader implements Disposable {
       this.history.add(result);
       this.leaks.add(result.leaks);
       await this.apps.refresh();
-      return await this.report(result, discovery.project, options.quiet);
+      return this.report(result, discovery.project, options.quiet);
     } catch (error) {
       void window.showErrorMessage(`Reloadable: the reload request failed: ${(error as Error).message}`);
       return undefined;
@@ -136,11 +136,12 @@ export class Reloader implements Disposable {
     return answer === reload;
   }
 
-  private async report(result: ReloadResult, project: string, quiet?: boolean): Promise<ReloadResult> {
-    const message = `Reloadable: ${describeResult(result)}`;
-    if (result.outcome === 'rolled-back') this.log.error(`reload #${result.id}: ${describeResult(result)}`);
-    else this.log.info(`reload #${result.id}: ${describeResult(result)}`);
+  /** Shows the result (never waits for the notification's answer) and returns it. */
+  private report(result: ReloadResult, project: string, quiet?: boolean): ReloadResult {
+    const description = describeResult(result);
+    const message = `Reloadable: ${description}`;
     if (result.outcome === 'rolled-back') {
+      this.log.error(`reload #${result.id}: ${description}`);
       const error = result.error;
       const file = error?.file ?? (error?.module ? path.join(project, error.module) : undefined);
       const open = file ? `Open ${path.basename(file)}${error?.line ? `:${error.line}` : ''}` : undefined;
@@ -148,7 +149,9 @@ export class Reloader implements Disposable {
       void window.showErrorMessage(message, ...(open ? [open] : [])).then((answer) => {
         if (answer && file) return openAt(file, error?.line, error?.column);
       });
-    } else if (!quiet) {
+    } else {
+      this.log.info(`reload #${result.id}: ${description}`);
+      if (quiet) return result;
       const leaks = result.leaks.length > 0 ? ` ${result.leaks.length} handle(s) of retired versions still alive: see the Problems panel.` : '';
       const warnings = result.warnings.length > 0 ? ` Warnings: ${result.warnings.join('; ')}` : '';
       void (leaks || warnings ? window.showWarningMessage(message + leaks + warnings) : window.showInformationMessage(message));
@@ -169,7 +172,7 @@ export class Reloader implements Disposable {
         this.history.add(event.result);
         this.leaks.add(event.result.leaks);
         void this.apps.refresh();
-        if (event.result.outcome === 'rolled-back' && this.apps.current.kind === 'connected') void this.report(event.result, this.apps.current.discovery.project, true);
+        if (event.result.outcome === 'rolled-back' && this.apps.current.kind === 'connected') this.report(event.result, this.apps.current.discovery.project, true);
         break;
       case 'leak':
         this.leaks.add([event.leak]);
