@@ -38,7 +38,7 @@ export async function activate(context: ExtensionContext): Promise<ReloadableApi
   const history = new HistoryView();
   const leaks = new LeakDiagnostics();
   const reloader = new Reloader(apps, status, history, leaks, output);
-  const graph = new GraphPanel(context, languageClient, apps);
+  const graph = new GraphPanel(context, languageClient, apps, reloader);
   context.subscriptions.push(
     output,
     status,

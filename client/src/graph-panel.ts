@@ -8,6 +8,7 @@ import type { ReloadResult } from '../../src-shared/control-protocol';
 import { ModuleGraphRequest } from '../../src-shared/lsp-protocol';
 import type { GraphFacts } from '../webview/model';
 import type { Apps } from './apps';
+import type { Reloader } from './reload';
 
 export class GraphPanel implements Disposable {
   private panel: WebviewPanel | undefined;
@@ -20,16 +21,18 @@ export class GraphPanel implements Disposable {
     private readonly context: ExtensionContext,
     private readonly client: LanguageClient,
     private readonly apps: Apps,
+    reloader: Reloader,
   ) {
     this.disposables.push(
       apps.onDidChange(() => this.schedule()),
+      reloader.onDidChangePending((pending) => {
+        this.pending = pending?.load;
+        this.schedule();
+      }),
       apps.onEvent((event) => {
-        if (event.type !== 'reload-finished') return;
-        if (event.result.outcome === 'planned') this.pending = event.result.loadOrder;
-        else {
-          this.last = event.result;
-          this.pending = undefined;
-        }
+        if (event.type !== 'reload-finished' || event.result.outcome === 'planned') return;
+        this.last = event.result;
+        this.pending = undefined;
         this.schedule();
       }),
     );

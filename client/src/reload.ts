@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import {
   commands,
   DiagnosticSeverity,
+  EventEmitter,
   languages,
   Position,
   ProgressLocation,
@@ -21,7 +22,7 @@ import type { ReloadResult, RuntimeEvent } from '../../src-shared/control-protoc
 import type { Apps } from './apps';
 import type { HistoryView } from './history';
 import type { LeakDiagnostics } from './leaks';
-import { describeResult, type StatusBar } from './status-bar';
+import { describeResult, type PendingOrder, type StatusBar } from './status-bar';
 
 export type HazardCheck = 'block' | 'warn' | 'off';
 
@@ -30,6 +31,9 @@ export class Reloader implements Disposable {
   /** Ids of the transactions this editor started: their results are shown by `reload`, not by the event. */
   private readonly own = new Set<number>();
   private running = false;
+  private readonly pendingChanged = new EventEmitter<PendingOrder | undefined>();
+  /** The plan of what changed since the last reload, from a dry run after each save (the runtime does not announce plans). */
+  readonly onDidChangePending = this.pendingChanged.event;
 
   constructor(
     private readonly apps: Apps,
@@ -71,7 +75,7 @@ export class Reloader implements Disposable {
       return this.report(plan, discovery.project, options.quiet);
     }
     if (plan.changed.length === 0) {
-      this.status.setPending(undefined);
+      this.setPending(undefined);
       if (!options.quiet) void window.showInformationMessage('Reloadable: nothing changed since the last reload.');
       return plan;
     }
@@ -190,13 +194,19 @@ export class Reloader implements Disposable {
     }
     try {
       const plan = await state.client.reload({ dryRun: true });
-      this.status.setPending(plan.outcome === 'planned' ? { changed: plan.changed, unload: plan.unloadOrder, load: plan.loadOrder } : undefined);
+      this.setPending(plan.outcome === 'planned' ? { changed: plan.changed, unload: plan.unloadOrder, load: plan.loadOrder } : undefined);
     } catch {
       // The connection went away: the status bar hears it from the app list.
     }
   }
 
+  private setPending(pending: PendingOrder | undefined): void {
+    this.status.setPending(pending);
+    this.pendingChanged.fire(pending);
+  }
+
   dispose(): void {
+    this.pendingChanged.dispose();
     for (const disposable of this.disposables) disposable.dispose();
   }
 }

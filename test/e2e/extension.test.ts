@@ -177,6 +177,12 @@ describe('driving the example app from VS Code', () => {
     // A click on a node opens its module.
     await node.click();
     await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
+    // Saved in the editor, the module joins the pending change set, numbered in its reload order.
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('// saved in the editor\n');
+    await page.keyboard.press('Control+S');
+    await panel.locator('g.node.pending', { hasText: 'routes.ts' }).locator('.order-text', { hasText: /^1$/ }).waitFor();
+    await screenshot(page, '8-pending');
   });
 
   uiTest('a faulty edit rolls back with its reason, and the old version keeps serving', () => page, async () => {
