@@ -132,3 +132,51 @@ describe('the language server and a broken config', () => {
     }
   });
 });
+
+describe('the language server after an edit, beyond the edited module', () => {
+  let dir: string;
+  let server: LanguageServer;
+  const file = (name: string) => path.join(dir, 'src', name);
+  before(async () => {
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-lsp-')));
+    const modules: Record<string, string> = {
+      'a.ts': "import { b } from './b';\nexport const a = () => b();\n",
+      'b.ts': "import { c } from './c';\nexport const b = () => c();\n",
+      'c.ts': 'export const c = () => 1;\n',
+      'work.ts': 'export function work(): number {\n  return 1;\n}\n',
+      'index.ts': "export * from './work';\n",
+      'caller.ts': "import { work } from './index';\nexport function run(): void {\n  work();\n}\n",
+    };
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'reloadable.config.json'), '{}');
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', target: 'es2022' }, include: ['src'] }));
+    for (const [name, text] of Object.entries(modules)) fs.writeFileSync(file(name), text);
+    server = await LanguageServer.start([dir]);
+    await server.waitFor(() => server.notifications.some((n) => n.method === 'reloadable/analysisSummary'), 'the first analysis');
+  });
+  after(async () => {
+    await server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const edit = async (name: string, text: string) => {
+    await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(file(name)), languageId: 'typescript', version: 1, text: fs.readFileSync(file(name), 'utf8') } });
+    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri: uri(file(name)), version: 2 }, contentChanges: [{ text }] });
+  };
+
+  it('shows a cycle on every module of it when one import closes it', async () => {
+    assert.deepEqual(codes(server.diagnosticsOf(file('a.ts'))), []);
+    await edit('c.ts', "import { a } from './a';\nexport const c = () => a();\n");
+    // a.ts neither changed nor imports c.ts: only the new cycle concerns it.
+    await server.waitFor(() => codes(server.diagnosticsOf(file('a.ts'))).includes('1:import-cycle'), 'the cycle on a.ts');
+    await server.waitFor(() => codes(server.diagnosticsOf(file('b.ts'))).includes('1:import-cycle'), 'the cycle on b.ts');
+    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri: uri(file('c.ts')), version: 3 }, contentChanges: [{ text: 'export const c = () => 1;\n' }] });
+    await server.waitFor(() => codes(server.diagnosticsOf(file('a.ts'))).length === 0, 'the cycle to go from a.ts');
+  });
+
+  it('type-checks again the modules that reach an edited one through a re-export', async () => {
+    assert.deepEqual(codes(server.diagnosticsOf(file('caller.ts'))), []);
+    await edit('work.ts', 'export async function work(): Promise<number> {\n  return 1;\n}\n');
+    await server.waitFor(() => codes(server.diagnosticsOf(file('caller.ts'))).includes('3:floating-promise'), 'the floating promise in caller.ts');
+  });
+});

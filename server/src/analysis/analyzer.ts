@@ -9,7 +9,7 @@ import { say } from './errors';
 import { FileContext, FindingSink, walkFile, type RelatedLocation } from './file-context';
 import { GraphFacts, type ResolvedImport } from './graph-facts';
 import { checkCycles, checkFloatingPromises, checkLayers, syntaxRulesFor } from './hazards';
-import { collectImports } from './imports';
+import { collectImports, type ImportRecord } from './imports';
 import { ModuleResolver } from './module-resolver';
 import { loadProjectSetup, projectMembership, toId, type ProjectSetup, type SetupProblem } from './project';
 import { isJavaScript, SourceStore } from './source-store';
@@ -42,26 +42,55 @@ interface ModuleAnalysis {
   /** True when the hazard rules ran, not only the graph facts. */
   withRules: boolean;
   context: FileContext;
+  records: ImportRecord[];
+  /** The module set `imports` was resolved against: a module appearing or disappearing can change what an import reaches. */
+  resolvedAt: number;
   imports: ResolvedImport[];
+}
+
+type Edge = ModuleGraph['edges'][number];
+
+/** A module's edges, sorted, and their signature: an edit that keeps the signature keeps the graph. */
+interface ModuleEdges {
+  signature: string;
+  edges: Edge[];
+}
+
+/** The graph of every module's imports, rebuilt only when some module's edges or the module set change. */
+interface GraphState {
+  membership: number;
+  graph: ModuleGraph;
+  facts: GraphFacts;
+  /** For each module id, the edges that reach it, built on first use. */
+  incoming?: Map<string, Edge[]>;
 }
 
 /**
  * The analysis of one project: its module graph, reload order and hazards. Pure: no LSP, no editor.
  * The CLI uses it once; the language server keeps it and feeds it edits with `setText`, and each query
- * re-analyses only the modules that changed.
+ * re-analyses only the modules that changed. The graph is kept across edits: an edit re-collects the
+ * edited module's imports, and only when they reach other modules than before is the graph rebuilt.
  */
 export class ProjectAnalysis {
   private readonly sources: SourceStore;
   private readonly resolver: ModuleResolver;
+  private resolverMembership: number;
   private readonly layers: LayerMap;
   private readonly modules = new Map<string, ModuleAnalysis>();
   private readonly typed: TypedProgram;
   private readonly belongs: (file: string) => boolean;
-  private facts: { version: number; graph: ModuleGraph; facts: GraphFacts } | undefined;
+  private listing: { membership: number; files: string[]; modules: ModuleGraph['modules']; byId: string[] } | undefined;
+  private readonly edges = new Map<string, ModuleEdges>();
+  /** Modules whose text changed since the graph was last brought up to date. */
+  private readonly edited = new Set<string>();
+  /** Ids of the modules whose graph findings (own edges, cycle) changed since `takeGraphChanges`. */
+  private readonly graphChanges = new Set<string>();
+  private state: GraphState | undefined;
 
   constructor(readonly setup: ProjectSetup) {
     this.sources = new SourceStore(setup.files);
     this.resolver = new ModuleResolver(setup.compilerOptions, setup.folder, (file) => this.sources.has(path.resolve(file)) || ts.sys.fileExists(file));
+    this.resolverMembership = this.sources.membership;
     this.layers = new LayerMap(setup.config.layers);
     this.belongs = projectMembership(setup.folder, setup.config);
     this.typed = new TypedProgram(setup.compilerOptions, this.sources, (file) => this.resolver.impliedFormat(file));
@@ -77,8 +106,13 @@ export class ProjectAnalysis {
   }
 
   /** Absolute paths of the project's modules, sorted. */
-  get files(): string[] {
-    return this.sources.files.sort();
+  get files(): readonly string[] {
+    return this.list().files;
+  }
+
+  /** True when the file is one of the project's modules now. */
+  has(file: string): boolean {
+    return this.sources.has(path.resolve(file));
   }
 
   idOf(file: string): string {
@@ -96,10 +130,9 @@ export class ProjectAnalysis {
    */
   setText(file: string, text: string | undefined): boolean {
     const absolute = path.resolve(file);
-    const isNew = !this.sources.has(absolute);
-    if (isNew && !this.accepts(absolute)) return false;
+    if (!this.sources.has(absolute) && !this.accepts(absolute)) return false;
     this.sources.set(absolute, text);
-    if (isNew) this.resolver.clear();
+    this.edited.add(absolute);
     return true;
   }
 
@@ -108,7 +141,7 @@ export class ProjectAnalysis {
     const absolute = path.resolve(file);
     if (this.sources.delete(absolute)) {
       this.modules.delete(absolute);
-      this.resolver.clear();
+      this.edited.delete(absolute);
     }
   }
 
@@ -117,11 +150,44 @@ export class ProjectAnalysis {
     return this.graphFacts().graph;
   }
 
-  /** Absolute paths of the modules that import this one, sorted. */
-  importersOf(file: string): string[] {
+  /**
+   * Absolute paths of the modules whose types an edit of this one can change, sorted: the modules that
+   * import it, and, through re-exports, the modules that import those.
+   */
+  dependentsOf(file: string): string[] {
+    const start = this.idOf(path.resolve(file));
+    const incoming = this.incoming();
+    const dependents = new Set<string>();
+    const expanded = new Set([start]);
+    const queue = [start];
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      for (const edge of incoming.get(id) ?? []) {
+        if (edge.from !== start) dependents.add(edge.from);
+        if (edge.kind === 'reexport' && !expanded.has(edge.from)) {
+          expanded.add(edge.from);
+          queue.push(edge.from);
+        }
+      }
+    }
+    return [...dependents].sort(compareIds).map((id) => this.fileOf(id));
+  }
+
+  /** Absolute paths of the other modules of the cycle this module is in, sorted; empty when it is in none. */
+  cycleMatesOf(file: string): string[] {
     const id = this.idOf(path.resolve(file));
-    const importers = new Set(this.graph().edges.filter((edge) => edge.to === id && edge.from !== id).map((edge) => edge.from));
-    return [...importers].sort(compareIds).map((importer) => path.join(this.setup.folder, importer));
+    const members = this.graphFacts().facts.cycleOf.get(id) ?? new Set<string>();
+    return [...members].filter((member) => member !== id).sort(compareIds).map((member) => this.fileOf(member));
+  }
+
+  /**
+   * Absolute paths of the modules whose graph findings may have changed since the last call: their own
+   * imports reach other modules now, or the cycle they are in changed. An editor republishes these after an edit.
+   */
+  takeGraphChanges(): string[] {
+    this.graphFacts();
+    const files = [...this.graphChanges].map((id) => this.fileOf(id)).filter((file) => this.sources.has(file));
+    this.graphChanges.clear();
+    return files.sort();
   }
 
   /** The order reloading every module would use: callers first to unload, callees first to load. */
@@ -139,7 +205,7 @@ export class ProjectAnalysis {
   reloadPlan(changed: readonly string[]): ReloadPlan {
     const { facts } = this.graphFacts();
     const acceptance = new Map<string, HotAcceptance>();
-    for (const file of this.sources.files) {
+    for (const file of this.files) {
       const analysis = this.analyse(file, false);
       if (analysis) acceptance.set(analysis.context.id, this.acceptanceOf(analysis));
     }
@@ -198,26 +264,37 @@ export class ProjectAnalysis {
   private analyse(file: string, withRules: boolean): ModuleAnalysis | undefined {
     const entry = this.sources.entry(file);
     if (!entry || entry.text === undefined) return undefined;
-    const cached = this.modules.get(file);
-    if (cached && cached.version === entry.version && (cached.withRules || !withRules)) return cached;
-    const sourceFile = this.sources.sourceFile(file, this.resolver.impliedFormat(file))!;
-    const context = new FileContext(sourceFile, this.idOf(file));
-    const rules = withRules ? syntaxRulesFor((code) => this.enabled(code)) : [];
-    walkFile(
-      context,
-      rules.map((rule) => ({
-        visitor: rule.create(context),
-        onError: (error: unknown) => context.report(internalErrorCode, sourceFile.statements[0] ?? sourceFile, say.internalError(rule.code, messageOf(error))),
-      })),
-    );
-    const verbatim = isJavaScript(file) || this.setup.compilerOptions.verbatimModuleSyntax === true;
-    const imports = collectImports(context, verbatim).map((record) => {
+    let analysis = this.modules.get(file);
+    if (!analysis || analysis.version !== entry.version || (withRules && !analysis.withRules)) {
+      const sourceFile = this.sources.sourceFile(file, this.resolver.impliedFormat(file))!;
+      const context = new FileContext(sourceFile, this.idOf(file));
+      const rules = withRules ? syntaxRulesFor((code) => this.enabled(code)) : [];
+      walkFile(
+        context,
+        rules.map((rule) => ({
+          visitor: rule.create(context),
+          onError: (error: unknown) => context.report(internalErrorCode, sourceFile.statements[0] ?? sourceFile, say.internalError(rule.code, messageOf(error))),
+        })),
+      );
+      const verbatim = isJavaScript(file) || this.setup.compilerOptions.verbatimModuleSyntax === true;
+      analysis = { version: entry.version, withRules, context, records: collectImports(context, verbatim), resolvedAt: -1, imports: [] };
+      this.modules.set(file, analysis);
+    }
+    if (analysis.resolvedAt !== this.sources.membership) this.resolveImports(file, analysis);
+    return analysis;
+  }
+
+  private resolveImports(file: string, analysis: ModuleAnalysis): void {
+    const membership = this.sources.membership;
+    if (this.resolverMembership !== membership) {
+      this.resolver.clear();
+      this.resolverMembership = membership;
+    }
+    analysis.imports = analysis.records.map((record) => {
       const resolved = this.resolver.resolve(record.specifier, file, record.kind === 'dynamic' ? 'dynamic' : record.mode);
       return { ...record, target: resolved && this.sources.has(resolved) ? this.idOf(resolved) : undefined };
     });
-    const analysis = { version: entry.version, withRules, context, imports };
-    this.modules.set(file, analysis);
-    return analysis;
+    analysis.resolvedAt = membership;
   }
 
   private acceptanceOf(analysis: ModuleAnalysis): HotAcceptance {
@@ -230,34 +307,104 @@ export class ProjectAnalysis {
     };
   }
 
-  private graphFacts(): { graph: ModuleGraph; facts: GraphFacts } {
-    if (this.facts && this.facts.version === this.sources.version) return this.facts;
-    const modules: ModuleGraph['modules'] = [];
-    const edges: ModuleGraph['edges'] = [];
-    const sites = new Map<string, RelatedLocation>();
-    for (const file of this.files) {
-      const id = this.idOf(file);
-      modules.push({ id, layer: this.layers.layerOf(id) });
-      const analysis = this.analyse(file, false);
-      for (const record of analysis?.imports ?? []) {
-        if (record.target === undefined) continue;
-        edges.push({ from: id, to: record.target, kind: record.kind, typeOnly: record.typeOnly });
-        const key = `${id}\u0000${record.target}`;
-        if (!record.typeOnly && !sites.has(key)) sites.set(key, locate(file, analysis!.context.sourceFile, record.node));
-      }
+  /** The module graph and its facts, brought up to date with the edits since the last call. */
+  private graphFacts(): GraphState {
+    const membership = this.sources.membership;
+    if (this.state?.membership === membership) {
+      let changed = false;
+      for (const file of this.edited) changed = this.refreshEdges(file) || changed;
+      this.edited.clear();
+      if (!changed) return this.state;
+    } else {
+      this.edited.clear();
+      for (const file of this.edges.keys()) if (!this.sources.has(file)) this.edges.delete(file);
+      for (const file of this.files) this.refreshEdges(file);
     }
-    const unique = [...new Map(edges.map((edge) => [`${edge.from}\u0000${edge.to}\u0000${edge.kind}\u0000${edge.typeOnly}`, edge])).values()];
-    unique.sort((a, b) => compareIds(a.from, b.from) || compareIds(a.to, b.to) || compareIds(a.kind, b.kind) || Number(a.typeOnly) - Number(b.typeOnly));
-    const graph = { modules, edges: unique };
+    const listing = this.list();
+    const graph = { modules: listing.modules, edges: listing.byId.flatMap((file) => this.edges.get(file)?.edges ?? []) };
     const facts = new GraphFacts(
       graph,
       this.layers,
-      (from, to) => sites.get(`${from}\u0000${to}`),
-      (id) => ({ file: path.join(this.setup.folder, id), line: 1, column: 1, message: '' }),
+      (from, to) => this.importSite(from, to),
+      (id) => ({ file: this.fileOf(id), line: 1, column: 1, message: '' }),
     );
-    this.facts = { version: this.sources.version, graph, facts };
-    return this.facts;
+    if (this.state) for (const id of changedCycles(this.state.facts, facts)) this.graphChanges.add(id);
+    this.state = { membership, graph, facts };
+    return this.state;
   }
+
+  /** Re-collects a module's edges; true when they differ from the ones the graph holds. */
+  private refreshEdges(file: string): boolean {
+    const id = this.idOf(file);
+    const unique = new Map<string, Edge>();
+    for (const record of this.analyse(file, false)?.imports ?? []) {
+      if (record.target === undefined) continue;
+      const edge = { from: id, to: record.target, kind: record.kind, typeOnly: record.typeOnly };
+      unique.set(edgeKey(edge), edge);
+    }
+    const edges = [...unique.values()].sort((a, b) => compareIds(a.to, b.to) || compareIds(a.kind, b.kind) || Number(a.typeOnly) - Number(b.typeOnly));
+    const signature = edges.map(edgeKey).join('\n');
+    const previous = this.edges.get(file);
+    this.edges.set(file, { signature, edges });
+    if (previous?.signature === signature) return false;
+    if (this.state) this.graphChanges.add(id);
+    return true;
+  }
+
+  /** Where `from` first imports `to` at run time, read from the module's current analysis. */
+  private importSite(from: string, to: string): RelatedLocation | undefined {
+    const file = this.fileOf(from);
+    const analysis = this.analyse(file, false);
+    const record = analysis?.imports.find((candidate) => !candidate.typeOnly && candidate.target === to);
+    return record && locate(file, analysis!.context.sourceFile, record.node);
+  }
+
+  private incoming(): Map<string, Edge[]> {
+    const state = this.graphFacts();
+    if (!state.incoming) {
+      state.incoming = new Map();
+      for (const edge of state.graph.edges) {
+        const edges = state.incoming.get(edge.to);
+        if (edges) edges.push(edge);
+        else state.incoming.set(edge.to, [edge]);
+      }
+    }
+    return state.incoming;
+  }
+
+  /** The module list, the graph's modules (with layers) and the files in id order, kept until a module appears or disappears. */
+  private list(): NonNullable<ProjectAnalysis['listing']> {
+    const membership = this.sources.membership;
+    if (this.listing?.membership !== membership) {
+      const files = this.sources.files.sort();
+      const ids = new Map(files.map((file) => [file, this.idOf(file)]));
+      const byId = [...files].sort((a, b) => compareIds(ids.get(a)!, ids.get(b)!));
+      const modules = files.map((file) => ({ id: ids.get(file)!, layer: this.layers.layerOf(ids.get(file)!) }));
+      this.listing = { membership, files, modules, byId };
+    }
+    return this.listing;
+  }
+
+  private fileOf(id: string): string {
+    return path.join(this.setup.folder, id);
+  }
+}
+
+function edgeKey(edge: Edge): string {
+  return `${edge.from}\u0000${edge.to}\u0000${edge.kind}\u0000${edge.typeOnly}`;
+}
+
+/** The modules whose cycle is not the same set of modules in both graphs. */
+function changedCycles(before: GraphFacts, after: GraphFacts): string[] {
+  const keys = new Map<ReadonlySet<string>, string>();
+  const keyOf = (members: ReadonlySet<string> | undefined) => {
+    if (!members) return '';
+    let key = keys.get(members);
+    if (key === undefined) keys.set(members, (key = [...members].sort(compareIds).join('\u0000')));
+    return key;
+  };
+  const ids = new Set([...before.cycleOf.keys(), ...after.cycleOf.keys()]);
+  return [...ids].filter((id) => keyOf(before.cycleOf.get(id)) !== keyOf(after.cycleOf.get(id)));
 }
 
 function locate(file: string, sourceFile: ts.SourceFile, node: ts.Node): RelatedLocation {

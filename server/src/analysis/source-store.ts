@@ -21,6 +21,7 @@ export interface SourceEntry {
 export class SourceStore {
   private readonly entries = new Map<string, SourceEntry>();
   private versionCounter = 0;
+  private membershipCounter = 0;
 
   constructor(files: readonly string[]) {
     for (const file of files) this.entries.set(file, this.blank(file));
@@ -39,6 +40,11 @@ export class SourceStore {
     return this.versionCounter;
   }
 
+  /** A counter that moves only when a module appears or disappears. */
+  get membership(): number {
+    return this.membershipCounter;
+  }
+
   entry(file: string): SourceEntry | undefined {
     const entry = this.entries.get(file);
     if (entry && entry.text === undefined && entry.skipped === undefined) this.read(entry);
@@ -49,12 +55,16 @@ export class SourceStore {
   set(file: string, text: string | undefined): void {
     const entry = this.blank(file);
     if (text !== undefined) this.accept(entry, text, Buffer.byteLength(text));
+    if (!this.entries.has(file)) this.membershipCounter++;
     this.entries.set(file, entry);
   }
 
   delete(file: string): boolean {
     const existed = this.entries.delete(file);
-    if (existed) this.versionCounter++;
+    if (existed) {
+      this.versionCounter++;
+      this.membershipCounter++;
+    }
     return existed;
   }
 

@@ -1,6 +1,7 @@
-// Publishes hazards. On start every module of every folder, with progress; then, per edit, the edited module
-// and the modules importing it: the rules that need no type checker first, the type-aware one after, each
-// run dropped when a newer edit arrives.
+// Publishes hazards. On start every module of every folder, with progress. Then, per edit, as soon as the
+// edits queued with it are in: the rules that need no type checker on the edited module and on the modules
+// whose graph findings it changed (a cycle closed or broken); then the type-aware rule on the edited module
+// and on the modules whose types it can change, in turns that a newer edit interrupts and resumes.
 import { URI } from 'vscode-uri';
 import { DiagnosticSeverity, type Connection, type Diagnostic, type TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -12,12 +13,16 @@ import type { HazardDiagnostic } from '../analysis/diagnostics';
 import type { Workspace } from '../workspace';
 
 const severities = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
-/** @default 120 ms: a pause in typing, short enough that the squiggle feels immediate. */
-const debounceMs = 120;
+/** Modules type-checked in one turn before edits and requests get theirs. */
+const typedBatch = 10;
 
 export class DiagnosticsPublisher {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Bumped by every edit: that edit's type-aware run is stale once a newer edit arrives. */
+  /** Files edited (or changed on disk, or deleted) since the last refresh. */
+  private readonly edited = new Set<string>();
+  private refreshing: NodeJS.Immediate | undefined;
+  /** Modules waiting for the type-aware pass, the most recently edited first. */
+  private typedQueue = new Map<string, ProjectAnalysis>();
+  /** Bumped by every refresh: an older refresh's type-aware turns stop and leave the rest queued. */
   private generation = 0;
   /** Bumped by every whole-workspace run: an older one stops. Edits do not stop it. */
   private fullRun = 0;
@@ -33,6 +38,8 @@ export class DiagnosticsPublisher {
   /** Analyses every folder, reporting progress; syntactic findings of all modules first, then the type-aware ones. */
   async analyseAll(): Promise<void> {
     const run = ++this.fullRun;
+    // Every module gets its type-aware pass here.
+    this.typedQueue.clear();
     const progress = await this.connection.window.createWorkDoneProgress().catch(() => undefined);
     const projects = this.workspace.all();
     const files = projects.flatMap(({ state }) => (state instanceof ProjectAnalysis ? state.files.map((file) => ({ file, project: state })) : []));
@@ -52,13 +59,15 @@ export class DiagnosticsPublisher {
       }
     }
     progress?.done();
+    // Everything was published: the graph changes up to now are in it.
+    for (const { state } of projects) if (state instanceof ProjectAnalysis) state.takeGraphChanges();
     this.sendSummary();
   }
 
-  /** An open document changed: re-analyse it (and its importers) after a pause. */
+  /** A module changed: re-analyse it, and what it affects, once the messages already received are handled. */
   schedule(uri: string): void {
-    clearTimeout(this.timers.get(uri));
-    this.timers.set(uri, setTimeout(() => void this.refresh(uri), debounceMs));
+    this.edited.add(URI.parse(uri).fsPath);
+    this.refreshing ??= setImmediate(() => void this.refresh());
   }
 
   /** A file changed on disk (or was created) while not open: re-read it. */
@@ -72,6 +81,7 @@ export class DiagnosticsPublisher {
     this.workspace.projectOf(file)?.remove(file);
     this.counts.delete(file);
     void this.connection.sendDiagnostics({ uri: URI.file(file).toString(), diagnostics: [] });
+    this.schedule(URI.file(file).toString());
   }
 
   /** A closed document goes back to what is on disk. */
@@ -105,20 +115,45 @@ export class DiagnosticsPublisher {
     return { modules, layers: [...layers], hazards, errors, cycles };
   }
 
-  private async refresh(uri: string): Promise<void> {
-    this.timers.delete(uri);
+  private async refresh(): Promise<void> {
+    this.refreshing = undefined;
     const generation = ++this.generation;
-    const file = URI.parse(uri).fsPath;
-    const project = this.workspace.projectOf(file);
-    if (!project) return;
-    const document = this.documents.get(uri);
-    if (document && !project.setText(file, document.getText())) return;
-    const affected = [file, ...project.importersOf(file)];
-    for (const target of affected) this.publishFile(project, target, false);
-    // The type-aware pass waits a turn, so a keystroke arriving meanwhile cancels it.
-    await new Promise((resolve) => setImmediate(resolve));
-    if (generation !== this.generation) return;
-    for (const target of affected) this.publishFile(project, target, true);
+    const syntactic = new Map<string, ProjectAnalysis>();
+    const typed = new Map<string, ProjectAnalysis>();
+    const projects = new Set<ProjectAnalysis>();
+    for (const file of this.edited) {
+      const project = this.workspace.projectOf(file);
+      if (!project) continue;
+      const document = this.documents.get(URI.file(file).toString());
+      if (document && !project.setText(file, document.getText())) continue;
+      projects.add(project);
+      if (project.has(file)) {
+        syntactic.set(file, project);
+        typed.set(file, project);
+        for (const mate of project.cycleMatesOf(file)) syntactic.set(mate, project);
+      }
+      for (const dependent of project.dependentsOf(file)) typed.set(dependent, project);
+    }
+    this.edited.clear();
+    for (const project of projects) {
+      for (const changed of project.takeGraphChanges()) {
+        syntactic.set(changed, project);
+        typed.set(changed, project);
+      }
+    }
+    for (const [file, project] of syntactic) this.publishFile(project, file, false);
+    this.typedQueue = new Map([...typed, ...this.typedQueue]);
+    // The type-aware turns wait for the next one, so an edit arriving meanwhile goes first.
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (generation !== this.generation) return;
+      const batch = [...this.typedQueue].slice(0, typedBatch);
+      if (batch.length === 0) break;
+      for (const [file, project] of batch) {
+        this.typedQueue.delete(file);
+        if (project.has(file)) this.publishFile(project, file, true);
+      }
+    }
     this.sendSummary();
   }
 

@@ -38,7 +38,7 @@ export function reloadOrder(workspace: Workspace, params: ReloadOrderRequest.Par
   for (const uri of params.uris) {
     const file = URI.parse(uri).fsPath;
     const project = workspace.projectOf(file);
-    if (!project || !project.files.includes(file)) unknown.push(uri);
+    if (!project || !project.has(file)) unknown.push(uri);
     else changed.set(project, [...(changed.get(project) ?? []), project.idOf(file)]);
   }
   return {
