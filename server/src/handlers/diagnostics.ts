@@ -13,8 +13,6 @@ import type { HazardDiagnostic } from '../analysis/diagnostics';
 import type { Workspace } from '../workspace';
 
 const severities = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
-/** Modules type-checked in one turn before edits and requests get theirs. */
-const typedBatch = 10;
 
 export class DiagnosticsPublisher {
   /** Files edited (or changed on disk, or deleted) since the last refresh. */
@@ -143,16 +141,16 @@ export class DiagnosticsPublisher {
     }
     for (const [file, project] of syntactic) this.publishFile(project, file, false);
     this.typedQueue = new Map([...typed, ...this.typedQueue]);
-    // The type-aware turns wait for the next one, so an edit arriving meanwhile goes first.
+    // One module per turn: its diagnostics go out before the next is checked (the writer sends them once
+    // this turn ends), and an edit arriving meanwhile goes first.
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
       if (generation !== this.generation) return;
-      const batch = [...this.typedQueue].slice(0, typedBatch);
-      if (batch.length === 0) break;
-      for (const [file, project] of batch) {
-        this.typedQueue.delete(file);
-        if (project.has(file)) this.publishFile(project, file, true);
-      }
+      const next = this.typedQueue.entries().next();
+      if (next.done) break;
+      const [file, project] = next.value;
+      this.typedQueue.delete(file);
+      if (project.has(file)) this.publishFile(project, file, true);
     }
     this.sendSummary();
   }
