@@ -2,6 +2,7 @@
 // the p50/p95 of the syntactic and the type-aware passes as JSON. Run with: node --import tsx bench/incremental.ts DIR
 import * as fs from 'node:fs';
 import { ProjectAnalysis } from '../server/src/analysis/analyzer';
+import { percentile } from './stats';
 
 const folder = process.argv[2]!;
 const edits = Number(process.argv[3] ?? 30);
@@ -22,7 +23,6 @@ for (let i = 0; i < edits; i++) {
   typed.push(performance.now() - start);
   analysis.setText(file, text);
 }
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 const result = {
   syntactic: { p50: percentile(syntactic, 50), p95: percentile(syntactic, 95) },
   typed: { p50: percentile(typed, 50), p95: percentile(typed, 95) },

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { repoRoot } from '../helpers/cli';
-import { CodeServer, copyWorkspace, openBrowser, screenshot } from '../helpers/code-server';
+import { CodeServer, copyWorkspace, focusRow, openBrowser, openWorkbench, runCommand, screenshot } from '../helpers/code-server';
 import { freePort } from '../helpers/net';
 import { RunningApp } from '../helpers/running-app';
 
@@ -29,34 +29,6 @@ function uiTest(title: string, page: () => Page, fn: () => Promise<void>): void 
       throw error;
     }
   });
-}
-
-async function openWorkbench(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-}
-
-/** Moves the focus of the open list (a quick pick, a code action menu) down to `row`. */
-async function focusRow(page: Page, row: Locator, what: string): Promise<void> {
-  await row.waitFor();
-  for (let step = 0; !/\bfocused\b/.test((await row.getAttribute('class')) ?? ''); step++) {
-    assert.ok(step < 30, `${what} takes the focus`);
-    await page.keyboard.press('ArrowDown');
-  }
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  // The row whose whole label is the title, give or take a parenthesis ("Explorer: Focus on Reloadable: Reloads
-  // View" matches "Reloadable: Reload" too), chosen with the keys: the list re-sorts while it fills, so a
-  // click may land on another row.
-  const label = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\(.*\\))?$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.monaco-highlighted-label', { hasText: label }) }).first();
-  await focusRow(page, row, `the palette row "${title}"`);
-  await page.keyboard.press('Enter');
 }
 
 describe('the packaged extension in VS Code', () => {

@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import * as assert from 'node:assert/strict';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from './cli';
 import { freePort, request } from './net';
 import { waitUntil } from './wait';
@@ -137,4 +138,34 @@ export function copyWorkspace(folder: string, suite?: string): string {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+/** Loads the workbench of a folder and waits for it to render. */
+export async function openWorkbench(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+}
+
+/** Moves the focus of the open list (a quick pick, a code action menu) down to `row`. */
+export async function focusRow(page: Page, row: Locator, what: string): Promise<void> {
+  await row.waitFor();
+  for (let step = 0; !/\bfocused\b/.test((await row.getAttribute('class')) ?? ''); step++) {
+    assert.ok(step < 30, `${what} takes the focus`);
+    await page.keyboard.press('ArrowDown');
+  }
+}
+
+/** Runs a command from the palette (F1), by its title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  // The row whose whole label is the title, give or take a parenthesis ("Explorer: Focus on Reloadable: Reloads
+  // View" matches "Reloadable: Reload" too), chosen with the keys: the list re-sorts while it fills, so a
+  // click may land on another row.
+  const label = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\(.*\\))?$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.monaco-highlighted-label', { hasText: label }) }).first();
+  await focusRow(page, row, `the palette row "${title}"`);
+  await page.keyboard.press('Enter');
 }

@@ -10,7 +10,8 @@ import { waitUntil } from './wait';
 /** The built language server (server/out/server.js) over stdio, driven the way an editor drives it. */
 export class LanguageServer {
   readonly diagnostics = new Map<string, Diagnostic[]>();
-  readonly notifications: Array<{ method: string; params: unknown }> = [];
+  /** Every notification from the server, with the `performance.now()` it arrived at. */
+  readonly notifications: Array<{ method: string; params: unknown; at: number }> = [];
   stderr = '';
   private readonly events = new EventEmitter();
 
@@ -25,7 +26,7 @@ export class LanguageServer {
     const server = new LanguageServer(child, connection);
     child.stderr!.on('data', (chunk) => (server.stderr += chunk));
     connection.onNotification((method, params) => {
-      server.notifications.push({ method, params });
+      server.notifications.push({ method, params, at: performance.now() });
       if (method === 'textDocument/publishDiagnostics') {
         const { uri, diagnostics } = params as PublishDiagnosticsParams;
         server.diagnostics.set(uri, diagnostics);
@@ -52,9 +53,9 @@ export class LanguageServer {
     return server;
   }
 
-  /** Resolves once `ready()` holds after some notification; rejects after 30 s or when the server exits. */
-  waitFor(ready: () => boolean, what: string): Promise<void> {
-    return waitUntil(ready, what, { events: [[this.events, 'notification']], child: this.child, context: () => this.stderr, timeoutMs: 30_000 });
+  /** Resolves once `ready()` holds after some notification; rejects after `timeoutMs` (30 s) or when the server exits. */
+  waitFor(ready: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+    return waitUntil(ready, what, { events: [[this.events, 'notification']], child: this.child, context: () => this.stderr, timeoutMs });
   }
 
   diagnosticsOf(file: string): Diagnostic[] | undefined {

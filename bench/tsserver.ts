@@ -1,0 +1,94 @@
+// The anchor for bench/language-server.ts: TypeScript's own server (tsserver) on the same project and the same
+// edits, each timed from sending the change (with `geterr`, no delay) to its `syntaxDiag` and `semanticDiag`
+// events. Its start is the time to load the project and report the first open file; the memory is read then.
+// Prints JSON. Run with: node --import tsx bench/tsserver.ts TSSERVER_JS DIR [EDITS]
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import { StreamMessageReader } from 'vscode-jsonrpc/node';
+import { loadProjectSetup } from '../server/src/analysis/project';
+import { waitUntil } from '../test/helpers/wait';
+import { percentile } from './stats';
+
+interface TsEvent {
+  type: string;
+  event?: string;
+  body?: { file?: string };
+  at: number;
+}
+
+const [tsserverArgument, folderArgument, editsArgument] = process.argv.slice(2);
+const tsserver = fs.realpathSync(tsserverArgument!);
+const folder = fs.realpathSync(folderArgument!);
+const edits = Number(editsArgument ?? 40);
+const files = loadProjectSetup(folder).files.filter((file) => /\.tsx?$/.test(file));
+
+const child = spawn(process.execPath, [tsserver, '--disableAutomaticTypingAcquisition'], { cwd: folder, stdio: ['pipe', 'pipe', 'pipe'] });
+let stderr = '';
+child.stderr.on('data', (chunk) => (stderr += chunk));
+const messages: TsEvent[] = [];
+const arrived = new EventEmitter();
+// tsserver frames its output as the language server protocol does (Content-Length headers).
+new StreamMessageReader(child.stdout).listen((message) => {
+  messages.push({ ...(message as unknown as TsEvent), at: performance.now() });
+  arrived.emit('message');
+});
+let seq = 0;
+const send = (command: string, args: unknown) => child.stdin.write(`${JSON.stringify({ seq: ++seq, type: 'request', command, arguments: args })}\n`);
+const waitFor = (ready: () => boolean, what: string) => waitUntil(ready, what, { events: [[arrived, 'message']], child, context: () => stderr, timeoutMs: 600_000 });
+const diagnostic = (since: number, event: string, file: string) => messages.slice(since).find((m) => m.event === event && m.body?.file === file);
+
+async function main(): Promise<void> {
+  const first = files[0]!;
+  const started = performance.now();
+  let mark = messages.length;
+  send('open', { file: first, projectRootPath: folder });
+  send('geterr', { files: [first], delay: 0 });
+  await waitFor(() => diagnostic(mark, 'semanticDiag', first) !== undefined, 'the first file');
+  const initialSeconds = (performance.now() - started) / 1000;
+  const rssMb = residentMb(child.pid!);
+  send('close', { file: first });
+
+  const syntactic: number[] = [];
+  const semantic: number[] = [];
+  for (let i = 0; i < edits; i++) {
+    const file = files[Math.floor((i * 7919) % files.length)]!;
+    const text = fs.readFileSync(file, 'utf8');
+    mark = messages.length;
+    send('open', { file, fileContent: text, projectRootPath: folder });
+    send('geterr', { files: [file], delay: 0 });
+    await waitFor(() => diagnostic(mark, 'semanticDiag', file) !== undefined, `${file} opened`);
+    const lines = text.split('\n');
+    const end = { line: lines.length, offset: lines.at(-1)!.length + 1 };
+    mark = messages.length;
+    const sent = performance.now();
+    send('updateOpen', { changedFiles: [{ fileName: file, textChanges: [{ start: end, end, newText: `\nsetTimeout(() => undefined, ${i});\nPromise.resolve(${i});\n` }] }] });
+    send('geterr', { files: [file], delay: 0 });
+    await waitFor(() => diagnostic(mark, 'semanticDiag', file) !== undefined, `${file} edited`);
+    syntactic.push(diagnostic(mark, 'syntaxDiag', file)!.at - sent);
+    semantic.push(diagnostic(mark, 'semanticDiag', file)!.at - sent);
+    send('close', { file });
+  }
+  child.kill();
+  process.stdout.write(
+    `${JSON.stringify({
+      modules: files.length,
+      initialSeconds,
+      rssMb,
+      edits,
+      syntactic: { p50: percentile(syntactic, 50), p95: percentile(syntactic, 95) },
+      typed: { p50: percentile(semantic, 50), p95: percentile(semantic, 95) },
+    })}\n`,
+  );
+}
+
+function residentMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+}
+
+main().catch((error: unknown) => {
+  child.kill();
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
