@@ -3,6 +3,7 @@
 // Screenshots go to test/artifacts/e2e.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { after, before, describe, test } from 'node:test';
@@ -170,6 +171,44 @@ describe('driving the example app from VS Code', () => {
     // The notification's button opens the failing line.
     await failure.locator('.monaco-button', { hasText: /Open routes\.ts:\d+/ }).click();
     await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
+  });
+});
+
+describe('the packaged extension in a multi-root workspace', () => {
+  let server: CodeServer;
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let page: Page;
+  const folders = [copyWorkspace('test/fixtures/workspaces/hazards'), copyWorkspace('test/fixtures/workspaces/hazards')];
+  const workspaceFile = path.join(folders[0]!, '..', `${path.basename(folders[0]!)}.code-workspace`);
+
+  before(async () => {
+    // The second folder's own config makes a dropped timer an error: each folder is analysed under its config.
+    const config = path.join(folders[1]!, 'reloadable.config.json');
+    fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), rules: { 'unowned-timer': 'error' } }));
+    fs.writeFileSync(workspaceFile, JSON.stringify({ folders: folders.map((folder) => ({ path: folder })) }));
+    server = await CodeServer.start({ vsix });
+    browser = await openBrowser();
+    page = browser.page;
+    await openWorkbench(page, server.url(workspaceFile));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    for (const file of [...folders, workspaceFile]) fs.rmSync(file, { recursive: true, force: true });
+  });
+
+  uiTest('the status bar adds up both folders', () => page, async () => {
+    await page.locator('.statusbar-item', { hasText: /8 · 2 layers ·\s*4 · no runtime/ }).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'multi-root-status-bar');
+  });
+
+  uiTest('the Problems panel shows each folder under its own config', () => page, async () => {
+    await runCommand(page, 'View: Focus Problems');
+    const timerRows = page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' });
+    await timerRows.filter({ has: page.locator('.marker-icon.warning') }).first().waitFor({ timeout: 30_000 });
+    await timerRows.filter({ has: page.locator('.marker-icon.error') }).first().waitFor();
+    await screenshot(page, 'multi-root-problems');
   });
 });
 

@@ -63,8 +63,9 @@ export class CodeServer {
     return server;
   }
 
+  /** The workbench of a folder, or of a multi-root workspace when given a `.code-workspace` file. */
   url(folder: string, payload?: Array<[string, string]>): string {
-    const query = new URLSearchParams({ folder });
+    const query = new URLSearchParams(folder.endsWith('.code-workspace') ? { workspace: folder } : { folder });
     if (payload) query.set('payload', JSON.stringify(payload));
     return `http://127.0.0.1:${this.port}/?${query}`;
   }
