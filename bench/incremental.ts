@@ -2,6 +2,7 @@
 // the p50/p95 of the syntactic and the type-aware passes as JSON. Run with: node --import tsx bench/incremental.ts DIR
 import * as fs from 'node:fs';
 import { ProjectAnalysis } from '../server/src/analysis/analyzer';
+import { appended } from './server-edits';
 import { percentile } from './stats';
 
 const folder = process.argv[2]!;
@@ -14,7 +15,7 @@ const typed: number[] = [];
 for (let i = 0; i < edits; i++) {
   const file = files[Math.floor((i * 7919) % files.length)]!;
   const text = fs.readFileSync(file, 'utf8');
-  analysis.setText(file, `${text}\nsetTimeout(() => undefined, ${i});\nPromise.resolve(${i});\n`);
+  analysis.setText(file, `${text}${appended(i)}`);
   let start = performance.now();
   analysis.checkFile(file, { types: false });
   syntactic.push(performance.now() - start);

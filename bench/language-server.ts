@@ -5,13 +5,12 @@
 // Run with: node --import tsx bench/language-server.ts DIR [EDITS]
 import * as fs from 'node:fs';
 import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
-import { loadProjectSetup } from '../server/src/analysis/project';
 import { LanguageServer, uri } from '../test/helpers/language-server';
-import { percentile } from './stats';
+import { appended, editTargets, printReport, residentMb } from './server-edits';
 
 const folder = fs.realpathSync(process.argv[2]!);
 const edits = Number(process.argv[3] ?? 40);
-const files = loadProjectSetup(folder).files.filter((file) => /\.tsx?$/.test(file));
+const { files, target } = editTargets(folder);
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -29,7 +28,7 @@ async function main(): Promise<void> {
   const syntactic: number[] = [];
   const typed: number[] = [];
   for (let i = 0; i < edits; i++) {
-    const file = files[Math.floor((i * 7919) % files.length)]!;
+    const file = target(i);
     const text = fs.readFileSync(file, 'utf8');
     const document = uri(file);
     let mark = server.notifications.length;
@@ -39,7 +38,7 @@ async function main(): Promise<void> {
     const sent = performance.now();
     await server.connection.sendNotification('textDocument/didChange', {
       textDocument: { uri: document, version: 2 },
-      contentChanges: [{ text: `${text}\nsetTimeout(() => undefined, ${i});\nPromise.resolve(${i});\n` }],
+      contentChanges: [{ text: `${text}${appended(i)}` }],
     });
     const published = () =>
       server.notifications.slice(mark).filter((n) => {
@@ -58,21 +57,7 @@ async function main(): Promise<void> {
   }
   await server.stop();
 
-  process.stdout.write(
-    `${JSON.stringify({
-      modules: files.length,
-      initialSeconds,
-      rssMb,
-      edits,
-      syntactic: { p50: percentile(syntactic, 50), p95: percentile(syntactic, 95) },
-      typed: { p50: percentile(typed, 50), p95: percentile(typed, 95) },
-    })}\n`,
-  );
-}
-
-function residentMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+  printReport({ modules: files.length, initialSeconds, rssMb, syntactic, typed: typed });
 }
 
 main().catch((error: unknown) => {

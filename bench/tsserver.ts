@@ -6,9 +6,8 @@ import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { StreamMessageReader } from 'vscode-jsonrpc/node';
-import { loadProjectSetup } from '../server/src/analysis/project';
 import { waitUntil } from '../test/helpers/wait';
-import { percentile } from './stats';
+import { appended, editTargets, printReport, residentMb } from './server-edits';
 
 interface TsEvent {
   type: string;
@@ -21,7 +20,7 @@ const [tsserverArgument, folderArgument, editsArgument] = process.argv.slice(2);
 const tsserver = fs.realpathSync(tsserverArgument!);
 const folder = fs.realpathSync(folderArgument!);
 const edits = Number(editsArgument ?? 40);
-const files = loadProjectSetup(folder).files.filter((file) => /\.tsx?$/.test(file));
+const { files, target } = editTargets(folder);
 
 const child = spawn(process.execPath, [tsserver, '--disableAutomaticTypingAcquisition'], { cwd: folder, stdio: ['pipe', 'pipe', 'pipe'] });
 let stderr = '';
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
   const syntactic: number[] = [];
   const semantic: number[] = [];
   for (let i = 0; i < edits; i++) {
-    const file = files[Math.floor((i * 7919) % files.length)]!;
+    const file = target(i);
     const text = fs.readFileSync(file, 'utf8');
     mark = messages.length;
     send('open', { file, fileContent: text, projectRootPath: folder });
@@ -62,7 +61,7 @@ async function main(): Promise<void> {
     const end = { line: lines.length, offset: lines.at(-1)!.length + 1 };
     mark = messages.length;
     const sent = performance.now();
-    send('updateOpen', { changedFiles: [{ fileName: file, textChanges: [{ start: end, end, newText: `\nsetTimeout(() => undefined, ${i});\nPromise.resolve(${i});\n` }] }] });
+    send('updateOpen', { changedFiles: [{ fileName: file, textChanges: [{ start: end, end, newText: appended(i) }] }] });
     send('geterr', { files: [file], delay: 0 });
     await waitFor(() => diagnostic(mark, 'semanticDiag', file) !== undefined, `${file} edited`);
     syntactic.push(diagnostic(mark, 'syntaxDiag', file)!.at - sent);
@@ -70,21 +69,7 @@ async function main(): Promise<void> {
     send('close', { file });
   }
   child.kill();
-  process.stdout.write(
-    `${JSON.stringify({
-      modules: files.length,
-      initialSeconds,
-      rssMb,
-      edits,
-      syntactic: { p50: percentile(syntactic, 50), p95: percentile(syntactic, 95) },
-      typed: { p50: percentile(semantic, 50), p95: percentile(semantic, 95) },
-    })}\n`,
-  );
-}
-
-function residentMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+  printReport({ modules: files.length, initialSeconds, rssMb, syntactic, typed: semantic });
 }
 
 main().catch((error: unknown) => {

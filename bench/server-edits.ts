@@ -1,0 +1,27 @@
+// What the two language-server benches share: the modules they edit, in the same order, and the report.
+import * as fs from 'node:fs';
+import { loadProjectSetup } from '../server/src/analysis/project';
+import { percentile } from './stats';
+
+/** The project's TypeScript modules, and the one the i-th edit changes: spread over the project, the same for every server. */
+export function editTargets(folder: string): { files: string[]; target: (i: number) => string } {
+  const files = loadProjectSetup(folder).files.filter((file) => /\.tsx?$/.test(file));
+  return { files, target: (i) => files[Math.floor((i * 7919) % files.length)]! };
+}
+
+/** A process's resident memory, in MB. */
+export function residentMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+}
+
+/** Prints one server's figures as the JSON line bench/run.mjs reads. */
+export function printReport(report: { modules: number; initialSeconds: number; rssMb: number; syntactic: number[]; typed: number[] }): void {
+  const summary = (values: number[]) => ({ p50: percentile(values, 50), p95: percentile(values, 95) });
+  process.stdout.write(
+    `${JSON.stringify({ ...report, edits: report.syntactic.length, syntactic: summary(report.syntactic), typed: summary(report.typed) })}\n`,
+  );
+}
+
+/** What the i-th edit appends to its module: a dropped timer and a floating promise, one rule of each pass. */
+export const appended = (i: number): string => `\nsetTimeout(() => undefined, ${i});\nPromise.resolve(${i});\n`;
