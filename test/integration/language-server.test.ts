@@ -174,6 +174,16 @@ describe('the language server after an edit, beyond the edited module', () => {
     await server.waitFor(() => codes(server.diagnosticsOf(file('a.ts'))).length === 0, 'the cycle to go from a.ts');
   });
 
+  it('takes a cycle away from its other module when one is deleted on disk', async () => {
+    fs.writeFileSync(file('e.ts'), "import { f } from './f';\nexport const e = () => f();\n");
+    fs.writeFileSync(file('f.ts'), "import { e } from './e';\nexport const f = () => e();\n");
+    await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: ['e.ts', 'f.ts'].map((name) => ({ uri: uri(file(name)), type: 1 })) });
+    await server.waitFor(() => codes(server.diagnosticsOf(file('e.ts'))).includes('1:import-cycle'), 'the cycle on e.ts');
+    fs.rmSync(file('f.ts'));
+    await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(file('f.ts')), type: 3 }] });
+    await server.waitFor(() => codes(server.diagnosticsOf(file('e.ts'))).length === 0, 'the cycle to go from e.ts');
+  });
+
   it('type-checks again the modules that reach an edited one through a re-export', async () => {
     assert.deepEqual(codes(server.diagnosticsOf(file('caller.ts'))), []);
     await edit('work.ts', 'export async function work(): Promise<number> {\n  return 1;\n}\n');

@@ -15,8 +15,8 @@ import type { Workspace } from '../workspace';
 const severities = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
 
 export class DiagnosticsPublisher {
-  /** Files edited (or changed on disk, or deleted) since the last refresh. */
-  private readonly edited = new Set<string>();
+  /** Files edited, changed on disk or deleted since the last refresh; true for the deleted ones. */
+  private readonly edited = new Map<string, boolean>();
   private refreshing: NodeJS.Immediate | undefined;
   /** Modules waiting for the type-aware pass, the most recently edited first. */
   private typedQueue = new Map<string, ProjectAnalysis>();
@@ -64,7 +64,11 @@ export class DiagnosticsPublisher {
 
   /** A module changed: re-analyse it, and what it affects, once the messages already received are handled. */
   schedule(uri: string): void {
-    this.edited.add(URI.parse(uri).fsPath);
+    this.queue(URI.parse(uri).fsPath, false);
+  }
+
+  private queue(file: string, deleted: boolean): void {
+    this.edited.set(file, deleted);
     this.refreshing ??= setImmediate(() => void this.refresh());
   }
 
@@ -79,7 +83,8 @@ export class DiagnosticsPublisher {
     this.workspace.projectOf(file)?.remove(file);
     this.counts.delete(file);
     void this.connection.sendDiagnostics({ uri: URI.file(file).toString(), diagnostics: [] });
-    this.schedule(URI.file(file).toString());
+    // Its importers lost an edge. An editor may still show the file: its buffer does not bring it back.
+    this.queue(file, true);
   }
 
   /** A closed document goes back to what is on disk. */
@@ -119,10 +124,10 @@ export class DiagnosticsPublisher {
     const syntactic = new Map<string, ProjectAnalysis>();
     const typed = new Map<string, ProjectAnalysis>();
     const projects = new Set<ProjectAnalysis>();
-    for (const file of this.edited) {
+    for (const [file, deleted] of this.edited) {
       const project = this.workspace.projectOf(file);
       if (!project) continue;
-      const document = this.documents.get(URI.file(file).toString());
+      const document = deleted ? undefined : this.documents.get(URI.file(file).toString());
       if (document && !project.setText(file, document.getText())) continue;
       projects.add(project);
       if (project.has(file)) {
