@@ -1,12 +1,12 @@
 // A real VS Code for the end-to-end tests: code-server 4.100.3 (installed by test/e2e/setup.sh) driven by
 // Debian's headless Chromium through playwright-core. Each instance has its own user data and extensions, in
 // its own process group, and is stopped with the whole group.
+import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import * as assert from 'node:assert/strict';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from './cli';
 import { freePort, request } from './net';
