@@ -99,10 +99,7 @@ export class Reloader implements Disposable {
         },
       );
       this.own.add(result.id);
-      this.status.setResult(result);
-      this.history.add(result);
-      this.leaks.add(result.leaks);
-      await this.apps.refresh();
+      await this.record(result);
       return this.report(result, discovery.project, options.quiet);
     } catch (error) {
       void window.showErrorMessage(`Reloadable: the reload request failed: ${(error as Error).message}`);
@@ -140,6 +137,14 @@ export class Reloader implements Disposable {
     return answer === reload;
   }
 
+  /** A finished reload, started here or elsewhere: the status bar, the history, leaks, and the app's modules again. */
+  private record(result: ReloadResult): Promise<void> {
+    this.status.setResult(result);
+    this.history.add(result);
+    this.leaks.add(result.leaks);
+    return this.apps.refresh();
+  }
+
   /** Shows the result (never waits for the notification's answer) and returns it. */
   private report(result: ReloadResult, project: string, quiet?: boolean): ReloadResult {
     const description = describeResult(result);
@@ -172,10 +177,7 @@ export class Reloader implements Disposable {
         if (this.own.has(event.result.id) || event.result.outcome === 'planned') return;
         // Started by someone else: the CLI, or the app's own --watch.
         this.status.setReloading(false);
-        this.status.setResult(event.result);
-        this.history.add(event.result);
-        this.leaks.add(event.result.leaks);
-        void this.apps.refresh();
+        void this.record(event.result);
         if (event.result.outcome === 'rolled-back' && this.apps.current.kind === 'connected') this.report(event.result, this.apps.current.discovery.project, true);
         break;
       case 'leak':
