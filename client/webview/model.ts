@@ -2,6 +2,7 @@
 // change set, the last reload) to what the panel shows, after the user's filters. Pure, tested in Node.
 import type { ModuleStatus, ReloadResult } from '../../src-shared/control-protocol';
 import type { FolderGraph } from '../../src-shared/lsp-protocol';
+import { isRuntimeEdge } from '../../src-shared/module-graph';
 
 /** What the extension posts to the panel. */
 export interface GraphFacts {
@@ -92,12 +93,14 @@ export function buildView(facts: GraphFacts, filters: Filters): GraphView | unde
   const isUpward = (from: string | null, to: string | null) =>
     from !== null && to !== null && (layerIndex.get(from) ?? -1) < (layerIndex.get(to) ?? -1);
   const layerOf = new Map(graph.modules.map((module) => [module.id, module.layer]));
+  // An import erased at compile time neither breaks the layers nor closes a cycle: the server's rules say the same.
   const allEdges: ViewEdge[] = graph.edges.map((edge) => {
+    const runtime = isRuntimeEdge(edge);
     return {
       from: edge.from,
       to: edge.to,
-      upward: isUpward(layerOf.get(edge.from) ?? null, layerOf.get(edge.to) ?? null),
-      cycle: cycleOf.has(edge.from) && cycleOf.get(edge.from) === cycleOf.get(edge.to),
+      upward: runtime && isUpward(layerOf.get(edge.from) ?? null, layerOf.get(edge.to) ?? null),
+      cycle: runtime && cycleOf.has(edge.from) && cycleOf.get(edge.from) === cycleOf.get(edge.to),
       typeOnly: edge.typeOnly,
     };
   });

@@ -54,6 +54,16 @@ describe('the graph panel model', () => {
     assert.equal(view.cycles, 1);
   });
 
+  test('flags no type-only import: it is erased before it runs, as the server\'s rules say', () => {
+    const typeOnly = (from: string, to: string) => ({ from, to, kind: 'static' as const, typeOnly: true });
+    const folderGraph = { ...layered, edges: [...layered.edges, typeOnly('src/core/db.ts', 'src/http/routes.ts'), typeOnly('src/services/audit.ts', 'src/services/users.ts')] };
+    const view = buildView({ folders: [folderGraph] }, {})!;
+    const erased = view.edges.filter((edge) => edge.typeOnly);
+    assert.equal(erased.length, 2);
+    assert.ok(erased.every((edge) => !edge.upward && !edge.cycle));
+    assert.equal(view.violations, 1);
+  });
+
   test('maps the runtime’s live versions and the pending order onto modules of a project in a subfolder', () => {
     const live = (id: string, version: number, inFlight: number): ModuleStatus => ({ id, layer: null, version, inFlight, stateful: false, retiring: [{ version: version - 1, inFlight: 1 }] });
     const facts: GraphFacts = {
