@@ -2,18 +2,18 @@
 // the p50/p95 of the syntactic and the type-aware passes as JSON. Run with: node --import tsx bench/incremental.ts DIR
 import * as fs from 'node:fs';
 import { ProjectAnalysis } from '../server/src/analysis/analyzer';
-import { appended } from './server-edits';
+import { appended, editTargets } from './server-edits';
 import { percentile } from './stats';
 
 const folder = process.argv[2]!;
 const edits = Number(process.argv[3] ?? 30);
 const analysis = ProjectAnalysis.open(folder);
 analysis.check();
-const files = analysis.files.filter((file) => !fs.readFileSync(file, 'utf8').includes('\u0000'));
+const { target } = editTargets(folder);
 const syntactic: number[] = [];
 const typed: number[] = [];
 for (let i = 0; i < edits; i++) {
-  const file = files[Math.floor((i * 7919) % files.length)]!;
+  const file = target(i);
   const text = fs.readFileSync(file, 'utf8');
   analysis.setText(file, `${text}${appended(i)}`);
   let start = performance.now();

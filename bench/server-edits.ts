@@ -1,11 +1,12 @@
-// What the two language-server benches share: the modules they edit, in the same order, and the report.
+// What the edit benches share (the two language servers, and the analysis API in bench/incremental.ts): the
+// modules they edit, in the same order, the text they append, and the language servers' report.
 import * as fs from 'node:fs';
 import { loadProjectSetup } from '../server/src/analysis/project';
 import { percentile } from './stats';
 
-/** The project's TypeScript modules, and the one the i-th edit changes: spread over the project, the same for every server. */
+/** The project's TypeScript modules (binary ones left out), and the one the i-th edit changes: spread over the project, the same for every bench. */
 export function editTargets(folder: string): { files: string[]; target: (i: number) => string } {
-  const files = loadProjectSetup(folder).files.filter((file) => /\.tsx?$/.test(file));
+  const files = loadProjectSetup(folder).files.filter((file) => /\.tsx?$/.test(file) && !fs.readFileSync(file, 'utf8').includes('\u0000'));
   return { files, target: (i) => files[Math.floor((i * 7919) % files.length)]! };
 }
 
