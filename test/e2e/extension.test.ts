@@ -32,23 +32,31 @@ function uiTest(title: string, page: () => Page, fn: () => Promise<void>): void 
   });
 }
 
-describe('the packaged extension in VS Code', () => {
-  let server: CodeServer;
-  let browser: Awaited<ReturnType<typeof openBrowser>>;
-  let page: Page;
-  const workspace = copyWorkspace('test/fixtures/workspaces/hazards');
-
+/**
+ * For the describe it is called in: a fresh code-server with the packaged extension, and the workbench of
+ * what `open` prepares (a folder, or a `.code-workspace` file) loaded in Chromium and handed to `opened`.
+ * With `logs`, the workbench's logs are kept under test/artifacts/e2e/logs/<logs>.
+ */
+function packagedWorkbench(open: () => string | Promise<string>, opened: (page: Page) => void, logs?: string): void {
+  let server: CodeServer | undefined;
+  let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
   before(async () => {
+    const target = await open();
     server = await CodeServer.start({ vsix });
     browser = await openBrowser();
-    page = browser.page;
-    await openWorkbench(page, server.url(workspace));
+    await openWorkbench(browser.page, server.url(target));
+    opened(browser.page);
   });
-
   after(async () => {
     await browser?.close();
-    await server?.stop();
+    await server?.stop(logs);
   });
+}
+
+describe('the packaged extension in VS Code', () => {
+  let page: Page;
+  const workspace = copyWorkspace('test/fixtures/workspaces/hazards');
+  packagedWorkbench(() => workspace, (opened) => (page = opened));
 
   uiTest('the status bar shows the modules, layers and hazards', () => page, async () => {
     // Four modules, two layers, two hazards (one error): the analysis of the whole folder has finished.
@@ -97,25 +105,22 @@ describe('the packaged extension in VS Code', () => {
 });
 
 describe('driving the example app from VS Code', () => {
-  let server: CodeServer;
-  let browser: Awaited<ReturnType<typeof openBrowser>>;
   let page: Page;
   let app: RunningApp;
   const routes = 'src/http/routes.ts';
   const notification = (text: RegExp) => page.locator('.notification-toast', { hasText: text });
 
-  before(async () => {
-    // The example app runs first, as a person would start it (`npm start`), in the folder VS Code opens.
-    app = await RunningApp.runIn(copyWorkspace('examples/layered-service'), { port: await freePort() });
-    server = await CodeServer.start({ vsix });
-    browser = await openBrowser();
-    page = browser.page;
-    await openWorkbench(page, server.url(app.dir));
-  });
-
+  packagedWorkbench(
+    async () => {
+      // The example app runs first, as a person would start it (`npm start`), in the folder VS Code opens.
+      app = await RunningApp.runIn(copyWorkspace('examples/layered-service'), { port: await freePort() });
+      return app.dir;
+    },
+    (opened) => (page = opened),
+    'example-app',
+  );
+  // After the workbench's own after hook: the app outlives the window that drives it.
   after(async () => {
-    await browser?.close();
-    await server?.stop('example-app');
     await app?.stop();
   });
 
@@ -175,26 +180,21 @@ describe('driving the example app from VS Code', () => {
 });
 
 describe('the packaged extension in a multi-root workspace', () => {
-  let server: CodeServer;
-  let browser: Awaited<ReturnType<typeof openBrowser>>;
   let page: Page;
   const folders = [copyWorkspace('test/fixtures/workspaces/hazards'), copyWorkspace('test/fixtures/workspaces/hazards')];
   const workspaceFile = path.join(folders[0]!, '..', `${path.basename(folders[0]!)}.code-workspace`);
 
-  before(async () => {
-    // The second folder's own config makes a dropped timer an error: each folder is analysed under its config.
-    const config = path.join(folders[1]!, 'reloadable.config.json');
-    fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), rules: { 'unowned-timer': 'error' } }));
-    fs.writeFileSync(workspaceFile, JSON.stringify({ folders: folders.map((folder) => ({ path: folder })) }));
-    server = await CodeServer.start({ vsix });
-    browser = await openBrowser();
-    page = browser.page;
-    await openWorkbench(page, server.url(workspaceFile));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  packagedWorkbench(
+    () => {
+      // The second folder's own config makes a dropped timer an error: each folder is analysed under its config.
+      const config = path.join(folders[1]!, 'reloadable.config.json');
+      fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), rules: { 'unowned-timer': 'error' } }));
+      fs.writeFileSync(workspaceFile, JSON.stringify({ folders: folders.map((folder) => ({ path: folder })) }));
+      return workspaceFile;
+    },
+    (opened) => (page = opened),
+  );
+  after(() => {
     for (const file of [...folders, workspaceFile]) fs.rmSync(file, { recursive: true, force: true });
   });
 
