@@ -24,14 +24,27 @@ const node = {
   define: { RELOADABLE_VERSION: JSON.stringify(version) },
 };
 
+// Packages that load a native binary stay outside every bundle: they are loaded from node_modules.
+const nativeModules = ['esbuild', 'oxc-transform', 'oxc-parser'];
+
+/** The runtime's ES module outputs. Bundled CommonJS dependencies call require(); an ES module has to provide one. */
+const esm = {
+  ...node,
+  format: 'esm',
+  external: nativeModules,
+  banner: { js: "import { createRequire as __reloadableRequire } from 'node:module'; const require = __reloadableRequire(import.meta.url);" },
+};
+
 const outputs = {
   extension: { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode'] },
   server: { ...node, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js' },
   // esbuild runs its own native binary: the runtime loads it from node_modules, never from a bundle.
-  cli: { ...node, entryPoints: ['cli/src/main.ts'], outfile: 'cli/out/reloadable.js', external: ['esbuild'] },
-  runtime: { ...node, format: 'esm', entryPoints: ['runtime/src/index.ts'], outfile: 'runtime/out/index.js', external: ['esbuild'],
-    // Bundled CommonJS dependencies call require(); an ES module has to provide one.
-    banner: { js: "import { createRequire as __reloadableRequire } from 'node:module'; const require = __reloadableRequire(import.meta.url);" } },
+  cli: { ...node, entryPoints: ['cli/src/main.ts'], outfile: 'cli/out/reloadable.js', external: nativeModules },
+  runtime: { ...esm, entryPoints: ['runtime/src/index.ts'], outfile: 'runtime/out/index.js' },
+  // Node runs module hooks in a thread of their own, from a file of their own.
+  'runtime-hooks': { ...esm, entryPoints: ['runtime/src/hooks/loader.ts'], outfile: 'runtime/out/hooks.mjs' },
+  'runtime-register': { ...esm, entryPoints: ['runtime/src/hooks/register.ts'], outfile: 'runtime/out/register.mjs' },
+  'runtime-transform-hooks': { ...esm, entryPoints: ['runtime/src/hooks/transform-hooks.ts'], outfile: 'runtime/out/transform-hooks.mjs' },
   // The module graph panel's script, for the webview (a browser): the layout library is bundled in.
   webview: { ...node, platform: 'browser', format: 'iife', mainFields: ['browser', 'module', 'main'], entryPoints: ['client/webview/main.ts'], outfile: 'client/out/webview/graph.js' },
   // The mocha suite the extension host runs (test/e2e); mocha loads its reporters by name, so it stays outside.

@@ -4,17 +4,23 @@
 /** Bumped on any incompatible change; `hello` carries it both ways. */
 export const controlProtocolVersion = 1;
 
-/** Where a reload stopped or spent its time. `plan` covers decline and unknown files. */
+/**
+ * Where a reload stopped or spent its time. `plan` covers decline and unknown files; `listen` is the wait for
+ * new servers to take the old ones' addresses; `settle` the short window after the commit in which a fault of
+ * a new version still rolls the reload back.
+ */
 export type ReloadPhase =
   | 'plan'
   | 'transform'
   | 'evaluate'
   | 'link'
   | 'init'
+  | 'listen'
   | 'drain'
   | 'save'
   | 'restore'
   | 'commit'
+  | 'settle'
   | 'dispose';
 
 /** `planned` answers a dry run: the order is computed, nothing is loaded. */
@@ -79,6 +85,26 @@ export interface ReloadResult {
 
 export type LifecycleEvent = 'before-unload' | 'after-unload' | 'after-load' | 'commit' | 'rollback';
 
+/** What kind of fault of the app's code the runtime caught instead of letting it end the process. */
+export type FaultKind = 'uncaught-exception' | 'unhandled-rejection' | 'exit' | 'listen';
+
+/** A fault of the app's code: reported (and, during a reload, what rolled it back). */
+export interface FaultReport {
+  kind: FaultKind;
+  /** The module version it is attributed to, when known. */
+  module: string | null;
+  version: number | null;
+  message: string;
+  stack?: string;
+  /** The frame in the module's source, 1-based, when known. */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** `rolled-back`: it failed the reload that was running; `reported`: the app kept serving. */
+  outcome: 'rolled-back' | 'reported';
+  at: string;
+}
+
 export interface ModuleStatus {
   id: string;
   layer: string | null;
@@ -109,6 +135,7 @@ export type RuntimeEvent =
   | { type: 'reload-finished'; result: ReloadResult }
   | { type: 'lifecycle'; event: LifecycleEvent; modules: Array<{ id: string; version: number }> }
   | { type: 'leak'; leak: LeakReport }
+  | { type: 'fault'; fault: FaultReport }
   | { type: 'listener-error'; module: string; version: number; event: string; message: string; stack?: string }
   | { type: 'log'; level: 'info' | 'warning' | 'error'; message: string };
 
@@ -142,6 +169,11 @@ export namespace StatusRequest {
     /** A transaction is running. */
     busy: boolean;
     lastResult?: ReloadResult;
+    /** The last faults of the app's code (newest last, bounded). */
+    faults: FaultReport[];
+    /** `not-started`: the app failed to start and waits for a change (`startError` says why). */
+    state: 'running' | 'not-started';
+    startError?: ReloadFailure;
   }
 }
 
@@ -187,6 +219,8 @@ export interface DiscoveryFile {
   project: string;
   entry: string;
   startedAt: string;
+  /** Written when the app's process ends: how it ended, so clients can tell "exited" from "never started". */
+  exit?: { at: string; code: number | null; signal?: string; reason?: string };
 }
 
 /** JSON-RPC error codes of the control endpoint (the server-error range of JSON-RPC). */

@@ -6,5 +6,7 @@ export const say = {
   progress: (done: number, total: number) => `checking modules ${done}/${total}`,
   badMilliseconds: (value: string) => `${value} is not a number of milliseconds: pass a positive integer`,
   noRuntime: (project: string) => `no app is running for ${project}: start it with \`reloadable run <entry>\`, or pass --project`,
+  notRunningAnyMore: (entry: string, how: string) => `${entry} is not running any more (${how}): start it again with \`reloadable run\``,
+  diedDuringReload: (entry: string, how: string) => `${entry} ended during the reload (${how})`,
   crashed: (message: string) => `reloadable crashed: ${message}. This is a bug; please report it with the command you ran.`,
 } as const;

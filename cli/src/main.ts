@@ -65,17 +65,20 @@ export async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('run an app under the runtime: its modules reload in place, driven by `reload`, the editor or --watch')
     .argument('<entry>', "the app's main module (.ts, .mts, .js, …)")
-    .option('--watch', 'reload modules when their files change')
+    .argument('[args...]', 'arguments for the app (after --), in its process.argv')
+    .option('--watch', 'reload modules when their files change; a failed start waits for a fix')
     .option('--drain-timeout <ms>', 'how long retired versions may finish running calls', milliseconds)
-    .option('--init-timeout <ms>', "how long a module's code may run when it loads", milliseconds)
-    .action(async (entry: string, options: { watch?: boolean; drainTimeout?: number; initTimeout?: number }) => {
+    .option('--init-timeout <ms>', "how long a module's code may run when it loads, top-level awaits included", milliseconds)
+    .option('--settle <ms>', 'how long after a commit a fault of the new code still rolls the reload back (0: none)', millisecondsOrZero)
+    .option('--exit-on-error', "Node's default: an uncaught exception or unhandled rejection ends the process")
+    .action(async (entry: string, args: string[], options: { watch?: boolean; drainTimeout?: number; initTimeout?: number; settle?: number; exitOnError?: boolean }) => {
       const { runCommand } = await runtime();
-      exitCode = await runCommand(entry, { ...options, watch: options.watch === true, version });
+      exitCode = await runCommand(entry, args, { ...options, watch: options.watch === true, exitOnError: options.exitOnError === true, version });
     });
 
   program
     .command('reload')
-    .description('reload what changed in the running app (or the named files); exits 1 on rollback, 2 when no app runs')
+    .description('reload what changed in the running app (or the named files); exits 1 on rollback, 2 when no app runs, 3 when the app died during it')
     .argument('[files...]', 'files to reload even if unchanged')
     .option('--project <dir>', "the app's project folder", '.')
     .option('--json', 'print the result as JSON')
@@ -121,6 +124,10 @@ function milliseconds(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(say.badMilliseconds(value));
   return parsed;
+}
+
+function millisecondsOrZero(value: string): number {
+  return value === '0' ? 0 : milliseconds(value);
 }
 
 function projectFolder(dir: string): string {

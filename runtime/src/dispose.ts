@@ -1,39 +1,55 @@
-// Retiring one module version: its dispose callbacks run, what it owns closes (newest first), and its
-// listeners and mailbox handlers go away. Used by reloads, by rollbacks (for the dropped candidates) and
-// when the app stops.
+// Retiring one module version: its dispose callbacks run, what it owns closes (newest first), what it started
+// stops (timers, listeners, servers, sockets, children, workers, watchers), and its lifecycle listeners and
+// mailbox handlers go away. Used by reloads, by rollbacks (for the dropped candidates) and when the app stops.
+import { closeResource } from './closing';
 import { messageOf, say } from './errors';
 import type { LifecycleBus } from './events';
-import type { ModuleRecord } from './registry';
-import { closeResource } from './resources';
-import type { ModuleVersion } from './version';
+import type { ModuleRecord } from './modules/record';
+import type { ModuleVersion } from './modules/version';
+
+export interface DisposeOptions {
+  bus: LifecycleBus;
+  /** How long a dispose callback or a close may take. */
+  waitMs: number;
+  /** Whether something live still needs a handle the version started (owned by a newer version, kept in `hot.data`). */
+  keep(target: object): boolean;
+}
 
 /** Disposes a version; returns what went wrong (a dispose that threw, a close that failed) as warnings. */
-export async function disposeVersion(
-  version: ModuleVersion,
-  record: ModuleRecord | undefined,
-  bus: LifecycleBus,
-  closeWaitMs: number,
-): Promise<string[]> {
+export async function disposeVersion(version: ModuleVersion, record: ModuleRecord | undefined, options: DisposeOptions): Promise<string[]> {
   const warnings: string[] = [];
   const data = record?.data ?? {};
   for (const dispose of version.disposers) {
     try {
-      await dispose(data);
+      await withTimeout(version.call(() => dispose(data)), options.waitMs);
     } catch (error) {
       warnings.push(say.disposeThrew(version.id, version.number, messageOf(error)));
     }
   }
   for (const resource of [...version.owned].reverse()) {
     try {
-      await closeResource(resource, closeWaitMs);
+      await closeResource(resource, options.waitMs);
     } catch (error) {
       warnings.push(say.closeFailed(version.id, version.number, messageOf(error)));
     }
   }
   version.owned.length = 0;
-  bus.removeFor(version);
+  for (const failure of await version.resources.stopAll(options.keep)) warnings.push(say.closeFailed(version.id, version.number, failure));
+  options.bus.removeFor(version);
   for (const mailbox of record?.mailboxes ?? []) mailbox.unbind(version);
   record?.retiring.delete(version);
   version.status = version.status === 'candidate' ? 'dropped' : 'retired';
   return warnings;
+}
+
+async function withTimeout(value: unknown, ms: number): Promise<void> {
+  if (!value || typeof (value as PromiseLike<unknown>).then !== 'function') return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.resolve(value),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -4,10 +4,16 @@ export const say = {
   entryMissing: (entry: string) => `the entry ${entry} does not exist: pass the path of the app's main module`,
   entryOutsideProject: (entry: string, project: string) =>
     `the entry ${entry} is outside the project ${project}: run reloadable from the app's folder`,
-  topLevelAwait: (file: string, line: number) =>
-    `${file}:${line}: top-level await is not supported in modules reloadable loads: a module's code runs ` +
-    `synchronously so that a reload can be prepared and rolled back. Move the awaited work into a function, ` +
-    `or start it without awaiting and keep the promise`,
+  topLevelAwaitInCommonJs: (file: string, line: number) =>
+    `${file}:${line}: top-level await needs an ES module, and this file is CommonJS (as Node would run it): ` +
+    `add "type": "module" to its package.json, or rename it to .mts`,
+  requireAsync: (importer: string, dependency: string) =>
+    `${importer} requires ${dependency}, which awaits at its top level: a require cannot wait. Import it with import() instead`,
+  cannotRead: (id: string) => `${id} cannot be read (deleted, or not readable)`,
+  cannotStart: (message: string, stack: string | undefined) => `cannot start: ${message}${stack ? `\n${stack}` : ''}`,
+  cannotListen: (who: string, address: string, holder: string, message: string) =>
+    `${who} cannot listen on ${address}: ${holder === 'nobody' ? message : `the address is held by ${holder}`}. ` +
+    `Listen on another address, or stop ${holder === 'nobody' ? 'the conflict' : holder} first`,
   syntaxError: (file: string, line: number, column: number, text: string) => `${file}:${line}:${column}: ${text}`,
   cannotResolve: (specifier: string, from: string) =>
     `cannot find module '${specifier}' imported by ${from}: check the path, or install the package`,
@@ -23,7 +29,15 @@ export const say = {
     `${ids.join(', ')} declined hot updates (import.meta.hot.decline()): restart the app to apply this change`,
   outsideRoot: (file: string, root: string) => `${file} is outside the app's root ${root}: only the app's own modules can be reloaded`,
   notLoaded: (file: string) => `${file} is not a module of the running app (nothing imports it yet): ignored`,
-  deleted: (id: string) => `${id} was deleted but is still imported: remove its imports first`,
+  deleted: (id: string, importer: string) =>
+    `${id} was deleted but ${importer} still imports it: remove that import in the same change, or restore the file`,
+  stoppedListening: (addresses: string[]) =>
+    `the new version did not listen on ${addresses.join(', ')} again: the old server there was closed`,
+  stateNotReturned: (id: string, message: string) => `state of ${id} could not be handed back to the old version: ${message}`,
+  faultDuringReload: (id: string, version: number, what: string, message: string) =>
+    `${id} v${version} ${what}: ${message}`,
+  exited: (who: string, code: number | undefined, where: string) =>
+    `${who} called process.exit(${code ?? ''})${where}`,
   drainTimeout: (ids: string[], ms: number) =>
     `${ids.join(', ')} still had calls running after ${ms} ms, so state could not be handed over: the old version resumed`,
   saveThrew: (id: string, message: string) => `state save() of ${id} threw: ${message}`,
@@ -40,6 +54,11 @@ export const say = {
   badState: (problem: string) => `import.meta.hot.state() ${problem}: pass { version: number, save(), restore(saved, fromVersion) }`,
   notAfterInit: (api: string) => `import.meta.hot.${api}() must be called while the module initialises (at its top level)`,
   handlerError: (id: string, message: string) => `a mailbox handler of ${id} threw: ${message}`,
+  discoveryNotAFolder: (folder: string) => `${folder} must be a folder, not a link or a file: remove it and run again`,
+  discoveryNotOwned: (folder: string, owner: number, uid: number) =>
+    `${folder} belongs to user ${owner}, not to you (${uid}): another user could forge the app's socket. Remove it, or \`chown\` it to yourself`,
+  discoveryWritable: (folder: string, mode: number) =>
+    `${folder} is writable by others (mode ${mode.toString(8)}): another user could forge the app's socket. Run \`chmod 700 ${folder}\``,
   unknownSpecifier: (specifier: string) => `import.meta.hot.accept(): cannot resolve '${specifier}'`,
 } as const;
 

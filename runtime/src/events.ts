@@ -2,7 +2,7 @@
 // goes away with that version. A listener that throws or rejects is reported, never propagated: the reload
 // goes on and the process stays up.
 import type { LifecycleEvent } from '../../src-shared/control-protocol';
-import type { ModuleVersion } from './version';
+import type { ModuleVersion } from './modules/version';
 
 export interface LifecyclePayload {
   event: LifecycleEvent;
@@ -30,7 +30,7 @@ export class LifecycleBus {
       if (listener.event !== payload.event) continue;
       const { version, event, callback } = listener;
       try {
-        const result = version.run(() => callback(payload));
+        const result = version.call(() => callback(payload));
         if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
           Promise.resolve(result).catch((error: unknown) => this.report(version, event, error));
         }

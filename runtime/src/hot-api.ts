@@ -1,9 +1,11 @@
-// `import.meta.hot`: the module API of DESIGN §2, one object per module version.
+// `import.meta.hot`: the module API (docs/runtime.md), one object per module version.
 import type { LifecycleEvent } from '../../src-shared/control-protocol';
+import { appContext } from './context';
 import { say } from './errors';
 import type { Mailbox } from './mailbox';
-import { describeValue, isOwnable } from './resources';
-import type { MailboxHandler, ModuleVersion } from './version';
+import { describeValue, isOwnable } from './closing';
+import { original } from './containment/resources';
+import type { MailboxHandler, ModuleVersion } from './modules/version';
 
 /** What the API needs from the registry. */
 export interface HotHost {
@@ -67,20 +69,22 @@ export function createHot(version: ModuleVersion, host: HotHost) {
       if (typeof options.save !== 'function' || typeof options.restore !== 'function') {
         throw new TypeError(say.badState('needs `save` and `restore` functions'));
       }
-      version.state = { version: options.version, save: options.save, restore: options.restore };
+      version.stateHandler = { version: options.version, save: options.save, restore: options.restore };
     },
     own,
     setInterval(callback: () => void, ms: number) {
-      const timer = setInterval(callback, ms);
+      const run = version.contexts.run;
+      const timer = original.setInterval(() => appContext.run(run, callback), ms);
       own({ close: () => clearInterval(timer) });
       return timer;
     },
     setTimeout(callback: () => void, ms: number) {
       const closer = { close: () => clearTimeout(timer) };
-      const timer = setTimeout(() => {
+      const run = version.contexts.run;
+      const timer = original.setTimeout(() => {
         const index = version.owned.indexOf(closer);
         if (index >= 0) version.owned.splice(index, 1);
-        callback();
+        appContext.run(run, callback);
       }, ms);
       own(closer);
       return timer;

@@ -1,7 +1,7 @@
 // `import.meta.hot.mailbox(handler)`: a queue whose messages are handled one at a time, in order, by the
 // live version's handler. During a swap the queue pauses; the message being handled finishes on the old
 // version (it counts as a call in flight), and the rest go to the new version once it is committed.
-import type { MailboxHandler, ModuleVersion } from './version';
+import type { MailboxHandler, ModuleVersion } from './modules/version';
 
 export class Mailbox {
   /** What app code holds: the same object across every version of the module. */
@@ -70,7 +70,7 @@ export class Mailbox {
       const handler = this.handler;
       const message = this.queue.shift();
       try {
-        await owner.run(() => handler(message));
+        await owner.call(() => handler(message));
       } catch (error) {
         this.onError(owner, error);
       }

@@ -4,6 +4,8 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readConfig } from '../../src-shared/config';
+import { realExit } from './containment/faults';
+import { original } from './containment/resources';
 import { openControlEndpoint, type ControlEndpoint } from './control/server';
 import { say } from './errors';
 import { Runtime, type Logger } from './runtime';
@@ -14,6 +16,8 @@ export interface RunOptions {
   watch?: boolean;
   drainTimeoutMs?: number;
   initTimeoutMs?: number;
+  settleMs?: number;
+  exitOnError?: boolean;
   logger: Logger;
   version?: string;
 }
@@ -32,19 +36,25 @@ export function projectOf(entry: string): string {
   }
 }
 
-/** Starts the app. Throws ConfigError, or an Error naming the module and the fix, when it cannot start. */
+/**
+ * Starts the app. Throws ConfigError, or an Error naming the module and the fix, when it cannot start; with
+ * `watch`, a failed start waits for a fix instead.
+ */
 export async function runApp(options: RunOptions): Promise<RunningApp> {
   const entry = path.resolve(options.entry);
   if (!fs.existsSync(entry)) throw new Error(say.entryMissing(options.entry));
   const project = projectOf(entry);
   const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
-  const runtime = Runtime.start({
+  const runtime = await Runtime.start({
     project,
     entry,
     config,
     logger: options.logger,
+    waitForFix: options.watch === true,
+    exitOnError: options.exitOnError === true,
     ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
     ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
     ...(options.version ? { version: options.version } : {}),
   });
   const endpoint = await openControlEndpoint(runtime, options.logger);
@@ -59,8 +69,8 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
       await runtime.close();
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    original.processOnce(signal, () => {
+      void stop().finally(() => realExit(signal === 'SIGINT' ? 130 : 143));
     });
   }
   return { runtime, endpoint, stop };

@@ -1,43 +1,29 @@
-// Stack traces that point at the app's TypeScript lines. Each module version is compiled under its own
-// script name (`file?v=N`), so a frame tells which version it belongs to; its source map turns the frame
-// back into the original file, line and column. Maps live as long as their version does.
-import { SourceMap } from 'node:module';
+// Stack traces that point at the app's TypeScript lines. Each module version runs under its own script name
+// (`file:///…/x.ts?v=N`), so a frame tells which version it belongs to; the version's source map turns the
+// frame back into the original file, line and column. Maps live as long as their version does.
+import type { SourcePosition, VersionMap } from './transform/source-map';
 
-interface ScriptEntry {
-  file: string;
-  payload: string;
-  map?: SourceMap;
-}
-
-const scripts = new Map<string, ScriptEntry>();
+const scripts = new Map<string, VersionMap>();
 const forget = new FinalizationRegistry<string>((scriptName) => scripts.delete(scriptName));
 
-export function scriptNameOf(file: string, version: number): string {
-  return `${file}?v=${version}`;
-}
-
-/** Registers a compiled version's map; it is dropped once `owner` is garbage. */
-export function registerScript(owner: object, scriptName: string, file: string, mapJson: string): void {
-  scripts.set(scriptName, { file, payload: mapJson });
+/** Registers a version's map under its script name; it is dropped once `owner` is garbage. */
+export function registerScript(owner: object, scriptName: string, map: VersionMap): void {
+  scripts.set(scriptName, map);
   forget.register(owner, scriptName);
 }
 
-export interface SourcePosition {
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  column: number;
+/** The script name of a version, and its version number, if `scriptName` is one. */
+export function versionOfScript(scriptName: string): { file: string; version: number } | undefined {
+  const map = scripts.get(scriptName);
+  const number = /\?v=(\d+)$/.exec(scriptName)?.[1];
+  return map && number ? { file: map.file, version: Number(number) } : undefined;
 }
 
 /** Maps a 1-based position in a compiled version back to its source, or undefined for other scripts. */
 export function originalPosition(scriptName: string, line: number, column: number): SourcePosition | undefined {
-  const entry = scripts.get(scriptName);
-  if (!entry) return undefined;
-  entry.map ??= new SourceMap(JSON.parse(entry.payload));
-  const found = entry.map.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number };
-  if (found.originalLine === undefined) return { file: entry.file, line, column };
-  return { file: entry.file, line: found.originalLine + 1, column: (found.originalColumn ?? 0) + 1 };
+  const map = scripts.get(scriptName);
+  if (!map) return undefined;
+  return map.original(line, column) ?? { file: map.file, line, column };
 }
 
 function formatFrame(frame: NodeJS.CallSite): string {
@@ -52,17 +38,21 @@ function formatFrame(frame: NodeJS.CallSite): string {
 }
 
 let installed = false;
+/** The app script names in each formatted error's stack, innermost first: who threw it. */
+const appFrames = new WeakMap<object, string[]>();
 
 /**
- * Installs an `Error.prepareStackTrace` that maps frames of app modules and leaves every other frame as
- * V8 prints it. A hook installed earlier (by a source-map library, say) still formats the frames it owns.
+ * Installs an `Error.prepareStackTrace` that maps frames of app modules and leaves every other frame as V8
+ * prints it. A hook installed earlier (by a source-map library, say) still formats stacks without app frames.
  */
 export function installStackMapping(): void {
   if (installed) return;
   installed = true;
   const previous = Error.prepareStackTrace;
   Error.prepareStackTrace = (error, frames) => {
-    if (previous && !frames.some((frame) => scripts.has(frame.getFileName() ?? ''))) return previous(error, frames);
+    const own = frames.map((frame) => frame.getFileName() ?? '').filter((name) => scripts.has(name));
+    if (own.length > 0 && typeof error === 'object' && error !== null) appFrames.set(error, own);
+    if (previous && own.length === 0) return previous(error, frames);
     let header: string;
     try {
       header = Error.prototype.toString.call(error);
@@ -79,4 +69,11 @@ export function frameIn(stack: string, file: string): SourcePosition | undefined
     if (match[1] === file) return { file, line: Number(match[2]), column: Number(match[3]) };
   }
   return undefined;
+}
+
+/** The module versions an error's stack passes through, innermost first. */
+export function scriptFramesOf(error: unknown): Array<{ file: string; version: number }> {
+  if (!(error instanceof Error)) return [];
+  void error.stack; // V8 formats (and we record) the frames on first access.
+  return (appFrames.get(error) ?? []).map(versionOfScript).filter((found) => found !== undefined);
 }

@@ -1,57 +1,103 @@
-// One reload transaction (DESIGN §3): plan, transform, prepare the new versions while the old ones serve,
-// check their links, suspend and drain stateful modules, hand their state over, commit everything at once,
-// then drain and retire the old versions. Any failure before the commit drops the candidates and leaves
-// the old versions exactly as they were.
+// One reload transaction (docs/runtime.md): plan, transform, prepare the new versions while the old ones
+// serve (evaluate them, top-level awaits included, in Node's order), check their links, wait for them to be
+// ready (a server listening where the old one did), suspend and drain stateful modules, hand their state
+// over, commit everything at once, watch the new versions for a short settle window, then drain and retire
+// the old ones. Any failure before the end of the settle window (a throw, a rejection, a failed listen, an
+// exit) puts the old versions back, untouched, and drops the new ones with everything they started.
 import * as fs from 'node:fs';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LeakReport, LifecycleEvent, ReloadFailure, ReloadPhase, ReloadResult, RuntimeEvent } from '../../src-shared/control-protocol';
-import { reverseAdjacency } from '../../src-shared/module-graph';
-import { planReload, type ReloadPlan } from '../../src-shared/reload-order';
+import type { ListenSlots } from './containment/listen';
+import { original } from './containment/resources';
 import { disposeVersion } from './dispose';
 import { messageOf, ReloadStepError, say } from './errors';
 import type { LifecycleBus } from './events';
-import type { Preparation, Registry, SourceStamp, StampedSource } from './registry';
-import { readSource } from './registry';
+import { affectedBy, evaluationOrder } from './plan';
+import type { ModuleRecord, SourceStamp } from './modules/record';
+import { LoadSession, readSource, type Registry } from './modules/registry';
+import type { ModuleVersion } from './modules/version';
 import { frameIn } from './stack-traces';
-import { transform, type TsconfigRaw } from './transform';
-import type { ModuleVersion } from './version';
+import { transformModule } from './transform';
 
 export interface TransactionContext {
   registry: Registry;
   bus: LifecycleBus;
-  entry: string;
+  slots: ListenSlots;
+  entry(): ModuleRecord | undefined;
   drainTimeoutMs: number;
-  tsconfigRaw: TsconfigRaw | undefined;
+  initTimeoutMs: number;
+  settleMs: number;
   emit(event: RuntimeEvent): void;
+  /** Calls to stateful modules that waited during a swap: run them on whatever is live now. */
+  resumeDeferred(): number;
+  /** Whether something live needs a handle a retiring version started. */
+  keep(target: object): boolean;
 }
 
-/** The graph the live versions trace: module id → ids it imports. */
-export function liveAdjacency(registry: Registry): Map<string, string[]> {
-  const adjacency = new Map<string, string[]>();
-  for (const [id, record] of registry.records) {
-    if (record.current) adjacency.set(id, [...record.current.imports].filter((to) => registry.records.get(to)?.current));
+export interface Plan {
+  affected: string[];
+  declinedBy: string[];
+  unload: string[];
+  load: string[];
+  /** Changed files that no longer exist. */
+  deleted: string[];
+}
+
+/** Plans a reload of `changed` (module ids): which modules run again, in what order. Transforms, runs nothing. */
+export function planOf(registry: Registry, changed: string[], entry: ModuleRecord | undefined): { plan: Plan; session: LoadSession } {
+  const deleted = changed.filter((id) => !fileExists(registry, id));
+  const { ids, declinedBy } = affectedBy(registry, changed);
+  const runs = ids.filter((id) => !deleted.includes(id));
+  const session = new LoadSession(new Set(runs), false);
+  for (const id of runs) {
+    const record = registry.records.get(id)!;
+    let source;
+    try {
+      source = readSource(record.file);
+    } catch {
+      throw new ReloadStepError(id, 'transform', say.cannotRead(id));
+    }
+    session.sources.set(id, source);
   }
-  return adjacency;
+  const load = orderWithoutLoading(registry, session, entry);
+  return { plan: { affected: ids, declinedBy, unload: [...load].reverse(), load, deleted }, session };
 }
 
-export function planOf(registry: Registry, changed: string[]): ReloadPlan {
-  return planReload(liveAdjacency(registry), changed, (id) => {
+/** The evaluation order of a plan, from the live graph (new imports are known only once transformed). */
+function orderWithoutLoading(registry: Registry, session: LoadSession, entry: ModuleRecord | undefined): string[] {
+  const live = new Map<string, ModuleVersion>();
+  for (const id of session.plan) {
     const version = registry.records.get(id)?.current;
-    return version && { selfAccepts: version.selfAccepts, acceptsDeps: [...version.acceptedDeps.keys()], declines: version.declines };
-  });
+    if (version) live.set(id, version);
+  }
+  return evaluationOrder(registry, live, entry).map((version) => version.id);
+}
+
+function fileExists(registry: Registry, id: string): boolean {
+  const record = registry.records.get(id);
+  return record !== undefined && fs.existsSync(record.file);
 }
 
 /** A reload of `changed` (module ids). Never throws: every failure is the result's `error`. */
-export async function runTransaction(context: TransactionContext, id: number, changed: string[], warnings: string[]): Promise<ReloadResult> {
+export async function runTransaction(context: TransactionContext, id: number, changed: string[], warnings: string[], onStart: (transaction: Transaction) => void): Promise<ReloadResult> {
   const transaction = new Transaction(context, id, changed, warnings);
+  onStart(transaction);
   return transaction.run();
 }
 
-class Transaction {
+export class Transaction {
   private readonly started = performance.now();
-  private readonly result: ReloadResult;
-  private preparation: Preparation | undefined;
-  private readonly stamps = new Map<string, SourceStamp>();
+  readonly result: ReloadResult;
+  session: LoadSession | undefined;
+  private failure: ReloadStepError | undefined;
+  private wake: (() => void) | undefined;
+  private committed = false;
+  private undoCommit: (() => void) | undefined;
+  /** The versions the commit replaced (by module id), and those it left behind (orphans). */
+  private readonly replaced = new Map<string, ModuleVersion>();
+  private readonly orphans: ModuleVersion[] = [];
+  private readonly stamps = new Map<string, SourceStamp | undefined>();
+  /** The transaction is over: faults now are reported, not rolled back. */
+  done = false;
 
   constructor(
     private readonly context: TransactionContext,
@@ -66,234 +112,298 @@ class Transaction {
     return this.context.registry;
   }
 
+  /** Whether `version` is one this transaction made (a candidate, or committed and still settling). */
+  owns(version: ModuleVersion | undefined): boolean {
+    return version !== undefined && this.session?.versions.get(version.id) === version;
+  }
+
+  /** Whether `version` is one this transaction replaces (its old versions: their servers may be taken over). */
+  replaces(version: ModuleVersion | undefined): boolean {
+    return version !== undefined && this.session !== undefined && this.session.plan.has(version.id) && version.record.current === version;
+  }
+
+  /** A fault of one of this transaction's versions: before the settle window ends, the reload rolls back. */
+  fail(error: ReloadStepError): boolean {
+    if (this.done) return false;
+    this.failure ??= error;
+    this.wake?.();
+    return true;
+  }
+
   async run(): Promise<ReloadResult> {
     this.context.emit({ type: 'reload-started', id: this.result.id, changed: this.result.changed });
     try {
-      const plan = planOf(this.registry, this.result.changed);
-      this.result.unloadOrder = plan.unload;
-      this.result.loadOrder = plan.load;
-      if (plan.declinedBy.length > 0) throw new ReloadStepError(plan.declinedBy[0]!, 'plan', say.declined(plan.declinedBy));
-      const transforms = await this.timed('transform', () => this.transformAll(plan));
-      this.preparation = { versions: new Map(), added: [], transforms, compileMs: 0, runMs: 0 };
-      this.phase('init');
-      this.registry.prepare(this.preparation, plan.units);
-      this.result.phases.evaluate = round(this.preparation.compileMs);
-      this.result.phases.init = round(this.preparation.runMs);
-      this.checkLinks(this.preparation);
-      this.lifecycle('after-load', [...this.preparation.versions.values()]);
-      await this.swap(this.preparation);
+      await this.prepare();
+      await this.swap();
+      await this.settle();
     } catch (error) {
       this.rollBack(error);
     }
+    this.done = true;
+    if (this.result.outcome === 'committed') await this.retire();
     this.result.durationMs = round(performance.now() - this.started);
     this.context.emit({ type: 'reload-finished', result: this.result });
     return this.result;
   }
 
-  private async transformAll(plan: ReloadPlan): Promise<Preparation['transforms']> {
-    const transforms: Preparation['transforms'] = new Map();
-    await Promise.all(
-      plan.load.map(async (id) => {
+  private async prepare(): Promise<void> {
+    const { plan, session } = this.timedSync('plan', () => planOf(this.registry, this.result.changed, this.context.entry()));
+    this.session = session;
+    if (plan.declinedBy.length > 0) throw new ReloadStepError(plan.declinedBy[0]!, 'plan', say.declined(plan.declinedBy));
+    this.timedSync('transform', () => {
+      for (const [id, source] of session.sources) {
         const record = this.registry.records.get(id)!;
-        let source: StampedSource;
-        try {
-          // Synchronous on purpose: a stat and a read of one source file take microseconds, while each step
-          // of the asynchronous pair waits for a turn of an event loop that is busy serving.
-          source = readSource(record.file);
-        } catch {
-          throw new ReloadStepError(id, 'transform', say.deleted(id));
-        }
-        transforms.set(record.file, await transform(record.file, source.text, id, this.context.tsconfigRaw));
+        session.transforms.set(id, transformModule({ file: record.file, id, source: source.text, format: record.format, settings: this.registry.options.settings }, source.stamp.hash));
         this.stamps.set(id, source.stamp);
-      }),
-    );
-    return transforms;
+      }
+    });
+    const roots = [...session.plan].map((id) => this.registry.records.get(id)!);
+    this.phase('init');
+    const started = performance.now();
+    await this.guard(this.registry.load(session, roots, (loading) => evaluationOrder(this.registry, loading.versions, this.context.entry())));
+    this.result.phases.init = round(performance.now() - started);
+    const order = evaluationOrder(this.registry, session.versions, this.context.entry()).map((version) => version.id);
+    this.result.loadOrder = order;
+    this.result.unloadOrder = [...order].reverse();
+    this.throwIfFailed();
+    this.timedSync('link', () => this.checkLiveImporters(plan.deleted));
+    await this.timed('listen', () => this.ready());
+    this.throwIfFailed();
+    this.lifecycle('after-load', [...session.versions.values()]);
   }
 
-  /** Every name an import needs must exist in the version it will reach after the commit. */
-  private checkLinks(preparation: Preparation): void {
-    const versionAfter = (id: string) => preparation.versions.get(id) ?? this.registry.records.get(id)?.current;
-    const check = (importer: ModuleVersion, dependency: string) => {
-      const names = importer.importedNames.get(dependency);
-      const after = versionAfter(dependency);
-      const exports = after?.exports as Record<string, unknown> | undefined;
-      if (!names || !after || exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return;
-      // An ES module's export list is fixed. A CommonJS module's is not, so only a name its live version had
-      // and the new one lacks (a removed export, or a file caught empty mid-save) is a link error.
-      const before = this.registry.records.get(dependency)?.current?.exports as Record<string, unknown> | undefined;
-      const strict = after.esm || (exports as { __esModule?: boolean }).__esModule === true;
-      for (const name of names) {
-        const required = strict || (before !== undefined && before !== null && name in Object(before));
-        if (required && !(name in exports)) throw new ReloadStepError(importer.id, 'link', say.missingExport(importer.id, name, dependency));
+  /** Unchanged importers of what runs again must still find every name they import; none may import a deleted module. */
+  private checkLiveImporters(deleted: string[]): void {
+    const session = this.session!;
+    for (const record of this.registry.records.values()) {
+      const importer = record.current;
+      if (!importer || session.versions.has(record.id)) continue;
+      for (const [id, version] of session.versions) {
+        if (!importer.edges.has(id) || !record.current) continue;
+        this.registry.checkNames(importer, this.registry.namesImportedFrom(importer, id), version);
       }
-    };
-    for (const candidate of preparation.versions.values()) for (const dependency of candidate.imports) check(candidate, dependency);
-    const callers = reverseAdjacency(liveAdjacency(this.registry));
-    for (const id of preparation.versions.keys()) {
-      for (const caller of callers.get(id) ?? []) {
-        const version = this.registry.records.get(caller)?.current;
-        if (version && !preparation.versions.has(caller)) check(version, id);
+      for (const id of deleted) if (importer.edges.has(id) && importer.edges.get(id) !== 'dynamic') throw new ReloadStepError(id, 'link', say.deleted(id, importer.id));
+    }
+    for (const version of session.versions.values()) {
+      for (const id of deleted) if (version.edges.has(id)) throw new ReloadStepError(id, 'link', say.deleted(id, version.id));
+    }
+  }
+
+  /**
+   * Ready: every address a replaced version listens on is claimed by a new version, or the new versions have
+   * stopped doing anything without claiming it (it moved), or the init timeout passed.
+   */
+  private async ready(): Promise<void> {
+    const session = this.session!;
+    const replaced = new Set([...session.plan].map((id) => this.registry.records.get(id)?.current).filter((version) => version !== undefined));
+    const expected = this.context.slots.heldBy(replaced);
+    if (expected.length === 0) return;
+    const versions = new Set(session.versions.values());
+    const deadline = performance.now() + this.context.initTimeoutMs;
+    let quietSince = performance.now();
+    let lastActivity = activityOf(versions);
+    while (!expected.every((address) => this.context.slots.claimed(address, versions))) {
+      this.throwIfFailed();
+      const now = performance.now();
+      const activity = activityOf(versions);
+      if (activity !== lastActivity) {
+        lastActivity = activity;
+        quietSince = now;
       }
+      if (now > deadline || now - quietSince > quietMs) {
+        const missing = expected.filter((address) => !this.context.slots.claimed(address, versions));
+        this.result.warnings.push(say.stoppedListening(missing.map((address) => address.description)));
+        return;
+      }
+      await this.guard(delay(pollMs));
     }
   }
 
   /** Suspends and drains stateful modules, hands their state over, then commits. */
-  private async swap(preparation: Preparation): Promise<void> {
-    const stateful = [...preparation.versions.keys()]
-      .map((id) => this.registry.records.get(id)!)
-      .filter((record) => record.current?.stateful);
-    this.registry.suspend(stateful);
+  private async swap(): Promise<void> {
+    const session = this.session!;
+    const stateful = [...session.versions.values()].map((version) => version.record.current).filter((old): old is ModuleVersion => !!old?.stateful && !!old.record.current);
+    for (const old of stateful) {
+      old.counter.g = true;
+      for (const mailbox of old.record.mailboxes) mailbox.pause();
+    }
     try {
       if (stateful.length > 0) {
-        const inFlight = stateful.reduce((sum, record) => sum + record.current!.inFlight, 0);
-        const drained = await this.timed('drain', () => drainAll(stateful.map((record) => record.current!), this.context.drainTimeoutMs));
-        if (!drained) throw new ReloadStepError(stateful[0]!.id, 'drain', say.drainTimeout(stateful.map((record) => record.id), this.context.drainTimeoutMs));
+        const inFlight = stateful.reduce((sum, version) => sum + version.inFlight, 0);
+        const drained = await this.timed('drain', () => this.guard(drainAll(stateful, this.context.drainTimeoutMs)));
+        if (!drained) throw new ReloadStepError(stateful[0]!.id, 'drain', say.drainTimeout(stateful.map((version) => version.id), this.context.drainTimeoutMs));
         this.result.drained += inFlight;
-        this.timedSync('restore', () => this.handOver(stateful.map((record) => [record.current!, preparation.versions.get(record.id)!])));
+        this.timedSync('restore', () => this.handOver(stateful.map((old) => [old, session.versions.get(old.id)!])));
       }
-      this.timedSync('commit', () => this.commit(preparation));
+      this.throwIfFailed();
+      this.timedSync('commit', () => this.commit());
     } finally {
-      this.result.queued += this.registry.resume(stateful);
+      let queued = 0;
+      for (const old of stateful) {
+        old.counter.g = false;
+        for (const mailbox of old.record.mailboxes) {
+          queued += mailbox.postedWhilePaused;
+          mailbox.resume();
+        }
+      }
+      this.result.queued += queued + this.context.resumeDeferred();
     }
-    this.afterCommit(preparation);
-    const retiring = this.result.unloadOrder.map((id) => this.retiring.get(id)).filter((version) => version !== undefined);
-    await this.retire(retiring);
+    this.afterCommit();
   }
 
   private handOver(pairs: Array<[ModuleVersion, ModuleVersion]>): void {
     for (const [old, candidate] of pairs) {
-      if (!old.state) continue;
+      if (!old.stateHandler) continue;
       let saved: unknown;
       try {
-        saved = old.run(() => old.state!.save());
+        saved = old.call(() => old.stateHandler!.save());
       } catch (error) {
         throw new ReloadStepError(old.id, 'save', say.saveThrew(old.id, messageOf(error)), undefined, error);
       }
-      if (!candidate.state) {
+      if (!candidate.stateHandler) {
         this.result.warnings.push(say.stateDropped(old.id));
         continue;
       }
       try {
-        candidate.state.restore(saved, old.state.version);
+        candidate.call(() => candidate.stateHandler!.restore(saved, old.stateHandler!.version));
       } catch (error) {
         throw new ReloadStepError(old.id, 'restore', say.restoreThrew(old.id, messageOf(error)), undefined, error);
       }
     }
   }
 
-  /** The versions the commit replaced or orphaned, by module id. */
-  private readonly retiring = new Map<string, ModuleVersion>();
-
-  /** The switch: every candidate goes live in one synchronous step. */
-  private commit(preparation: Preparation): void {
-    for (const [id, candidate] of preparation.versions) {
+  /** The switch: every new version goes live in one synchronous step. */
+  private commit(): void {
+    const session = this.session!;
+    for (const [id, candidate] of session.versions) {
       const record = this.registry.records.get(id)!;
       const old = record.current;
       record.current = candidate;
       candidate.status = 'live';
-      // Modules first loaded by this reload were stamped when they loaded.
-      const stamp = this.stamps.get(id);
+      const stamp = this.stamps.get(id) ?? session.sources.get(id)?.stamp;
+      this.stamps.set(id, record.stamp);
       if (stamp) record.stamp = stamp;
       if (old) {
-        this.retiring.set(id, old);
+        this.replaced.set(id, old);
         old.status = 'retiring';
         record.retiring.add(old);
+        // What the old version reached through packages, the new one reaches too (Node's cache hands them over).
+        for (const [to, kind] of old.edges) if (kind === 'library' && !candidate.edges.has(to)) candidate.edges.set(to, kind);
         // A resource the new version owns too is handed over, not closed.
         for (const resource of candidate.owned) {
           const index = old.owned.indexOf(resource);
           if (index >= 0) old.owned.splice(index, 1);
-          old.handles.release(resource);
+          old.resources.release(resource);
         }
       }
-      candidate.mailboxHandlers.forEach((handler, index) => record.mailboxes[index]!.bind(candidate, handler));
-      record.mailboxes.forEach((mailbox, index) => {
-        if (index < candidate.mailboxHandlers.length) return;
-        if (old) mailbox.unbind(old);
-        this.result.warnings.push(say.mailboxOrphaned(id, index));
-      });
+      this.bindMailboxes(record, candidate, old);
+      record.settleNames();
       this.result.versions[id] = candidate.number;
     }
-    for (const orphan of this.dropOrphans()) {
-      this.retiring.set(orphan.id, orphan);
-      if (!this.result.unloadOrder.includes(orphan.id)) this.result.unloadOrder.push(orphan.id);
-    }
+    this.undoCommit = this.context.slots.commit(new Set(session.versions.values()));
+    session.active = false;
+    for (const version of session.versions.values()) version.session = undefined;
+    this.committed = true;
+    this.orphans.push(...this.findOrphans());
+    for (const orphan of this.orphans) if (!this.result.unloadOrder.includes(orphan.id)) this.result.unloadOrder.push(orphan.id);
   }
 
-  /** Modules the new code no longer reaches from the entry retire with the rest. */
-  private dropOrphans(): ModuleVersion[] {
-    const adjacency = liveAdjacency(this.registry);
+  private bindMailboxes(record: ModuleRecord, candidate: ModuleVersion, old: ModuleVersion | undefined): void {
+    candidate.mailboxHandlers.forEach((handler, index) => record.mailboxes[index]?.bind(candidate, handler));
+    record.mailboxes.forEach((mailbox, index) => {
+      if (index < candidate.mailboxHandlers.length) return;
+      if (old) mailbox.unbind(old);
+      this.result.warnings.push(say.mailboxOrphaned(record.id, index));
+    });
+  }
+
+  /** Modules the new code no longer reaches from the entry (or a package) retire with the rest. */
+  private findOrphans(): ModuleVersion[] {
     const reached = new Set<string>();
-    const stack = [this.context.entry];
+    const stack = [...this.registry.records.values()].filter((record) => record.loadedByPackage || record === this.context.entry()).map((record) => record.id);
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (reached.has(id)) continue;
       reached.add(id);
-      stack.push(...(adjacency.get(id) ?? []));
+      for (const to of this.registry.records.get(id)?.current?.edges.keys() ?? []) stack.push(to);
     }
     const orphans: ModuleVersion[] = [];
     for (const [id, record] of this.registry.records) {
       if (reached.has(id) || !record.current) continue;
       orphans.push(record.current);
       record.current.status = 'retiring';
-      this.registry.records.delete(id);
     }
     return orphans;
   }
 
-  private afterCommit(preparation: Preparation): void {
-    this.lifecycle('commit', [...preparation.versions.values()]);
-    for (const [id, candidate] of preparation.versions) {
+  private afterCommit(): void {
+    const session = this.session!;
+    this.lifecycle('commit', [...session.versions.values()]);
+    for (const [id, candidate] of session.versions) {
       const record = this.registry.records.get(id)!;
-      const old = this.retiring.get(id);
-      for (const callback of old?.selfAcceptCallbacks ?? []) this.callback('accept callback', id, () => callback(record.facade));
+      const old = this.replaced.get(id);
+      for (const callback of old?.selfAcceptCallbacks ?? []) this.callback(old!, 'accept callback', () => callback(record.namespace));
       for (const caller of this.registry.records.values()) {
-        for (const callback of caller.current?.acceptedDeps.get(id) ?? []) {
-          if (caller.current !== candidate) this.callback('accept callback', caller.id, () => callback(record.facade));
-        }
+        const version = caller.current;
+        if (!version || version === candidate) continue;
+        for (const callback of version.acceptedDeps.get(id) ?? []) this.callback(version, 'accept callback', () => callback(record.namespace));
       }
     }
   }
 
-  /** Drains the old versions (up to the timeout), then runs their dispose callbacks and closes what they own. */
-  private async retire(versions: ModuleVersion[]): Promise<void> {
+  /** The settle window: a fault of a new version now still rolls the reload back. */
+  private async settle(): Promise<void> {
+    if (this.context.settleMs <= 0) return;
+    await this.timed('settle', () => this.guard(delay(this.context.settleMs)));
+    this.throwIfFailed();
+  }
+
+  /** Drains the old versions (up to the timeout), then disposes them and reports what they leaked. */
+  private async retire(): Promise<void> {
+    const versions = [...this.result.unloadOrder.map((id) => this.replaced.get(id)).filter((version) => version !== undefined), ...this.orphans];
     const inFlight = versions.reduce((sum, version) => sum + version.inFlight, 0);
     if (inFlight > 0) await this.timed('drain', () => drainAll(versions, this.context.drainTimeoutMs));
     const forced = versions.reduce((sum, version) => sum + version.inFlight, 0);
     this.result.forced += forced;
     this.result.drained += inFlight - forced;
+    for (const orphan of this.orphans) this.registry.records.delete(orphan.id);
     await this.timed('dispose', async () => {
       this.lifecycle('before-unload', versions);
       for (const version of versions) await this.dispose(version);
       this.lifecycle('after-unload', versions);
     });
-    await nextTurn();
-    for (const version of versions) this.result.leaks.push(...leaksOf(version, this.registry));
+    await delay(0);
+    for (const version of versions) this.result.leaks.push(...leaksOf(version));
     for (const leak of this.result.leaks) this.context.emit({ type: 'leak', leak });
   }
 
   private async dispose(version: ModuleVersion): Promise<void> {
     const record = this.registry.records.get(version.id);
-    this.result.warnings.push(...(await disposeVersion(version, record, this.context.bus, this.context.drainTimeoutMs)));
+    const warnings = await disposeVersion(version, record, { bus: this.context.bus, waitMs: this.context.drainTimeoutMs, keep: this.context.keep });
+    this.result.warnings.push(...warnings);
   }
 
   private rollBack(error: unknown): void {
-    const failure = this.failureOf(error);
+    const failure = this.failureOf(this.failure ?? error);
     this.result.outcome = 'rolled-back';
     this.result.error = failure;
     this.result.versions = {};
-    const preparation = this.preparation;
-    if (preparation?.versions.size) {
-      const candidates = [...preparation.versions.values()];
-      for (const record of preparation.added) this.registry.records.delete(record.id);
-      // Mailboxes only a candidate created go with it.
-      for (const id of preparation.versions.keys()) {
-        const record = this.registry.records.get(id);
-        if (!record?.current) continue;
-        while (record.mailboxes.length > record.current.mailboxHandlers.length && !record.mailboxes.at(-1)!.hasHandler) record.mailboxes.pop();
+    const session = this.session;
+    if (session) {
+      if (this.committed) this.undo();
+      session.active = false;
+      this.registry.drop(session);
+      const candidates = [...session.versions.values()];
+      for (const record of new Set(candidates.map((candidate) => candidate.record))) {
+        if (record.current) {
+          record.settleNames();
+          this.registry.bindShims(record, record.current);
+        }
+        while (record.mailboxes.length > (record.current?.mailboxHandlers.length ?? 0) && !record.mailboxes.at(-1)!.hasHandler) record.mailboxes.pop();
       }
-      // The candidates ran their code: whatever it started is stopped, and what it leaked is reported.
+      // The candidates ran their code: whatever it started is stopped, and what it could not stop is reported.
       void Promise.all(candidates.map((candidate) => this.dispose(candidate))).then(() => {
-        for (const candidate of candidates) for (const leak of leaksOf(candidate, this.registry)) this.context.emit({ type: 'leak', leak });
+        for (const candidate of candidates) for (const leak of leaksOf(candidate)) this.context.emit({ type: 'leak', leak });
       });
     }
     for (const id of this.result.loadOrder) {
@@ -303,14 +413,58 @@ class Transaction {
     this.lifecycle('rollback', this.result.loadOrder.map((id) => this.registry.records.get(id)?.current).filter((v): v is ModuleVersion => !!v));
   }
 
+  /** Puts the replaced versions back after a commit (a fault in the settle window). */
+  private undo(): void {
+    this.undoCommit?.();
+    const session = this.session!;
+    for (const [id, candidate] of session.versions) {
+      const record = this.registry.records.get(id);
+      if (!record) continue;
+      const old = this.replaced.get(id);
+      record.current = old;
+      const stamp = this.stamps.get(id);
+      record.stamp = stamp;
+      if (!old) continue;
+      old.status = 'live';
+      record.retiring.delete(old);
+      if (candidate.stateHandler && old.stateHandler) {
+        try {
+          const saved = candidate.call(() => candidate.stateHandler!.save());
+          old.call(() => old.stateHandler!.restore(saved, candidate.stateHandler!.version));
+        } catch (error) {
+          this.result.warnings.push(say.stateNotReturned(id, messageOf(error)));
+        }
+      }
+      old.mailboxHandlers.forEach((handler, index) => record.mailboxes[index]?.bind(old, handler));
+    }
+    for (const orphan of this.orphans) orphan.status = 'live';
+    this.orphans.length = 0;
+    this.replaced.clear();
+    this.committed = false;
+  }
+
   private failureOf(error: unknown): ReloadFailure {
     if (!(error instanceof ReloadStepError)) {
       return { module: null, phase: 'commit', message: messageOf(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
     }
-    // The stack of what the app's code threw; a syntax error's position says more than esbuild's own stack.
-    const stack = error.cause instanceof Error && (error.phase === 'init' || error.phase === 'evaluate') ? error.cause.stack : undefined;
+    // The stack of what the app's code threw; a syntax error's position says more than a stack.
+    const cause = error.cause;
+    const stack = cause instanceof Error ? cause.stack : undefined;
     const location = error.location ?? (error.module && stack ? frameIn(stack, this.registry.fileOf(error.module)) : undefined);
     return { module: error.module, phase: error.phase, message: error.message, ...(stack ? { stack } : {}), ...location };
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** Waits for `work`, or stops waiting as soon as the transaction fails. */
+  private guard<T>(work: Promise<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.wake = () => reject(this.failure);
+      work.then(resolve, reject);
+    });
   }
 
   private lifecycle(event: LifecycleEvent, versions: ModuleVersion[]): void {
@@ -319,14 +473,14 @@ class Transaction {
     this.context.emit({ type: 'lifecycle', event, modules });
   }
 
-  private callback(what: string, id: string, call: () => unknown): void {
+  private callback(version: ModuleVersion, what: string, call: () => unknown): void {
     try {
-      const result = call();
+      const result = version.call(call);
       if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
-        Promise.resolve(result).catch((error: unknown) => this.result.warnings.push(say.callbackThrew(what, id, messageOf(error))));
+        Promise.resolve(result).catch((error: unknown) => this.result.warnings.push(say.callbackThrew(what, version.id, messageOf(error))));
       }
     } catch (error) {
-      this.result.warnings.push(say.callbackThrew(what, id, messageOf(error)));
+      this.result.warnings.push(say.callbackThrew(what, version.id, messageOf(error)));
     }
   }
 
@@ -355,6 +509,25 @@ class Transaction {
   }
 }
 
+const pollMs = 5;
+/** How long new versions may do nothing before an address they did not claim counts as given up. */
+const quietMs = 250;
+
+/** A number that changes whenever the versions do something observable (load, start or finish calls). */
+function activityOf(versions: ReadonlySet<ModuleVersion>): string {
+  let calls = 0;
+  let handles = 0;
+  for (const version of versions) {
+    calls += version.counter.n;
+    handles += version.resources.alive().length;
+  }
+  return `${calls}:${handles}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => original.setTimeout(resolve, ms));
+}
+
 /** A result before anything ran: the start of every transaction, and the whole answer when none is needed. */
 export function emptyResult(id: number, outcome: ReloadResult['outcome'], changed: string[], warnings: string[]): ReloadResult {
   return {
@@ -367,7 +540,7 @@ export function emptyResult(id: number, outcome: ReloadResult['outcome'], change
 async function drainAll(versions: ModuleVersion[], timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer = original.setTimeout(() => resolve(false), timeoutMs);
   });
   try {
     return await Promise.race([Promise.all(versions.map((version) => version.whenIdle())).then(() => true), timeout]);
@@ -376,19 +549,14 @@ async function drainAll(versions: ModuleVersion[], timeoutMs: number): Promise<b
   }
 }
 
-/** Handles a retired version created that are still alive, unless a live version owns them now. */
-export function leaksOf(version: ModuleVersion, registry: Registry): LeakReport[] {
-  const ownedByLive = new Set<object>();
-  for (const record of registry.records.values()) for (const resource of record.current?.owned ?? []) ownedByLive.add(resource);
-  const leaks = version.handles
-    .alive()
-    .filter((handle) => !ownedByLive.has(handle.target))
-    .map((handle): LeakReport => {
-      const stack = handle.origin.stack?.split('\n').slice(1).join('\n') ?? '';
-      const position = frameIn(stack, version.file);
-      return { module: version.id, version: version.number, kind: handle.kind, description: handle.describe(), stack, ...position };
-    });
-  version.handles.clear();
+/** Handles a retired version started that are still alive. */
+export function leaksOf(version: ModuleVersion): LeakReport[] {
+  const leaks = version.resources.alive().map((handle): LeakReport => {
+    const stack = handle.origin.stack?.split('\n').slice(1).join('\n') ?? '';
+    const position = frameIn(stack, version.file);
+    return { module: version.id, version: version.number, kind: handle.kind, description: handle.describe(), stack, ...position };
+  });
+  version.resources.clear();
   return leaks;
 }
 

@@ -1,30 +1,66 @@
-// `--watch`: file changes become reloads. Changes arriving close together (an editor saving several files,
-// a git checkout) are batched into one transaction.
+// `--watch`: file changes become reloads. Changes arriving close together (an editor saving several files, a
+// git checkout) are batched into one transaction. A file caught half-written (empty, or not parsing, and
+// written a moment ago) waits for its next write instead of failing with a misleading error; a change that
+// rolled back is tried again only when the file changes again, never in a loop.
 import { watch, type FSWatcher } from 'chokidar';
 import * as path from 'node:path';
+import { original } from './containment/resources';
 import type { Runtime } from './runtime';
 
-/** @default 30 ms: long enough to batch a multi-file save, short enough to feel instant. */
-export const watchDebounceMs = 30;
+/** @default 5 ms: long enough to batch a multi-file save, short enough to feel instant. */
+export const watchDebounceMs = 5;
+/** How long a file that looks half-written may wait for the rest of its write before it is tried as it is. */
+const halfWrittenMs = 150;
 /**
- * chokidar drops a second 'change' of a file within 50 ms of the first, so two quick saves would leave the
- * second one unloaded. After each reload the batch is checked again once that window has passed.
+ * chokidar may fold a second 'change' of a file into the first; after each reload the batch is checked again
+ * once that window has passed, so the newest save is never left unloaded.
  */
 const recheckMs = 50;
 
 export function watchProject(runtime: Runtime, root: string, debounceMs = watchDebounceMs): FSWatcher {
   const changed = new Set<string>();
+  /** Content hashes whose reload rolled back, by file: retried only once the file holds something else. */
+  const rolledBack = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
+  const schedule = (ms: number) => {
+    if (timer) clearTimeout(timer);
+    timer = original.setTimeout(flush, ms);
+    timer.unref();
+  };
   const flush = () => {
     timer = undefined;
-    const files = [...changed].filter((file) => runtime.registry.records.has(runtime.registry.idOf(file)));
-    changed.clear();
-    if (files.length > 0) void runtime.reload({ files }).then(() => recheck(files));
+    const ready: string[] = [];
+    let wait = 0;
+    for (const file of changed) {
+      if (!runtime.watches(file)) {
+        changed.delete(file);
+        continue;
+      }
+      const look = runtime.lookAt(file);
+      const age = Date.now() - look.mtimeMs;
+      if (look.state !== 'ok' && look.state !== 'missing' && age < halfWrittenMs) {
+        wait = Math.max(wait, halfWrittenMs - age);
+        continue;
+      }
+      changed.delete(file);
+      if (look.hash !== undefined && rolledBack.get(file) === look.hash) continue;
+      ready.push(file);
+    }
+    if (wait > 0) schedule(wait);
+    if (ready.length === 0) return;
+    void runtime.reload({ files: ready }).then((result) => {
+      for (const file of ready) {
+        const hash = runtime.lookAt(file).hash;
+        if (result.outcome === 'rolled-back' && hash !== undefined) rolledBack.set(file, hash);
+        else rolledBack.delete(file);
+      }
+      recheck(ready);
+    });
   };
   const recheck = (files: string[]) => {
-    setTimeout(() => {
-      const stale = runtime.changedFiles(files);
-      if (stale.length > 0) void runtime.reload({ files: stale }).then(() => recheck(stale));
+    original.setTimeout(() => {
+      for (const file of runtime.changedFiles(files)) if (rolledBack.get(file) !== runtime.lookAt(file).hash) changed.add(file);
+      if (changed.size > 0 && !timer) schedule(0);
     }, recheckMs).unref();
   };
   const watcher = watch(root, {
@@ -34,8 +70,7 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
   watcher.on('all', (event, file) => {
     if (event !== 'change' && event !== 'unlink' && event !== 'add') return;
     changed.add(path.resolve(file));
-    clearTimeout(timer);
-    timer = setTimeout(flush, debounceMs);
+    schedule(debounceMs);
   });
   return watcher;
 }

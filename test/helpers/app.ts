@@ -30,23 +30,29 @@ export class TempApp {
     fs.utimesSync(file, time, time);
   }
 
-  start(entry = 'main.ts', options: Partial<RuntimeOptions> = {}): Runtime {
+  remove(name: string): void {
+    fs.rmSync(this.path(name));
+  }
+
+  async start(entry = 'main.ts', options: Partial<RuntimeOptions> = {}): Promise<Runtime> {
     const push = (level: string) => (message: string) => this.logs.push(`${level}: ${message}`);
-    this.runtime = Runtime.start({
+    this.runtime = await Runtime.start({
       project: this.dir,
       entry: this.path(entry),
       config: defaultConfig(),
       logger: { info: push('info'), warn: push('warn'), error: push('error') },
       drainTimeoutMs: 500,
       initTimeoutMs: 1000,
+      settleMs: 20,
       ...options,
     });
     return this.runtime;
   }
 
-  /** The facade of a module, as an importer sees it. */
+  /** A module as an importer sees it: an ES module's live namespace, a CommonJS module's exports. */
   module<T = any>(id: string): T {
-    return this.runtime!.registry.records.get(id)!.facade as T;
+    const record = this.runtime!.registry.records.get(id)!;
+    return (record.current?.transformed.esmSyntax ? record.namespace : record.current?.module.exports) as T;
   }
 
   async dispose(): Promise<void> {

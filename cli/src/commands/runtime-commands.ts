@@ -1,20 +1,22 @@
 // `run`, `reload` and `status`: the runtime and thin clients of its control endpoint. Loaded only when one
 // of them runs, so they never pay for the analyser.
 import * as path from 'node:path';
+import { styleText } from 'node:util';
 import { projectOf, runApp } from '../../../runtime/src/run';
 import { ControlClient } from '../../../runtime/src/control/client';
-import { runningApps } from '../../../runtime/src/control/discovery';
+import { lastExited, runningApps } from '../../../runtime/src/control/discovery';
 import type { Logger } from '../../../runtime/src/runtime';
 import { ReloadStepError } from '../../../runtime/src/errors';
+import type { DiscoveryFile } from '../../../src-shared/control-protocol';
 import { formatReloadResult, formatStatus } from '../formats/runtime';
 import { say } from '../errors';
 
 const stderrLogger = (color: boolean): Logger => {
-  const paint = (code: number, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const tag = (format: 'cyan' | 'yellow' | 'red') => (color ? styleText(format, '[reloadable]') : '[reloadable]');
   return {
-    info: (message) => process.stderr.write(`${paint(36, '[reloadable]')} ${message}\n`),
-    warn: (message) => process.stderr.write(`${paint(33, '[reloadable]')} ${message}\n`),
-    error: (message) => process.stderr.write(`${paint(31, '[reloadable]')} ${message}\n`),
+    info: (message) => process.stderr.write(`${tag('cyan')} ${message}\n`),
+    warn: (message) => process.stderr.write(`${tag('yellow')} ${message}\n`),
+    error: (message) => process.stderr.write(`${tag('red')} ${message}\n`),
   };
 };
 
@@ -22,30 +24,33 @@ export interface RunCommandOptions {
   watch: boolean;
   drainTimeout?: number;
   initTimeout?: number;
+  settle?: number;
+  exitOnError: boolean;
   version: string;
 }
 
 /** Starts the app; resolves once it runs (the process then lives as long as the app). Returns the exit code. */
-export async function runCommand(entry: string, options: RunCommandOptions): Promise<number> {
+export async function runCommand(entry: string, args: string[], options: RunCommandOptions): Promise<number> {
   const logger = stderrLogger(process.stderr.isTTY === true && !process.env.NO_COLOR);
+  // The app sees the arguments meant for it, as if it had been started with `node <entry> …`.
+  process.argv.splice(2, process.argv.length, ...args);
   try {
     const app = await runApp({
       entry,
       watch: options.watch,
+      exitOnError: options.exitOnError,
       logger,
       version: options.version,
       ...(options.drainTimeout !== undefined ? { drainTimeoutMs: options.drainTimeout } : {}),
       ...(options.initTimeout !== undefined ? { initTimeoutMs: options.initTimeout } : {}),
+      ...(options.settle !== undefined ? { settleMs: options.settle } : {}),
     });
     const modules = app.runtime.registry.records.size;
-    logger.info(`${app.runtime.info.entry} running (pid ${process.pid}, ${modules} modules)${options.watch ? ', watching for changes' : ''}`);
+    const state = app.runtime.started ? 'running' : 'waiting for a fix';
+    logger.info(`${app.runtime.info.entry} ${state} (pid ${process.pid}, ${modules} modules)${options.watch ? ', watching for changes' : ''}`);
     return 0;
   } catch (error) {
-    if (error instanceof ReloadStepError) {
-      const cause = error.cause instanceof Error && error.phase === 'init' ? `\n${error.cause.stack}` : '';
-      logger.error(`cannot start: ${error.message}${cause}`);
-      return 1;
-    }
+    if (error instanceof ReloadStepError) return 1;
     throw error;
   }
 }
@@ -55,38 +60,58 @@ export interface ClientOptions {
   json: boolean;
 }
 
-async function connect(projectOption: string | undefined): Promise<ControlClient | undefined> {
+/** The projects `--project` may mean: the folder itself, or (below the project, where the entry is) the one above. */
+function projectsOf(projectOption: string | undefined): string[] {
   const project = path.resolve(projectOption ?? '.');
-  const apps = runningApps(project);
-  if (apps.length === 0) {
-    // `--project` may name a folder below the project (where the entry is); look upwards once.
-    const parent = projectOf(path.join(project, 'x'));
-    if (parent !== project) apps.push(...runningApps(parent));
-  }
-  const app = apps[0];
+  const parent = projectOf(path.join(project, 'x'));
+  return parent !== project ? [project, parent] : [project];
+}
+
+async function connect(projectOption: string | undefined): Promise<{ client: ControlClient; app: DiscoveryFile } | undefined> {
+  const projects = projectsOf(projectOption);
+  const app = projects.flatMap((project) => runningApps(project))[0];
   if (!app) {
-    process.stderr.write(`reloadable: ${say.noRuntime(project)}\n`);
+    const exited = projects.map((project) => lastExited(project)).find((found) => found !== undefined);
+    process.stderr.write(`reloadable: ${exited ? say.notRunningAnyMore(exited.entry, describeExit(exited)) : say.noRuntime(projects[0]!)}\n`);
     return undefined;
   }
-  return ControlClient.connect(app, 'cli');
+  return { client: await ControlClient.connect(app, 'cli'), app };
+}
+
+function describeExit(app: DiscoveryFile): string {
+  if (!app.exit) return 'the process is gone; it could not say why (killed?)';
+  return `exited with code ${app.exit.code}${app.exit.reason ? `: ${app.exit.reason}` : ''}`;
 }
 
 export async function reloadCommand(files: string[], options: ClientOptions & { dryRun: boolean }): Promise<number> {
-  const client = await connect(options.project);
-  if (!client) return 2;
+  const connected = await connect(options.project);
+  if (!connected) return 2;
+  const { client, app } = connected;
   try {
     const absolute = files.map((file) => path.resolve(file));
-    const result = await client.reload({ ...(absolute.length > 0 ? { files: absolute } : {}), dryRun: options.dryRun });
+    const closed = new Promise<'closed'>((resolve) => client.onClose(() => resolve('closed')));
+    const result = await Promise.race([client.reload({ ...(absolute.length > 0 ? { files: absolute } : {}), dryRun: options.dryRun }), closed]);
+    if (result === 'closed') {
+      const exited = lastExited(app.project);
+      process.stderr.write(`reloadable: ${say.diedDuringReload(app.entry, exited?.pid === app.pid ? describeExit(exited) : 'the process is gone')}\n`);
+      return 3;
+    }
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatReloadResult(result));
     return result.outcome === 'rolled-back' ? 1 : 0;
+  } catch (error) {
+    const exited = lastExited(app.project);
+    if (exited?.pid !== app.pid) throw error;
+    process.stderr.write(`reloadable: ${say.diedDuringReload(app.entry, describeExit(exited))}\n`);
+    return 3;
   } finally {
     client.close();
   }
 }
 
 export async function statusCommand(options: ClientOptions): Promise<number> {
-  const client = await connect(options.project);
-  if (!client) return 2;
+  const connected = await connect(options.project);
+  if (!connected) return 2;
+  const { client } = connected;
   try {
     const status = await client.status();
     process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));

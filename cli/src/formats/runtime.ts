@@ -50,6 +50,11 @@ export function formatStatus(status: StatusRequest.Result): string {
     );
   }
   if (status.cycles.length > 0) lines.push(`cycles: ${status.cycles.map((cycle) => cycle.join(' → ')).join('; ')}`);
+  if (status.state === 'not-started' && status.startError) lines.push(`not started: ${status.startError.message} (waiting for a change that fixes it)`);
+  for (const fault of status.faults.slice(-5)) {
+    const where = fault.file ? ` at ${fault.file}:${fault.line}:${fault.column}` : '';
+    lines.push(`fault (${fault.outcome === 'rolled-back' ? 'rolled back' : 'reported'}): ${fault.message}${where}`);
+  }
   const last = status.lastResult;
   if (last) lines.push(`last reload: #${last.id} ${last.outcome} in ${formatMs(last.durationMs)}${last.error ? ` (${last.error.phase}: ${last.error.message})` : ''}`);
   return `${lines.join('\n')}\n`;

@@ -1,4 +1,4 @@
-// The control endpoint (DESIGN §7): JSON-RPC (vscode-jsonrpc) over a Unix socket in a folder only this user
+// The control endpoint (docs/control-protocol.md): JSON-RPC (vscode-jsonrpc) over a Unix socket in a folder only this user
 // can open, announced by a 0600 discovery file holding a random token. A connection must say hello with
 // the token first; anything else, a wrong token, garbage or an oversized message closes it. Nothing a
 // client sends can take the app down.
@@ -28,6 +28,8 @@ import {
   SubscribeRequest,
   type DiscoveryFile,
 } from '../../../src-shared/control-protocol';
+import { original } from '../containment/resources';
+import { say } from '../errors';
 import type { Logger, Runtime } from '../runtime';
 import { discoveryFolder } from './discovery';
 
@@ -35,6 +37,8 @@ import { discoveryFolder } from './discovery';
 const maxMessageBytes = 1 << 20;
 /** Before hello, far less: a hello is a few hundred bytes. */
 const maxHelloBytes = 16 << 10;
+/** A connection that has not said hello by then is closed. */
+const helloTimeoutMs = 5000;
 
 export interface ControlEndpoint {
   socket: string;
@@ -65,32 +69,54 @@ export async function openControlEndpoint(runtime: Runtime, logger: Logger): Pro
   const discovery: DiscoveryFile = {
     protocolVersion: controlProtocolVersion, pid: info.pid, socket: socketPath, token, project: info.project, entry: info.entry, startedAt: info.startedAt,
   };
-  const folder = discoveryFolder(info.project);
-  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const folder = privateFolder(discoveryFolder(info.project));
   const discoveryFile = path.join(folder, `${info.pid}.json`);
   fs.writeFileSync(discoveryFile, JSON.stringify(discovery, null, 2), { mode: 0o600 });
 
-  const removeFiles = () => {
-    fs.rmSync(discoveryFile, { force: true });
+  // When the process ends, the discovery file says how, so clients tell "exited" from "never started".
+  const recordExit = (code: number) => {
     fs.rmSync(socketFolder, { recursive: true, force: true });
+    const exit = { at: new Date().toISOString(), code, ...(runtime.exitReason ? { reason: runtime.exitReason } : {}) };
+    try {
+      fs.writeFileSync(discoveryFile, JSON.stringify({ ...discovery, exit }, null, 2), { mode: 0o600 });
+    } catch {
+      // The project folder may be gone already (a test's temporary app).
+    }
   };
-  process.once('exit', removeFiles);
+  original.processOnce('exit', recordExit);
   return {
     socket: socketPath,
     discoveryFile,
     async close() {
-      process.off('exit', removeFiles);
       for (const socket of connections) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      removeFiles();
+      fs.rmSync(socketFolder, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The discovery folder: made private (0700) when new; an existing one must be the user's and writable by
+ * nobody else, or a client could be handed a forged socket.
+ */
+function privateFolder(folder: string): string {
+  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const stat = fs.lstatSync(folder);
+  const uid = process.getuid?.();
+  if (stat.isSymbolicLink() || !stat.isDirectory()) throw new Error(say.discoveryNotAFolder(folder));
+  if (uid !== undefined && stat.uid !== uid) throw new Error(say.discoveryNotOwned(folder, stat.uid, uid));
+  if ((stat.mode & 0o022) !== 0) throw new Error(say.discoveryWritable(folder, stat.mode & 0o777));
+  return folder;
 }
 
 function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logger): void {
   let authenticated = false;
   let buffered = 0;
   socket.on('error', () => socket.destroy());
+  const helloTimer = original.setTimeout(() => {
+    if (!authenticated) refuse(ControlErrorCodes.unauthorized, 'no hello in time');
+  }, helloTimeoutMs);
+  helloTimer.unref();
   socket.on('data', (chunk: Buffer) => {
     buffered += chunk.length;
     if (buffered > (authenticated ? maxMessageBytes : maxHelloBytes)) refuse(ControlErrorCodes.tooLarge, 'message too large');
@@ -104,11 +130,11 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
     if (socket.destroyed) return;
     const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } });
     socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    setTimeout(() => socket.destroy(), 100).unref();
+    original.setTimeout(() => socket.destroy(), 100).unref();
   }
   /** Answers the request with `code`, then hangs up once the answer is written. */
   function reject(code: number, message: string): never {
-    setTimeout(() => socket.destroy(), 50).unref();
+    original.setTimeout(() => socket.destroy(), 50).unref();
     throw new ResponseError(code, message);
   }
   const guard = <P, R>(handler: (params: P) => R | Promise<R>) => (params: P) => {
@@ -124,6 +150,7 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
       reject(ControlErrorCodes.protocolMismatch, `this app speaks control protocol ${controlProtocolVersion}; update the client`);
     }
     authenticated = true;
+    clearTimeout(helloTimer);
     return { protocolVersion: controlProtocolVersion, app: runtime.info };
   });
   connection.onRequest(StatusRequest.method, guard(() => runtime.status()));
@@ -152,8 +179,11 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
   });
   connection.onClose(() => unsubscribe?.());
   socket.once('close', () => {
+    clearTimeout(helloTimer);
     unsubscribe?.();
     connection.dispose();
+    reader.dispose();
+    socket.removeAllListeners('data');
   });
   connection.listen();
 }

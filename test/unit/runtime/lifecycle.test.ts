@@ -15,15 +15,15 @@ describe('state, mailboxes and draining', () => {
       `import.meta.hot!.state({ version: ${version}, save: () => count, restore: (saved: number, from: number) => { count = saved; seen.push(from); } });\n` +
       `export const next = () => ++count;\nexport const froms = () => seen;\n`;
     app = new TempApp({ 'service.ts': service(1), 'main.ts': importer('next, froms') });
-    const runtime = app.start();
-    const { next, froms } = app.module('main.ts');
-    next();
-    next();
+    const runtime = await app.start();
+    const main = app.module('main.ts');
+    main.next();
+    main.next();
     app.write('service.ts', service(2));
     const result = await runtime.reload();
     assert.equal(result.outcome, 'committed');
-    assert.equal(next(), 3);
-    assert.deepEqual(froms(), [1]);
+    assert.equal(main.next(), 3);
+    assert.deepEqual(main.froms(), [1]);
     assert.equal(runtime.status().modules.find((module) => module.id === 'service.ts')!.version, 2);
   });
 
@@ -32,7 +32,7 @@ describe('state, mailboxes and draining', () => {
       `const handled: string[] = (globalThis as any).__handled ??= [];\n` +
       `export const box = import.meta.hot!.mailbox(async (message: number) => { await new Promise((r) => setTimeout(r, 1)); handled.push('${tag}:' + message); });\n`;
     app = new TempApp({ 'service.ts': service('v1'), 'main.ts': importer('box') });
-    const runtime = app.start();
+    const runtime = await app.start();
     const { box } = app.module('main.ts');
     for (let i = 0; i < 5; i++) box.post(i);
     app.write('service.ts', service('v2'));
@@ -54,17 +54,17 @@ describe('state, mailboxes and draining', () => {
   });
 
   it('lets a running call finish on its old version, then disposes it', async () => {
-    const service = (tag: string) =>
+    const serviceOf = (tag: string) =>
       `export async function slow(ms: number) { await new Promise((r) => setTimeout(r, ms)); return '${tag}'; }\n` +
       `import.meta.hot!.dispose(() => { (globalThis as any).__disposedAt = Date.now(); });\n`;
-    app = new TempApp({ 'service.ts': service('v1'), 'main.ts': importer('slow') });
-    const runtime = app.start();
-    const { slow } = app.module('service.ts');
-    const running = slow(150);
-    app.write('service.ts', service('v2'));
+    app = new TempApp({ 'service.ts': serviceOf('v1'), 'main.ts': importer('slow') });
+    const runtime = await app.start();
+    const service = app.module('service.ts');
+    const running = service.slow(150);
+    app.write('service.ts', serviceOf('v2'));
     const result = await runtime.reload();
     assert.equal(await running, 'v1');
-    assert.equal(await slow(1), 'v2');
+    assert.equal(await service.slow(1), 'v2');
     assert.equal(result.drained, 1);
     assert.equal(result.forced, 0);
     assert.ok(typeof (globalThis as any).__disposedAt === 'number');
@@ -72,9 +72,9 @@ describe('state, mailboxes and draining', () => {
   });
 
   it('retires a version anyway after the drain timeout, and says so', async () => {
-    const service = (tag: string) => `export function hang() { return new Promise(() => {}); }\nexport const tag = '${tag}';\n`;
+    const service = (tag: string) => `export async function hang() { await new Promise(() => {}); }\nexport const tag = '${tag}';\n`;
     app = new TempApp({ 'service.ts': service('v1'), 'main.ts': importer('hang, tag') });
-    const runtime = app.start('main.ts', { drainTimeoutMs: 100 });
+    const runtime = await app.start('main.ts', { drainTimeoutMs: 100 });
     void app.module('service.ts').hang();
     app.write('service.ts', service('v2'));
     const result = await runtime.reload();
@@ -88,7 +88,7 @@ describe('state, mailboxes and draining', () => {
       `let n = 0;\nimport.meta.hot!.state({ version: 1, save: () => n, restore: (s: number) => { n = s; } });\n` +
       `export async function work(ms: number) { await new Promise((r) => setTimeout(r, ms)); return '${tag}:' + ++n; }\n`;
     app = new TempApp({ 'service.ts': service('v1'), 'main.ts': importer('work') });
-    const runtime = app.start('main.ts', { drainTimeoutMs: 100 });
+    const runtime = await app.start('main.ts', { drainTimeoutMs: 100 });
     const { work } = app.module('main.ts');
     const long = work(400);
     app.write('service.ts', service('v2'));
@@ -107,7 +107,7 @@ describe('lifecycle events and owned resources', () => {
   it('emits after-load, commit, before-unload and after-unload in that order', async () => {
     const listen = `for (const event of ['after-load', 'commit', 'before-unload', 'after-unload', 'rollback'] as const) import.meta.hot!.on(event, () => ((globalThis as any).__events ??= []).push(event + '@' + import.meta.hot!.version));\n`;
     app = new TempApp({ 'service.ts': `${listen}export const x = 1;\n`, 'main.ts': importer('x') });
-    const runtime = app.start();
+    const runtime = await app.start();
     const events: RuntimeEvent[] = [];
     runtime.subscribe((event) => events.push(event));
     app.write('service.ts', `${listen}export const x = 2;\n`);
@@ -124,7 +124,7 @@ describe('lifecycle events and owned resources', () => {
   it('never lets a throwing or rejecting listener break the reload', async () => {
     const listen = `import.meta.hot!.on('commit', () => { throw new Error('listener bug'); });\nimport.meta.hot!.on('before-unload', async () => { throw new Error('async bug'); });\n`;
     app = new TempApp({ 'service.ts': `${listen}export const x = 1;\n`, 'main.ts': importer('x') });
-    const runtime = app.start();
+    const runtime = await app.start();
     const errors: string[] = [];
     runtime.subscribe((event) => event.type === 'listener-error' && errors.push(event.message));
     app.write('service.ts', `export const x = 2;\n`);
@@ -141,7 +141,7 @@ describe('lifecycle events and owned resources', () => {
       `import.meta.hot!.listen(bus, 'ping', () => {});\n` +
       `export const resource = import.meta.hot!.own({ closed: false, close() { this.closed = true; } });\n`;
     app = new TempApp({ 'service.ts': service, 'main.ts': importer('bus') });
-    const runtime = app.start();
+    const runtime = await app.start();
     const old = runtime.registry.records.get('service.ts')!.current!.exports as any;
     const bus = old.bus;
     assert.equal(bus.listenerCount('ping'), 1);
@@ -155,40 +155,53 @@ describe('lifecycle events and owned resources', () => {
     assert.deepEqual(result.leaks, []);
   });
 
-  it('reports a leaked interval and process listener with the line that created them', async () => {
+  it('stops what a retired version started without the hot API: interval, process listener, server, child process, watcher', async () => {
     app = new TempApp({
-      'service.ts': `export const x = 1;\n\nsetInterval(() => {}, 60_000).unref();\nprocess.on('SIGUSR2', () => {});\n`,
+      'service.ts':
+        `import { createServer } from 'node:net';\nimport { spawn } from 'node:child_process';\nimport { watch } from 'node:fs';\nexport const x = 1;\n` +
+        `export const interval = setInterval(() => {}, 60_000);\nexport const listener = () => {};\nprocess.on('SIGUSR2', listener);\n` +
+        `export const server = createServer().listen(0, '127.0.0.1');\n` +
+        `export const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);\n` +
+        `export const watcher = watch(import.meta.dirname);\n`,
       'main.ts': importer('x'),
     });
-    const runtime = app.start();
+    const runtime = await app.start();
+    const old = app.module('service.ts');
+    const { interval, listener, server, child, watcher } = old;
+    await new Promise((resolve) => (server.listening ? resolve(undefined) : server.once('listening', resolve)));
+    let watcherClosed = false;
+    watcher.once('close', () => (watcherClosed = true));
     app.write('service.ts', `export const x = 2;\n`);
     const result = await runtime.reload();
-    const leaks = result.leaks.map((leak) => `${leak.kind} ${leak.description} ${leak.file === app.path('service.ts') ? 'service.ts' : leak.file}:${leak.line}`);
-    process.removeAllListeners('SIGUSR2');
-    assert.deepEqual(leaks.sort(), ["listener listener for process 'SIGUSR2' service.ts:4", 'timer setInterval every 60000 ms service.ts:3']);
+    assert.equal(result.outcome, 'committed');
+    assert.deepEqual(result.leaks, []);
+    assert.equal(interval._destroyed, true);
+    assert.equal(process.listeners('SIGUSR2').includes(listener), false);
+    assert.equal(server.listening, false);
+    assert.notEqual(child.exitCode ?? child.signalCode, null, 'the child process ended');
+    assert.equal(watcherClosed, true);
   });
 
-  it('reports a leaked server and child process, made through the module\'s own built-ins', async () => {
+  it('reports what it could not stop with the line that made it: a child process that ignores SIGTERM', async () => {
     app = new TempApp({
-      'service.ts': `import { createServer } from 'node:net';\nimport { spawn } from 'node:child_process';\nexport const x = 1;\n` +
-        `export const server = createServer().listen(0, '127.0.0.1');\nserver.unref();\n` +
-        `export const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);\nchild.unref();\n`,
+      'service.ts':
+        `import { spawn } from 'node:child_process';\nexport const x = 1;\n\n` +
+        `export const child = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)']);\n`,
       'main.ts': importer('x'),
     });
-    const runtime = app.start();
-    const old = runtime.registry.records.get('service.ts')!.current!.exports as any;
-    await new Promise((resolve) => old.server.listening ? resolve(undefined) : old.server.once('listening', resolve));
+    const runtime = await app.start();
+    const { child } = app.module('service.ts');
+    await new Promise((resolve) => child.stdout.once('data', resolve));
     app.write('service.ts', `export const x = 2;\n`);
     const result = await runtime.reload();
-    old.server.close();
-    old.child.kill();
-    assert.deepEqual(result.leaks.map((leak) => `${leak.kind}:${leak.line}`).sort(), ['child-process:6', 'server:4']);
+    child.kill('SIGKILL');
+    assert.deepEqual(result.leaks.map((leak) => `${leak.kind}:${leak.line}:${leak.file === app.path('service.ts')}`), ['child-process:4:true']);
   });
 
   it('hands an owned resource to the new version that owns it too, instead of closing it', async () => {
     const service = `export const server = import.meta.hot!.own((import.meta.hot!.data.server as any) ?? { closed: false, close() { this.closed = true; } });\nimport.meta.hot!.data.server = server;\n`;
     app = new TempApp({ 'service.ts': service, 'main.ts': importer('server') });
-    const runtime = app.start();
+    const runtime = await app.start();
     const server = (runtime.registry.records.get('service.ts')!.current!.exports as any).server;
     app.write('service.ts', `${service}\n// edited\n`);
     await runtime.reload();

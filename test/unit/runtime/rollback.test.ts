@@ -17,7 +17,7 @@ const main = `import { label } from './service.js';\nexport const current = () =
 
 async function expectRollback(replacement: string, phase: string, pattern: RegExp, options = {}) {
   app = new TempApp({ 'service.ts': service('v1'), 'main.ts': main });
-  const runtime = app.start('main.ts', options);
+  const runtime = await app.start('main.ts', options);
   const before = app.module('service.ts');
   app.write('service.ts', replacement);
   const result = await runtime.reload();
@@ -64,7 +64,7 @@ describe('rollback leaves the old version live and untouched', () => {
   it('on a CommonJS-compiled module that lost an export its importer used', async () => {
     // No "type": "module": esbuild compiles service.ts as CommonJS, whose export list is not fixed.
     app = new TempApp({ 'service.ts': `export function label() { return 'v1'; }\n`, 'main.ts': main }, {});
-    const runtime = app.start('main.ts');
+    const runtime = await app.start('main.ts');
     app.write('service.ts', '');
     const result = await runtime.reload();
     assert.equal(result.outcome, 'rolled-back');
@@ -76,8 +76,29 @@ describe('rollback leaves the old version live and untouched', () => {
     assert.equal(app.module('main.ts').current(), 'v2');
   });
 
-  it('on top-level await, with a message that says why and what to do', async () => {
-    await expectRollback(`export function label() { return 'v2'; }\nawait Promise.resolve();\n`, 'transform', /top-level await is not supported/);
+  it('on a top-level await that rejects, as an init that throws', async () => {
+    await expectRollback(`export function label() { return 'v2'; }\nawait Promise.reject(new Error('no config'));\n`, 'init', /threw while initialising: no config/);
+  });
+
+  it('on a top-level await that outlasts the init timeout', async () => {
+    await expectRollback(`export function label() { return 'v2'; }\nawait new Promise(() => {});\n`, 'init', /did not finish initialising within 200 ms/, { initTimeoutMs: 200 });
+  });
+
+  // Throws in callbacks and unhandled rejections are tested in real processes (test/integration): the test
+  // runner treats them as its own failures.
+
+  it('on process.exit() while the new version loads, and the process stays up', async () => {
+    await expectRollback(`export function label() { return 'v2'; }\nprocess.exit(1);\n`, 'init', /service\.ts v2 called process\.exit\(1\)/);
+  });
+
+  it('on a top-level await in a CommonJS module, with a message that says what to do', async () => {
+    app = new TempApp({ 'service.ts': `export function label() { return 'v1'; }\n`, 'main.ts': main }, {});
+    const runtime = await app.start('main.ts');
+    app.write('service.ts', `export function label() { return 'v2'; }\nawait Promise.resolve();\n`);
+    const result = await runtime.reload();
+    assert.equal(result.outcome, 'rolled-back');
+    assert.equal(result.error?.phase, 'transform');
+    assert.match(result.error!.message, /top-level await needs an ES module/);
   });
 
   it('on a restore that throws, after the old version drained', async () => {
@@ -85,7 +106,7 @@ describe('rollback leaves the old version live and untouched', () => {
       'service.ts': `let count = 41;\nimport.meta.hot!.state({ version: 1, save: () => count, restore: (saved: number) => { count = saved; } });\nexport const next = () => ++count;\n`,
       'main.ts': `import { next } from './service.js';\nexport const call = () => next();\nimport.meta.hot?.accept();\n`,
     });
-    const runtime = app.start();
+    const runtime = await app.start();
     app.write('service.ts', `let count = 0;\nimport.meta.hot!.state({ version: 2, save: () => count, restore: () => { throw new Error('schema changed'); } });\nexport const next = () => ++count;\n`);
     const result = await runtime.reload();
     assert.equal(result.outcome, 'rolled-back');
@@ -94,16 +115,27 @@ describe('rollback leaves the old version live and untouched', () => {
     assert.equal(app.module('main.ts').call(), 42);
   });
 
-  it('closes what a dropped candidate started and reports what it leaked', async () => {
+  it('stops whatever a dropped candidate started, with or without the hot API', async () => {
     app = new TempApp({ 'service.ts': service('v1'), 'main.ts': main });
-    const runtime = app.start();
+    const runtime = await app.start();
     const leaks: string[] = [];
     runtime.subscribe((event) => event.type === 'leak' && leaks.push(event.leak.description));
-    app.write('service.ts', `export function label() { return 'v2'; }\nsetInterval(() => {}, 60_000).unref();\nimport.meta.hot!.setInterval(() => {}, 60_000);\nthrow new Error('late failure');\n`);
+    app.write(
+      'service.ts',
+      `export function label() { return 'v2'; }\n(globalThis as any).__plain = setInterval(() => {}, 60_000);\n` +
+        `(globalThis as any).__owned = import.meta.hot!.setInterval(() => {}, 60_000);\nprocess.on('SIGUSR2', (globalThis as any).__listener = () => {});\nthrow new Error('late failure');\n`,
+    );
     const result = await runtime.reload();
     assert.equal(result.outcome, 'rolled-back');
     await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.deepEqual(leaks, ['setInterval every 60000 ms']);
+    const globals = globalThis as any;
+    assert.equal(globals.__plain._destroyed, true);
+    assert.equal(globals.__owned._destroyed, true);
+    assert.equal(process.listeners('SIGUSR2').includes(globals.__listener), false);
+    delete globals.__plain;
+    delete globals.__owned;
+    delete globals.__listener;
+    assert.deepEqual(leaks, []);
   });
 
   it('stays up when the next reload fixes the error', async () => {

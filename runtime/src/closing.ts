@@ -1,4 +1,5 @@
-// Closing what a module version owns (`import.meta.hot.own`, owned timers and listeners).
+// Closing what a module version owns (`import.meta.hot.own`, owned timers and listeners): through the first
+// of the usual release methods it has.
 
 const closers = ['close', 'dispose', 'destroy', 'terminate', 'kill', 'abort'] as const;
 

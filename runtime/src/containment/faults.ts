@@ -1,0 +1,73 @@
+// No fault of the app takes the process down. What Node would make fatal (an exception thrown in a callback,
+// an unhandled rejection, an 'error' event nobody listens to) is caught here, attributed to the module
+// version whose context it happened in (or, failing that, the innermost version on its stack), and handed to
+// the runtime, which rolls back a reload that version belongs to or reports it. `process.exit()` is caught
+// too: during a reload it fails the reload; otherwise the runtime says who exited, and why, before exiting.
+import { appContext } from '../context';
+import type { ModuleVersion } from '../modules/version';
+import { scriptFramesOf } from '../stack-traces';
+import { original } from './resources';
+
+export type FaultKind = 'uncaught-exception' | 'unhandled-rejection' | 'exit' | 'listen';
+
+export interface Fault {
+  kind: FaultKind;
+  error: unknown;
+  version: ModuleVersion | undefined;
+}
+
+export interface FaultHandler {
+  /** Whose version a script of `file`, version `number`, is. */
+  versionOf(file: string, number: number): ModuleVersion | undefined;
+  fault(fault: Fault): void;
+  /** `process.exit(code)` by `version`: true to stop it (a reload is running), false to let it exit. */
+  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string): boolean;
+}
+
+/** Thrown into the code that called `process.exit()` while a reload ran: the reload fails, the process stays. */
+export class ExitDuringReload extends Error {
+  constructor(readonly code: number | undefined) {
+    super(`process.exit(${code ?? ''}) was called while a reload ran: the reload rolls back and the app keeps running`);
+    this.name = 'ExitDuringReload';
+  }
+}
+
+let handler: FaultHandler | undefined;
+
+/** Node's own `process.exit`, for the runtime's own exits (Ctrl-C): never intercepted. */
+export const realExit: (code?: number) => never = process.exit.bind(process);
+
+export function attribute(error: unknown): ModuleVersion | undefined {
+  const version = appContext.getStore()?.version;
+  if (version) return version;
+  for (const frame of scriptFramesOf(error)) {
+    const found = handler?.versionOf(frame.file, frame.version);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Installs the handlers once. With `fatal`, faults keep Node's default (the process ends) and only the exit
+ * is explained.
+ */
+export function installFaultHandling(faults: FaultHandler, fatal: boolean): void {
+  if (handler) {
+    handler = faults;
+    return;
+  }
+  handler = faults;
+  if (!fatal) {
+    original.processOn('uncaughtException', (error: unknown) => handler!.fault({ kind: 'uncaught-exception', error, version: attribute(error) }));
+    original.processOn('unhandledRejection', (reason: unknown) => handler!.fault({ kind: 'unhandled-rejection', error: reason, version: attribute(reason) }));
+  }
+  const exit = realExit;
+  process.exit = function (code?: number | string | null) {
+    const number = code === undefined || code === null ? undefined : Number(code);
+    const holder = new Error('process.exit');
+    Error.captureStackTrace(holder, process.exit);
+    const version = appContext.getStore()?.version ?? attribute(holder);
+    if (handler!.exitRequested(number, version, holder.stack ?? '')) throw new ExitDuringReload(number);
+    return exit(number);
+  } as typeof process.exit;
+}

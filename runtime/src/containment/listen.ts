@@ -1,0 +1,245 @@
+// Listening sockets are handed over, not bound twice. When a new version listens on an address a server of
+// the version it replaces holds, the new server shares that server's listening handle at once (it is
+// `listening`, `address()` answers, 'listening' fires, so `await app.listen()` resolves), and takes the
+// handle's connections over at commit. The old server then accepts nothing new; requests that arrive later
+// on its open keep-alive connections are answered by the new server's code, and those already running
+// finish on the old one. Closing idle connections instead would race with clients sending their next
+// request on them: a client would see a reset. A rollback hands the handle back the same way.
+import type * as net from 'node:net';
+import type { ModuleVersion } from '../modules/version';
+
+/** An address a server asked for: a TCP port (with its host, `*` for all) or a pipe path. */
+export interface Address {
+  key: string;
+  description: string;
+}
+
+interface Slot {
+  address: Address;
+  handle: any;
+  connectionKey: string;
+  owner: net.Server;
+  /** A new version's server waiting for its transaction to commit. */
+  pending: net.Server | undefined;
+}
+
+interface ServerState {
+  version: ModuleVersion | undefined;
+  slot: Slot | undefined;
+  role: 'owner' | 'pending' | 'detached';
+}
+
+/** What happens when `claimer` listens where `holder` already does. */
+export type Claim = 'at-commit' | 'now' | 'conflict';
+
+export interface ListenPolicy {
+  claim(claimer: ModuleVersion | undefined, holder: ModuleVersion | undefined): Claim;
+  /** A version's bind failed (another process holds the address, a conflict inside the app, no permission). */
+  bindFailed(version: ModuleVersion | undefined, error: Error, address: Address, holder: string): void;
+  /** Counts a request on the version whose server answers it. */
+  requestStarted(version: ModuleVersion, response: { once(event: string, listener: () => void): unknown } | undefined): void;
+}
+
+/** Events a server that no longer listens passes to the server that does. */
+const forwarded = new Set(['request', 'checkContinue', 'checkExpectation', 'upgrade', 'connect']);
+
+let ownerSymbol: symbol | undefined;
+
+export class ListenSlots {
+  private readonly slots = new Map<string, Slot>();
+  private readonly servers = new WeakMap<net.Server, ServerState>();
+
+  constructor(private readonly policy: ListenPolicy) {}
+
+  /** `server.listen(...args)` of a server `version` owns; `listen` is Node's. */
+  listen(server: net.Server, version: ModuleVersion | undefined, args: unknown[], listen: (...args: unknown[]) => net.Server): net.Server {
+    const address = addressOf(args);
+    const state = this.track(server, version);
+    const slot = address ? this.slots.get(address.key) : undefined;
+    if (!address || !slot || slot.owner === server) return this.bind(server, state, address, args, listen);
+    const holder = this.servers.get(slot.owner)?.version;
+    const claim = slot.pending ? 'conflict' : this.policy.claim(version, holder);
+    const callback = args.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    if (claim === 'conflict') {
+      const holderName = slot.pending ? describeHolder(this.servers.get(slot.pending)?.version) : describeHolder(holder);
+      const error = Object.assign(new Error(`listen EADDRINUSE: address already in use ${address.description}, held by ${holderName}`), {
+        code: 'EADDRINUSE', errno: -98, syscall: 'listen', address: address.description,
+      });
+      this.policy.bindFailed(version, error, address, holderName);
+      process.nextTick(() => server.emit('error', error));
+      return server;
+    }
+    // Share the handle: the server listens (for its own code) before it receives anything.
+    const shared = server as any;
+    shared._handle = slot.handle;
+    shared._connectionKey = slot.connectionKey;
+    state.slot = slot;
+    state.role = 'pending';
+    slot.pending = server;
+    if (claim === 'now') this.transfer(slot, server);
+    if (callback) server.once('listening', callback);
+    process.nextTick(() => server.emit('listening'));
+    return server;
+  }
+
+  private bind(server: net.Server, state: ServerState, address: Address | undefined, args: unknown[], listen: (...args: unknown[]) => net.Server): net.Server {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.syscall !== 'listen' && error.syscall !== 'bind') return;
+      const holder = error.code === 'EADDRINUSE' ? 'another process' : 'nobody';
+      this.policy.bindFailed(state.version, error, address ?? { key: '?', description: String((error as { address?: unknown }).address ?? '?') }, holder);
+    };
+    server.prependOnceListener('error', onError);
+    server.once('listening', () => {
+      server.removeListener('error', onError);
+      if (!address) return;
+      const shared = server as any;
+      const slot: Slot = { address, handle: shared._handle, connectionKey: shared._connectionKey, owner: server, pending: undefined };
+      this.slots.set(address.key, slot);
+      state.slot = slot;
+      state.role = 'owner';
+    });
+    return listen(...args);
+  }
+
+  private track(server: net.Server, version: ModuleVersion | undefined): ServerState {
+    let state = this.servers.get(server);
+    if (state) return state;
+    state = { version, slot: undefined, role: 'owner' };
+    this.servers.set(server, state);
+    const slots = this;
+    const emit = server.emit;
+    server.emit = function (this: net.Server, event: string | symbol, ...args: unknown[]): boolean {
+      const own = slots.servers.get(this);
+      if (own?.slot && own.role !== 'owner' && typeof event === 'string' && forwarded.has(event) && own.slot.owner !== this) {
+        return own.slot.owner.emit(event, ...args);
+      }
+      if (event === 'request' && own?.version) slots.policy.requestStarted(own.version, args[1] as never);
+      return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+    } as typeof server.emit;
+    return state;
+  }
+
+  /** Makes `to` the server that accepts the slot's connections. */
+  private transfer(slot: Slot, to: net.Server): void {
+    const from = slot.owner;
+    if (from === to) return;
+    ownerSymbol ??= Object.getOwnPropertySymbols(slot.handle).find((symbol) => symbol.description === 'owner_symbol');
+    if (ownerSymbol) slot.handle[ownerSymbol] = to;
+    const receiving = to as any;
+    receiving._handle = slot.handle;
+    receiving._connectionKey = slot.connectionKey;
+    (from as any)._handle = null;
+    const fromState = this.servers.get(from);
+    const toState = this.servers.get(to)!;
+    if (fromState) fromState.role = 'detached';
+    toState.role = 'owner';
+    toState.slot = slot;
+    slot.owner = to;
+    if (slot.pending === to) slot.pending = undefined;
+  }
+
+  /** The slots servers of `versions` own now (what their replacements are expected to claim). */
+  heldBy(versions: ReadonlySet<ModuleVersion>): Address[] {
+    return [...this.slots.values()].filter((slot) => versions.has(this.servers.get(slot.owner)?.version as ModuleVersion)).map((slot) => slot.address);
+  }
+
+  /** Whether a server of one of `versions` waits to take the slot at `address` over. */
+  claimed(address: Address, versions: ReadonlySet<ModuleVersion>): boolean {
+    const pending = this.slots.get(address.key)?.pending;
+    return pending !== undefined && versions.has(this.servers.get(pending)?.version as ModuleVersion);
+  }
+
+  /** At commit: servers of `versions` waiting on a slot take it over. Returns how to undo that. */
+  commit(versions: ReadonlySet<ModuleVersion>): () => void {
+    const moved: Array<[Slot, net.Server]> = [];
+    for (const slot of this.slots.values()) {
+      const pending = slot.pending;
+      if (!pending || !versions.has(this.servers.get(pending)?.version as ModuleVersion)) continue;
+      moved.push([slot, slot.owner]);
+      this.transfer(slot, pending);
+    }
+    return () => {
+      for (const [slot, previous] of moved.reverse()) this.transfer(slot, previous);
+    };
+  }
+
+  /**
+   * Stops a server its version no longer needs. A server still holding its slot closes for real; one that
+   * handed its slot on lets its open connections be (they are answered by the new server) and drops its own
+   * request listeners, so its version's code can be collected.
+   */
+  retire(server: net.Server): void {
+    const state = this.servers.get(server);
+    if (!state?.slot) {
+      if (server.listening) server.close();
+      return;
+    }
+    const slot = state.slot;
+    if (state.role === 'pending') {
+      slot.pending = undefined;
+      (server as any)._handle = null;
+      state.role = 'detached';
+      server.emit('close');
+    } else if (state.role === 'owner') {
+      if (slot.pending) {
+        this.transfer(slot, slot.pending);
+      } else {
+        this.slots.delete(slot.address.key);
+        server.close();
+        return;
+      }
+    }
+    for (const event of forwarded) server.removeAllListeners(event);
+  }
+
+  /** `server.close()` by app code: a server that shares a handle it does not own lets go of it instead. */
+  close(server: net.Server, args: unknown[], close: (...args: unknown[]) => net.Server): net.Server {
+    const state = this.servers.get(server);
+    const slot = state?.slot;
+    if (!state || !slot) return close(...args);
+    const callback = args.find((arg) => typeof arg === 'function') as ((error?: Error) => void) | undefined;
+    if (state.role === 'owner' && slot.pending) this.transfer(slot, slot.pending);
+    if (state.role === 'owner') {
+      this.slots.delete(slot.address.key);
+      return close(...args);
+    }
+    if (slot.pending === server) slot.pending = undefined;
+    (server as any)._handle = null;
+    if (callback) server.once('close', () => callback());
+    return close();
+  }
+
+  /** Whether a tracked server still listens for itself (a leak once its version retired). */
+  listening(server: net.Server): boolean {
+    const state = this.servers.get(server);
+    return state?.role === 'owner' ? server.listening : false;
+  }
+}
+
+function describeHolder(version: ModuleVersion | undefined): string {
+  return version ? `${version.id} v${version.number}` : 'a server outside the app';
+}
+
+const wildcard = new Set(['', '::', '0.0.0.0']);
+
+/** The address `listen(...args)` asks for, or undefined for a random port, a handle or a file descriptor. */
+export function addressOf(args: unknown[]): Address | undefined {
+  let [first] = args;
+  let host: unknown = typeof args[1] === 'string' ? args[1] : undefined;
+  if (typeof first === 'object' && first !== null) {
+    const options = first as { port?: unknown; host?: unknown; path?: unknown; fd?: unknown; handle?: unknown; _handle?: unknown };
+    if (options.fd !== undefined || options.handle !== undefined || options._handle !== undefined) return undefined;
+    if (typeof options.path === 'string') return pipe(options.path);
+    first = options.port;
+    host = options.host;
+  }
+  if (typeof first === 'string' && !/^\d+$/.test(first)) return pipe(first);
+  const port = Number(first);
+  if (!Number.isInteger(port) || port <= 0) return undefined;
+  const name = typeof host === 'string' && !wildcard.has(host) ? host.toLowerCase() : '*';
+  return { key: `tcp:${name}:${port}`, description: name === '*' ? `:${port}` : `${name.includes(':') ? `[${name}]` : name}:${port}` };
+}
+
+function pipe(file: string): Address {
+  return { key: `pipe:${file}`, description: file };
+}

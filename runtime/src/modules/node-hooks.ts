@@ -1,0 +1,68 @@
+// One loader for every way an app file is loaded. The app's own imports go through the registry directly;
+// files a package loads itself go through Node, and Node is told to hand them over:
+// - `require()` (and `createRequire`): Module._load passes app files to the registry, and `.ts` extensions
+//   are registered so Node's resolution finds them;
+// - `import()`: loader hooks (module.register, in their own thread) answer an app file with a small ES
+//   module that takes its bindings from the registry and is told of every new version's values.
+// The hooks also resolve packages for the registry as if imported from an app file (`reloadable-from:`), so
+// an ES module of the app gets exactly the package Node would give it.
+import Module, { register } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runtimeOutput } from '../location';
+import { typescriptExtensions } from '../transform';
+import type { ShimBinder } from './record';
+import type { Registry } from './registry';
+
+const bridgeKey = Symbol.for('reloadable.bridge');
+
+interface ModuleInternals {
+  _load(request: string, parent: unknown, isMain: boolean): unknown;
+  _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string;
+  _extensions: Record<string, (module: { exports: unknown }, filename: string) => void>;
+}
+
+let installed: Registry | undefined;
+
+/** Installs the hooks once per process; the newest registry receives what they catch. */
+export function installNodeHooks(registry: Registry): void {
+  const first = installed === undefined;
+  installed = registry;
+  if (!first) return;
+  const internals = Module as unknown as ModuleInternals;
+  for (const extension of typescriptExtensions) {
+    internals._extensions[extension] = (module, filename) => {
+      module.exports = installed!.fromPackage(filename, 'require');
+    };
+  }
+  const load = internals._load;
+  internals._load = function (request: string, parent: unknown, isMain: boolean) {
+    if (!isMain && parent && installed && !request.startsWith('node:')) {
+      let filename: string | undefined;
+      try {
+        filename = internals._resolveFilename(request, parent, isMain);
+      } catch {
+        filename = undefined;
+      }
+      if (filename && path.isAbsolute(filename) && (installed.isAppFile(filename) || typescriptExtensions.includes(path.extname(filename)))) {
+        return installed.fromPackage(filename, 'require');
+      }
+    }
+    return load.call(this, request, parent, isMain);
+  };
+  (globalThis as Record<symbol, unknown>)[bridgeKey] = {
+    import: (url: string) => installed!.fromPackage(fileURLToPath(url), 'import'),
+    bind: (url: string, binder: ShimBinder) => {
+      const record = installed!.recordFor(fileURLToPath(url));
+      record.binders.add(binder);
+      if (record.current) installed!.bindShims(record, record.current);
+    },
+  };
+  register(pathToFileURL(runtimeOutput('hooks.mjs')).href, { data: { project: registry.options.project } });
+}
+
+/** Loads a package (or built-in) as Node's ES module loader would for an import written in `fromFile`. */
+export function importPackage(specifier: string, fromFile: string): Promise<object> {
+  if (specifier.startsWith('node:')) return import(specifier);
+  return import(`reloadable-from:${encodeURIComponent(pathToFileURL(fromFile).href)}:${specifier}`);
+}

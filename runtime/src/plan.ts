@@ -1,0 +1,120 @@
+// Which modules a reload runs again, and in what order (docs/reload-rules.md).
+//
+// A changed module runs again. So does a module whose loading *consumed* a value of a module that runs again
+// (called an export at its top level, passed it to a framework, extended a class, read a CommonJS value
+// whole): its new version must see the new value, as a fresh start would. A module that only reads imports
+// at call time needs nothing: its reads reach the newest version. `accept()` and `decline()` keep Vite's
+// meaning; a module in an import cycle brings its cycle along. The order is Node's evaluation order: depth
+// first from the entry, imports in source order, so a cycle reloads the way it first loaded.
+import { stronglyConnectedComponents } from '../../src-shared/strongly-connected';
+import type { ModuleRecord } from './modules/record';
+import type { Registry } from './modules/registry';
+import type { ModuleVersion } from './modules/version';
+
+export interface Affected {
+  /** Module ids that run again, sorted. */
+  ids: string[];
+  /** Modules that declined a change reaching them. */
+  declinedBy: string[];
+}
+
+/** The graph the live versions trace, with every kind of edge: module id → ids it reached. */
+export function liveAdjacency(registry: Registry): Map<string, string[]> {
+  const adjacency = new Map<string, string[]>();
+  for (const [id, record] of registry.records) {
+    if (record.current) adjacency.set(id, record.current.imports.filter((to) => registry.records.get(to)?.current));
+  }
+  return adjacency;
+}
+
+/** The graph of imports that run when a module loads (static imports and requires), for cycles. */
+function loadingAdjacency(registry: Registry): Map<string, string[]> {
+  const adjacency = new Map<string, string[]>();
+  for (const [id, record] of registry.records) {
+    const version = record.current;
+    if (!version) continue;
+    adjacency.set(id, [...version.edges].filter(([to, kind]) => kind !== 'dynamic' && registry.records.get(to)?.current).map(([to]) => to));
+  }
+  return adjacency;
+}
+
+export function affectedBy(registry: Registry, changed: Iterable<string>): Affected {
+  const components = stronglyConnectedComponents(loadingAdjacency(registry));
+  const componentOf = new Map<string, string[]>();
+  for (const component of components) if (component.length > 1) for (const id of component) componentOf.set(id, component);
+  const importers = new Map<string, ModuleVersion[]>();
+  for (const record of registry.records.values()) {
+    const version = record.current;
+    if (!version) continue;
+    for (const id of version.edges.keys()) {
+      const list = importers.get(id) ?? [];
+      list.push(version);
+      importers.set(id, list);
+    }
+  }
+  const affected = new Set<string>();
+  const declinedBy = new Set<string>();
+  const queue = [...changed].filter((id) => registry.records.get(id)?.current);
+  while (queue.length > 0) {
+    const id = queue.pop()!;
+    if (affected.has(id)) continue;
+    affected.add(id);
+    const version = registry.records.get(id)!.current!;
+    if (version.declines) declinedBy.add(id);
+    for (const member of componentOf.get(id) ?? []) queue.push(member);
+    if (version.selfAccepts) continue;
+    for (const importer of importers.get(id) ?? []) {
+      if (importer.acceptedDeps.has(id)) continue;
+      if (importer.consumed.has(id)) queue.push(importer.id);
+    }
+  }
+  return { ids: [...affected].sort(), declinedBy: [...declinedBy].sort() };
+}
+
+/**
+ * The order a load evaluates its new versions in: Node's, depth first from the entry over each module's
+ * imports in source order (and the modules it loaded otherwise), post-order. Versions the walk from the entry
+ * does not reach follow, in the order they first evaluated.
+ */
+export function evaluationOrder(registry: Registry, versions: ReadonlyMap<string, ModuleVersion>, entry: ModuleRecord | undefined): ModuleVersion[] {
+  const order: ModuleVersion[] = [];
+  const visited = new Set<string>();
+  const dependenciesOf = (record: ModuleRecord): ModuleRecord[] => {
+    const version = versions.get(record.id) ?? record.current;
+    if (!version) return [];
+    const deps = registry.staticImportsOf(version);
+    // What the live version reached otherwise (a require, a package's import of an app file) comes after.
+    for (const [id] of record.current?.edges ?? []) {
+      const other = registry.records.get(id);
+      if (other && !deps.includes(other)) deps.push(other);
+    }
+    for (const [id] of version.edges) {
+      const other = registry.records.get(id);
+      if (other && !deps.includes(other)) deps.push(other);
+    }
+    return deps;
+  };
+  const walk = (root: ModuleRecord) => {
+    if (visited.has(root.id)) return;
+    visited.add(root.id);
+    const stack: Array<{ record: ModuleRecord; deps: ModuleRecord[]; next: number }> = [{ record: root, deps: dependenciesOf(root), next: 0 }];
+    while (stack.length > 0) {
+      const frame = stack.at(-1)!;
+      if (frame.next < frame.deps.length) {
+        const dep = frame.deps[frame.next++]!;
+        if (visited.has(dep.id)) continue;
+        visited.add(dep.id);
+        stack.push({ record: dep, deps: dependenciesOf(dep), next: 0 });
+        continue;
+      }
+      stack.pop();
+      const made = versions.get(frame.record.id);
+      if (made) order.push(made);
+    }
+  };
+  if (entry) walk(entry);
+  const rest = [...versions.values()].filter((version) => !visited.has(version.id));
+  rest.sort((a, b) => a.record.evaluationIndex - b.record.evaluationIndex || (a.id < b.id ? -1 : 1));
+  for (const version of rest) walk(version.record);
+  return order;
+}
