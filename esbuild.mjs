@@ -39,7 +39,8 @@ const outputs = {
   extension: { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode'] },
   server: { ...node, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js' },
   // esbuild runs its own native binary: the runtime loads it from node_modules, never from a bundle.
-  cli: { ...node, entryPoints: ['cli/src/main.ts'], outfile: 'cli/out/reloadable.js', external: nativeModules },
+  // The runtime finds its own files through __filename here, through import.meta.url when it is an ES module.
+  cli: { ...node, entryPoints: ['cli/src/main.ts'], outfile: 'cli/out/reloadable.js', external: nativeModules, logOverride: { 'empty-import-meta': 'silent' } },
   runtime: { ...esm, entryPoints: ['runtime/src/index.ts'], outfile: 'runtime/out/index.js' },
   // Node runs module hooks in a thread of their own, from a file of their own.
   'runtime-hooks': { ...esm, entryPoints: ['runtime/src/hooks/loader.ts'], outfile: 'runtime/out/hooks.mjs' },

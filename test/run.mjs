@@ -7,7 +7,7 @@ const tier = process.argv[2];
 const folder = join(import.meta.dirname, tier);
 const files = [];
 // test/e2e/suite runs inside VS Code's extension host (mocha), not here; test/e2e/.tools holds code-server.
-const skipped = new Set(['suite', '.tools', 'node_modules']);
+const skipped = new Set(['suite', '.tools', 'node_modules', 'apps']);
 const collect = (dir) => {
   for (const name of readdirSync(dir).sort()) {
     const file = join(dir, name);

@@ -153,6 +153,7 @@ export class Runtime implements HotHost {
     );
     installStackMapping();
     installNodeHooks(this.registry);
+    announceTypeScript();
     const register = pathToFileURL(runtimeOutput('register.mjs')).href;
     setTypescriptExecArgv((file) => {
       const name = file instanceof URL ? file.pathname : typeof file === 'string' ? file : '';
@@ -318,10 +319,12 @@ export class Runtime implements HotHost {
     this.fault({ kind: 'listen', error: Object.assign(new Error(message), { stack: `${message}\n${error.stack?.split('\n').slice(1).join('\n') ?? ''}` }), version });
   }
 
-  private claim(claimer: ModuleVersion | undefined, holder: ModuleVersion | undefined): 'at-commit' | 'now' | 'conflict' {
-    if (holder && holder.status === 'retiring') return 'now';
+  private claim(claimer: ModuleVersion | undefined, holder: ModuleVersion | undefined): 'at-commit' | 'now' | 'conflict' | 'ignore' {
+    // Code of a version that was dropped or retired, still running on (a bootstrap that awaited): it gets nothing.
+    if (claimer && (claimer.status === 'dropped' || claimer.status === 'retired')) return 'ignore';
+    if (holder && holder.status === 'retiring' && claimer?.status === 'live') return 'now';
     const transaction = this.transaction;
-    if (transaction && !transaction.done && transaction.owns(claimer) && transaction.replaces(holder)) return 'at-commit';
+    if (transaction?.open && transaction.owns(claimer) && transaction.replaces(holder)) return 'at-commit';
     return 'conflict';
   }
 
@@ -586,6 +589,20 @@ export class Runtime implements HotHost {
     else this.logger.error(`reload #${result.id} rolled back (${result.error?.phase}): ${result.error?.message}`);
     for (const warning of result.warnings) this.logger.warn(warning);
     for (const leak of result.leaks) this.logger.warn(`leak: ${leak.module} v${leak.version} left a ${leak.description} alive${leak.line ? ` (created at ${leak.file}:${leak.line}:${leak.column})` : ''}`);
+  }
+}
+
+/**
+ * Says, the way Node 22.6+ does (`process.features.typescript`), that this process runs TypeScript files:
+ * libraries that load the app's files themselves (plugin loaders, file-based routers) then include .ts files.
+ */
+function announceTypeScript(): void {
+  const features = process.features as { typescript?: unknown };
+  if (features.typescript) return;
+  try {
+    Object.defineProperty(features, 'typescript', { value: 'transform', enumerable: true, configurable: true });
+  } catch {
+    // A frozen features object: libraries then see what Node says.
   }
 }
 

@@ -117,6 +117,11 @@ export class Transaction {
     return version !== undefined && this.session?.versions.get(version.id) === version;
   }
 
+  /** Whether the transaction can still commit (or stay committed): not failed, not over. */
+  get open(): boolean {
+    return !this.done && this.failure === undefined;
+  }
+
   /** Whether `version` is one this transaction replaces (its old versions: their servers may be taken over). */
   replaces(version: ModuleVersion | undefined): boolean {
     return version !== undefined && this.session !== undefined && this.session.plan.has(version.id) && version.record.current === version;
@@ -287,8 +292,13 @@ export class Transaction {
         this.replaced.set(id, old);
         old.status = 'retiring';
         record.retiring.add(old);
-        // What the old version reached through packages, the new one reaches too (Node's cache hands them over).
-        for (const [to, kind] of old.edges) if (kind === 'library' && !candidate.edges.has(to)) candidate.edges.set(to, kind);
+        // What the old version reached through a package, the new one reached too, through Node's cache, where
+        // the registry cannot see it: the edge, and what the loading consumed through it, carry over.
+        for (const [to, kind] of old.edges) {
+          if (kind !== 'library' || candidate.edges.has(to)) continue;
+          candidate.edges.set(to, kind);
+          if (old.consumed.has(to)) candidate.consumed.add(to);
+        }
         // A resource the new version owns too is handed over, not closed.
         for (const resource of candidate.owned) {
           const index = old.owned.indexOf(resource);

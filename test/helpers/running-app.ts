@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
 import type { DiscoveryFile } from '../../src-shared/control-protocol';
 import { runningApps } from '../../runtime/src/control/discovery';
 import { repoRoot } from './cli';
@@ -31,19 +32,43 @@ export class RunningApp {
    * Runs `reloadable run <entry>` in `dir`, which the caller owns (`stop` removes it). Without `port` the app
    * must print "listening <port>"; with `port`, a line with "listening" and that port.
    */
-  static async runIn(dir: string, options: { args?: string[]; entry?: string; port?: number } = {}): Promise<RunningApp> {
-    const { args = [], entry = 'src/main.ts', port } = options;
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/reloadable.js'), 'run', entry, ...args], {
+  static async runIn(dir: string, options: { args?: string[]; entry?: string; port?: number; nodeArgs?: string[]; anyOutput?: boolean } = {}): Promise<RunningApp> {
+    const { args = [], entry = 'src/main.ts', port, nodeArgs = [] } = options;
+    const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'bin/reloadable.js'), 'run', entry, ...args], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1', ...(port ? { PORT: String(port) } : {}) },
     });
     const app = new RunningApp(dir, child);
     child.stdout!.on('data', (chunk) => (app.stdout += chunk));
     child.stderr!.on('data', (chunk) => (app.stderr += chunk));
+    const running = () => /running \(pid/.test(app.stderr);
+    if (options.anyOutput && port) {
+      // A framework says it listens in words of its own: the port answering is what counts.
+      await app.waitFor(running, 'the app to start');
+      app.port = port;
+      await app.waitForPort();
+      return app;
+    }
     const listening = () => (port ? new RegExp(`listening\\b.*\\b${port}\\b`) : /listening (\d+)/).exec(app.stdout);
-    await app.waitFor(() => listening() !== null && /running \(pid/.test(app.stderr), 'the app to listen');
+    await app.waitFor(() => listening() !== null && running(), 'the app to listen');
     app.port = port ?? Number(listening()![1]);
     return app;
+  }
+
+  /** Resolves once the app's port accepts connections. */
+  async waitForPort(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = netConnect(this.port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      if (open) return;
+      if (attempt > 400 || this.child.exitCode !== null) throw new Error(`port ${this.port} never opened:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   file(name: string): string {
@@ -83,15 +108,16 @@ export class RunningApp {
 }
 
 /** Keep-alive clients requesting in a loop until stopped: every response body and every failure. */
-export function startLoad(port: number, clients: number, pathname = '/') {
+export function startLoad<T = any>(port: number, clients: number, pathname: string | ((agent: http.Agent) => Promise<T>) = '/') {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-  const bodies: any[] = [];
+  const send = typeof pathname === 'function' ? pathname : async (via: http.Agent) => JSON.parse(await request(port, pathname, via)) as T;
+  const bodies: T[] = [];
   const failures: string[] = [];
   let running = true;
   const loops = Array.from({ length: clients }, async () => {
     while (running) {
       try {
-        bodies.push(JSON.parse(await request(port, pathname, agent)));
+        bodies.push(await send(agent));
       } catch (error) {
         failures.push((error as Error).message);
       }

@@ -29,8 +29,8 @@ interface ServerState {
   role: 'owner' | 'pending' | 'detached';
 }
 
-/** What happens when `claimer` listens where `holder` already does. */
-export type Claim = 'at-commit' | 'now' | 'conflict';
+/** What happens when `claimer` listens where `holder` already does; `ignore`: the claimer is dead code. */
+export type Claim = 'at-commit' | 'now' | 'conflict' | 'ignore';
 
 export interface ListenPolicy {
   claim(claimer: ModuleVersion | undefined, holder: ModuleVersion | undefined): Claim;
@@ -56,9 +56,11 @@ export class ListenSlots {
     const address = addressOf(args);
     const state = this.track(server, version);
     const slot = address ? this.slots.get(address.key) : undefined;
+    if (version && (version.status === 'dropped' || version.status === 'retired')) return server;
     if (!address || !slot || slot.owner === server) return this.bind(server, state, address, args, listen);
     const holder = this.servers.get(slot.owner)?.version;
     const claim = slot.pending ? 'conflict' : this.policy.claim(version, holder);
+    if (claim === 'ignore') return server;
     const callback = args.find((arg) => typeof arg === 'function') as (() => void) | undefined;
     if (claim === 'conflict') {
       const holderName = slot.pending ? describeHolder(this.servers.get(slot.pending)?.version) : describeHolder(holder);
@@ -209,9 +211,10 @@ export class ListenSlots {
     return close();
   }
 
-  /** Whether a tracked server still listens for itself (a leak once its version retired). */
+  /** Whether a tracked server still listens for itself, or waits to (a leak once its version retired). */
   listening(server: net.Server): boolean {
     const state = this.servers.get(server);
+    if (state?.role === 'pending') return true;
     return state?.role === 'owner' ? server.listening : false;
   }
 }

@@ -32,11 +32,17 @@ const pruneAbove = 256;
 /** The handles one module version started and that may still be alive. */
 export class Resources {
   private readonly handles = new Set<TrackedHandle>();
+  /** The version retired or was dropped: what its code still starts (a bootstrap that awaited) stops at once. */
+  private stopped = false;
 
   add(kind: HandleKind, target: object, describe: () => string, alive: () => boolean, stop: () => void | Promise<void>, creator: Function): TrackedHandle {
     const origin: { stack?: string } = {};
     Error.captureStackTrace(origin, creator);
     const handle: TrackedHandle = { kind, target, origin, describe, alive, stop };
+    if (this.stopped) {
+      queueMicrotask(() => void safe(() => stop(), undefined));
+      return handle;
+    }
     if (this.handles.size >= pruneAbove) this.prune();
     this.handles.add(handle);
     return handle;
@@ -59,6 +65,7 @@ export class Resources {
 
   /** Stops every live handle `keep` does not claim, newest first; returns what failed to stop. */
   async stopAll(keep: (target: object) => boolean): Promise<string[]> {
+    this.stopped = true;
     const failures: string[] = [];
     const stopping: Array<Promise<void>> = [];
     for (const handle of [...this.handles].reverse()) {

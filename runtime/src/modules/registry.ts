@@ -118,10 +118,28 @@ export class Registry {
     for (const version of versions) this.instantiate(version);
     for (const version of versions) this.shareStarExports(version);
     this.checkLinks(session);
+    // CommonJS runs where it is required: a CommonJS module some new version imports runs then, not here.
+    const inPlace = this.requiredInPlace(session);
     for (const version of versions) {
+      if (inPlace.has(version)) continue;
       const running = this.evaluate(version);
       if (running) await running;
     }
+    // One no importer reached after all (an import inside a branch that did not run) still runs, as a root.
+    for (const version of inPlace) if (version.state !== 'evaluated') await this.evaluate(version);
+  }
+
+  /** New CommonJS versions that another new version imports: they run when that import runs. */
+  private requiredInPlace(session: LoadSession): Set<ModuleVersion> {
+    const inPlace = new Set<ModuleVersion>();
+    for (const importer of session.versions.values()) {
+      for (const target of this.links.get(importer) ?? []) {
+        if (target.kind !== 'app') continue;
+        const dependency = session.versions.get(target.record.id);
+        if (dependency && dependency !== importer && !dependency.transformed.generator) inPlace.add(dependency);
+      }
+    }
+    return inPlace;
   }
 
   /** The version of `record` that `session`'s code sees, making it when the session loads it anew. */
@@ -418,9 +436,7 @@ export class Registry {
         value = this.packageSync(target.specifier, version.file, format, entry.names);
         break;
       case 'app':
-        // An ES module's imports were evaluated before it, in Node's order (a cycle leaves one for later);
-        // CommonJS runs what it imports where the import stands.
-        value = this.appImport(version, target.record, entry.names, evaluate && format === 'cjs');
+        value = this.appImport(version, target.record, entry.names, evaluate);
         break;
     }
     version.targets[index] = value;
@@ -429,7 +445,10 @@ export class Registry {
 
   private appImport(importer: ModuleVersion, record: ModuleRecord, names: readonly string[], evaluate: boolean): unknown {
     const dependency = this.dependencyOf(importer, record);
-    if (evaluate) this.evaluateSync(dependency, importer);
+    // CommonJS runs where it is imported. An ES module was evaluated before its importer, in Node's order (a
+    // cycle leaves one for later), except for a CommonJS importer, whose require runs it now.
+    const runsHere = !dependency.transformed.generator || importer.transformed.format !== 'esm';
+    if (evaluate && runsHere) this.evaluateSync(dependency, importer);
     if (dependency.transformed.esmSyntax) return record.namespace;
     // A CommonJS value (or JSON) is read whole, now: the importer consumed it.
     noteConsumed(record);

@@ -1,0 +1,7 @@
+export const typeDefs = `#graphql
+  type Query {
+    route: String
+    service: String
+    entry: String
+  }
+`;

@@ -1,0 +1,5 @@
+export default function greeter() {
+  return {
+    greet: () => 'service-1',
+  };
+}
