@@ -1,7 +1,9 @@
 // TypeScript, JSX and modern JavaScript to plain ES module JavaScript that Node runs, one file at a time,
 // through oxc-transform: in-process native code, no type checking, a fraction of a millisecond for a
-// typical module. Decorators follow the project's tsconfig (legacy ones with `design:*` metadata when it
-// asks for them, standard ones otherwise), as the user's compiler would emit them.
+// typical module (esbuild's transform API costs about a millisecond more per call, in its own process).
+// Decorators follow the project's tsconfig: legacy ones with `design:*` metadata when it asks for them
+// (oxc emits it, as tsc does), standard ones otherwise, lowered by esbuild since oxc leaves them as written.
+import * as esbuild from 'esbuild';
 import { transformSync, type TransformOptions } from 'oxc-transform';
 import * as path from 'node:path';
 import { ReloadStepError, say } from '../errors';
@@ -93,8 +95,38 @@ function jsxOptions(settings: CompilerSettings): TransformOptions['jsx'] {
   }
 }
 
+/** Decorators left in oxc's output: standard (TC39) ones, which oxc does not lower and Node 20 cannot run. */
+const decoratorSyntax = /(^|[\s(,;{}])@[A-Za-z_$]/m;
+
 /** Compiles one file; a syntax error becomes a ReloadStepError of phase `transform` with its position. */
 export function compile(file: string, source: string, id: string, format: ModuleFormat, settings: CompilerSettings): Compiled {
+  const compiled = compileWithOxc(file, source, id, format, settings);
+  // Standard decorators are lowered by esbuild, which implements them; the rest stays with oxc.
+  if (!settings.experimentalDecorators && decoratorSyntax.test(compiled.code)) return compileWithEsbuild(file, source, id, settings);
+  return compiled;
+}
+
+function compileWithEsbuild(file: string, source: string, id: string, settings: CompilerSettings): Compiled {
+  try {
+    const result = esbuild.transformSync(source, {
+      loader: languages[path.extname(file)] ?? 'ts',
+      format: 'esm',
+      sourcemap: 'external',
+      sourcefile: file,
+      target: `node${process.versions.node.split('.')[0]}`,
+      tsconfigRaw: { compilerOptions: { ...settings } } as never,
+      logLevel: 'silent',
+    });
+    return { code: result.code, map: JSON.parse(result.map) as RawSourceMap };
+  } catch (error) {
+    const failure = (error as { errors?: Array<{ text: string; location?: { line: number; column: number } }> }).errors?.[0];
+    const line = failure?.location?.line ?? 1;
+    const column = (failure?.location?.column ?? 0) + 1;
+    throw new ReloadStepError(id, 'transform', say.syntaxError(file, line, column, failure?.text ?? String(error)), { file, line, column });
+  }
+}
+
+function compileWithOxc(file: string, source: string, id: string, format: ModuleFormat, settings: CompilerSettings): Compiled {
   const result = transformSync(file, source, optionsFor(file, source, format, settings));
   const error = result.errors.find((candidate) => candidate.severity === 'Error');
   if (error) {
