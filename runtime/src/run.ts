@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { readConfig } from '../../src-shared/config';
 import { realExit } from './containment/faults';
 import { original } from './containment/resources';
-import { openControlEndpoint, type ControlEndpoint } from './control/server';
+import { discoveryFolder } from './control/discovery';
+import { openControlEndpoint, privateFolder, type ControlEndpoint } from './control/server';
 import { say } from './errors';
 import { Runtime, type Logger } from './runtime';
 import { watchProject } from './watch';
@@ -45,6 +46,8 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
   if (!fs.existsSync(entry)) throw new Error(say.entryMissing(options.entry));
   const project = projectOf(entry);
   const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+  // A discovery folder others could write to is refused before the app starts, not after.
+  privateFolder(discoveryFolder(project));
   const runtime = await Runtime.start({
     project,
     entry,
@@ -57,7 +60,13 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
     ...(options.version ? { version: options.version } : {}),
   });
-  const endpoint = await openControlEndpoint(runtime, options.logger);
+  let endpoint: ControlEndpoint;
+  try {
+    endpoint = await openControlEndpoint(runtime, options.logger);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   const watcher = options.watch ? watchProject(runtime, path.resolve(project, config.root)) : undefined;
   // "watching" is only said once it is true: a save right after start must not go unseen.
   if (watcher) await once(watcher, 'ready');

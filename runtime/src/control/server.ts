@@ -99,7 +99,7 @@ export async function openControlEndpoint(runtime: Runtime, logger: Logger): Pro
  * The discovery folder: made private (0700) when new; an existing one must be the user's and writable by
  * nobody else, or a client could be handed a forged socket.
  */
-function privateFolder(folder: string): string {
+export function privateFolder(folder: string): string {
   fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
   const stat = fs.lstatSync(folder);
   const uid = process.getuid?.();
@@ -121,7 +121,11 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
     buffered += chunk.length;
     if (buffered > (authenticated ? maxMessageBytes : maxHelloBytes)) refuse(ControlErrorCodes.tooLarge, 'message too large');
   });
-  const reader = new CountingReader(new SocketMessageReader(socket), () => (buffered = 0));
+  const socketReader = new SocketMessageReader(socket);
+  // No partial-message timer: it re-arms itself for as long as the message stays partial, also after the
+  // socket closed, and keeps the connection's buffers with it (size and hello limits guard instead).
+  socketReader.partialMessageTimeout = 0;
+  const reader = new CountingReader(socketReader, () => (buffered = 0));
   const connection = createMessageConnection(reader, new SocketMessageWriter(socket));
   let unsubscribe: (() => void) | undefined;
 
