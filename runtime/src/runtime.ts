@@ -147,6 +147,10 @@ export class Runtime implements HotHost {
       {
         versionOf: (file, number) => this.versionOf(file, number),
         fault: (fault) => this.fault(fault),
+        fatal: (fault) => {
+          const who = fault.version ? `${fault.version.id} v${fault.version.number}` : 'the app';
+          this.exitReason = `${who} threw outside any caller: ${messageOf(fault.error)}`;
+        },
         exitRequested: (code, version, stack) => this.exitRequested(code, version, stack),
       },
       options.exitOnError === true,

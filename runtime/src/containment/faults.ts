@@ -20,6 +20,8 @@ export interface FaultHandler {
   /** Whose version a script of `file`, version `number`, is. */
   versionOf(file: string, number: number): ModuleVersion | undefined;
   fault(fault: Fault): void;
+  /** A fault that ends the process (`--exit-on-error`): noted before Node exits. */
+  fatal?(fault: Fault): void;
   /** `process.exit(code)` by `version`: true to stop it (a reload is running), false to let it exit. */
   exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string): boolean;
 }
@@ -57,7 +59,10 @@ export function installFaultHandling(faults: FaultHandler, fatal: boolean): void
     return;
   }
   handler = faults;
-  if (!fatal) {
+  if (fatal) {
+    // Node ends the process; the runtime only notes why, for `status` and `reload`.
+    original.processOn('uncaughtExceptionMonitor', (error: unknown) => handler!.fatal?.({ kind: 'uncaught-exception', error, version: attribute(error) }));
+  } else {
     original.processOn('uncaughtException', (error: unknown) => handler!.fault({ kind: 'uncaught-exception', error, version: attribute(error) }));
     original.processOn('unhandledRejection', (reason: unknown) => handler!.fault({ kind: 'unhandled-rejection', error: reason, version: attribute(reason) }));
   }
