@@ -156,6 +156,39 @@ describe('reloadable run --watch', () => {
     const { failures } = load;
     assert.deepEqual(failures, []);
   });
+
+  it('tries a change that rolled back once, then again only when the file changes', async () => {
+    const rollbacks = () => app.stderr.split('rolled back').length - 1;
+    const before = rollbacks();
+    const original = fs.readFileSync(app.file('src/routes.ts'), 'utf8');
+    fs.writeFileSync(app.file('src/routes.ts'), `${original}\nthrow new Error('bad save');\n`);
+    await app.waitFor(() => rollbacks() > before, 'the faulty save to roll back');
+    await delay(600);
+    assert.equal(rollbacks(), before + 1, `one rollback, not a loop:\n${app.stderr}`);
+    fs.writeFileSync(app.file('src/routes.ts'), original.replace(/routesTag = '[^']*'/, "routesTag = 'fixed'"));
+    for (let attempt = 0; (await app.get('/')).tag !== 'fixed'; attempt++) {
+      assert.ok(attempt < 500, `the fix never went live:\n${app.stderr}`);
+      await delay(20);
+    }
+    assert.equal(rollbacks(), before + 1);
+  });
+
+  it('waits for a file caught half-written instead of failing on it', async () => {
+    const rollbacks = () => app.stderr.split('rolled back').length - 1;
+    const before = rollbacks();
+    const original = fs.readFileSync(app.file('src/routes.ts'), 'utf8');
+    const complete = original.replace(/routesTag = '[^']*'/, "routesTag = 'complete'");
+    // A writer that writes in two pieces, the first cut in the middle of a statement.
+    const cut = complete.indexOf('response.setHeader');
+    fs.writeFileSync(app.file('src/routes.ts'), complete.slice(0, cut + 10));
+    await delay(30);
+    fs.writeFileSync(app.file('src/routes.ts'), complete);
+    for (let attempt = 0; (await app.get('/')).tag !== 'complete'; attempt++) {
+      assert.ok(attempt < 500, `the complete save never went live:\n${app.stderr}`);
+      await delay(20);
+    }
+    assert.equal(rollbacks(), before, `no rollback for the half-written file:\n${app.stderr}`);
+  });
 });
 
 describe('the control endpoint lets no one else in', () => {
