@@ -6,7 +6,6 @@ import.meta.hot?.state({
   save: () => [...entries],
   restore: (saved: Array<[string, number]>) => saved.forEach(([key, value]) => entries.set(key, value)),
 });
-import.meta.hot?.accept();
 
 export function increment(key: string): number {
   const next = (entries.get(key) ?? 0) + 1;

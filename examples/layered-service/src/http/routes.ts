@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { visit } from '../services/counter.js';
 import { audit, recent } from '../services/audit.js';
 
-/** The request handler; main.ts holds a live reference, so a reload changes what it serves. */
+/** The request handler main.ts gives its server. */
 export function handle(request: IncomingMessage, response: ServerResponse): void {
   const path = request.url ?? '/';
   if (path === '/audit') {
@@ -17,4 +17,3 @@ export function handle(request: IncomingMessage, response: ServerResponse): void
 
 // Log a line when the process is asked to stop; the listener is removed when this version retires.
 import.meta.hot?.listen(process, 'SIGUSR2', () => process.stdout.write('routes: SIGUSR2\n'));
-import.meta.hot?.accept();

@@ -8,4 +8,3 @@ export const audit = import.meta.hot?.mailbox((event: string) => {
 export function recent(): string[] {
   return log.slice(-20);
 }
-import.meta.hot?.accept();

@@ -9,4 +9,3 @@ import.meta.hot?.setInterval(() => {
   const counts = snapshot();
   if (Object.keys(counts).length > 0) process.stdout.write(`visits: ${JSON.stringify(counts)}\n`);
 }, 10_000);
-import.meta.hot?.accept();
