@@ -21,7 +21,8 @@ import {
 import type { ReloadResult, RuntimeEvent } from '../../src-shared/control-protocol';
 import type { Apps } from './apps';
 import type { HistoryView } from './history';
-import type { LeakDiagnostics } from './leaks';
+import { say } from './errors';
+import type { RuntimeDiagnostics } from './runtime-diagnostics';
 import { describeResult, type PendingOrder, type StatusBar } from './status-bar';
 
 export type HazardCheck = 'block' | 'warn' | 'off';
@@ -39,7 +40,7 @@ export class Reloader implements Disposable {
     private readonly apps: Apps,
     private readonly status: StatusBar,
     private readonly history: HistoryView,
-    private readonly leaks: LeakDiagnostics,
+    private readonly diagnostics: RuntimeDiagnostics,
     private readonly log: LogOutputChannel,
   ) {
     this.disposables.push(
@@ -57,13 +58,12 @@ export class Reloader implements Disposable {
   async reload(options: { files?: string[]; quiet?: boolean } = {}): Promise<ReloadResult | undefined> {
     const state = this.apps.current;
     if (state.kind !== 'connected') {
-      const run = 'Run App';
-      const answer = await window.showWarningMessage('No app is running under `reloadable run` in this workspace.', run);
-      if (answer === run) await commands.executeCommand('reloadable.runApp');
+      const answer = await window.showWarningMessage(say.noAppToReload, say.runApp);
+      if (answer === say.runApp) await commands.executeCommand('reloadable.runApp');
       return undefined;
     }
     if (this.running) {
-      void window.showInformationMessage('A reload is already running.');
+      void window.showInformationMessage(say.reloadRunning);
       return undefined;
     }
     const { client, discovery } = state;
@@ -76,7 +76,7 @@ export class Reloader implements Disposable {
     }
     if (plan.changed.length === 0) {
       this.setPending(undefined);
-      if (!options.quiet) void window.showInformationMessage('Reloadable: nothing changed since the last reload.');
+      if (!options.quiet) void window.showInformationMessage(say.nothingChanged);
       return plan;
     }
     if (!(await this.hazardsAllow(plan, discovery.project, options.quiet))) return undefined;
@@ -102,7 +102,7 @@ export class Reloader implements Disposable {
       await this.record(result);
       return this.report(result, discovery.project, options.quiet);
     } catch (error) {
-      void window.showErrorMessage(`Reloadable: the reload request failed: ${(error as Error).message}`);
+      void window.showErrorMessage(say.reloadFailed((error as Error).message));
       return undefined;
     } finally {
       this.running = false;
@@ -124,24 +124,19 @@ export class Reloader implements Disposable {
     this.log.warn(`the change set has error-severity hazards (reload.hazardCheck is "${check}"): ${errors.join(', ')}`);
     const order = `Order: ${plan.loadOrder.join(' → ')}.`;
     if (check === 'block') {
-      void window.showErrorMessage(`Reloadable: not reloading, the change set has reload hazards of error severity: ${errors.join(', ')}. ${order}`);
+      void window.showErrorMessage(say.blockedByHazards(errors, order));
       return false;
     }
     if (quiet) return true;
-    const reload = 'Reload Anyway';
-    const answer = await window.showWarningMessage(
-      `The change set has reload hazards of error severity: ${errors.join(', ')}.`,
-      { modal: true, detail: `${order} The reload may keep old code alive or fail; fix the hazards first to be safe.` },
-      reload,
-    );
-    return answer === reload;
+    const answer = await window.showWarningMessage(say.hazardsInChangeSet(errors), { modal: true, detail: say.hazardsDetail(order) }, say.reloadAnyway);
+    return answer === say.reloadAnyway;
   }
 
   /** A finished reload, started here or elsewhere: the status bar, the history, leaks, and the app's modules again. */
   private record(result: ReloadResult): Promise<void> {
     this.status.setResult(result);
     this.history.add(result);
-    this.leaks.add(result.leaks);
+    this.diagnostics.addLeaks(result.leaks);
     return this.apps.refresh();
   }
 
@@ -153,7 +148,7 @@ export class Reloader implements Disposable {
       this.log.error(`reload #${result.id}: ${description}`);
       const error = result.error;
       const file = error?.file ?? (error?.module ? path.join(project, error.module) : undefined);
-      const open = file ? `Open ${path.basename(file)}${error?.line ? `:${error.line}` : ''}` : undefined;
+      const open = file ? say.openAt(path.basename(file), error?.line) : undefined;
       // Not awaited: the command returns its result while the notification stays up.
       void window.showErrorMessage(message, ...(open ? [open] : [])).then((answer) => {
         if (answer && file) return openAt(file, error?.line, error?.column);
@@ -161,8 +156,8 @@ export class Reloader implements Disposable {
     } else {
       this.log.info(`reload #${result.id}: ${description}`);
       if (quiet) return result;
-      const leaks = result.leaks.length > 0 ? ` ${result.leaks.length} handle(s) of retired versions still alive: see the Problems panel.` : '';
-      const warnings = result.warnings.length > 0 ? ` Warnings: ${result.warnings.join('; ')}` : '';
+      const leaks = result.leaks.length > 0 ? say.stillAlive(result.leaks.length) : '';
+      const warnings = result.warnings.length > 0 ? say.warningsOf(result.warnings) : '';
       void (leaks || warnings ? window.showWarningMessage(message + leaks + warnings) : window.showInformationMessage(message));
     }
     return result;
@@ -181,7 +176,10 @@ export class Reloader implements Disposable {
         if (event.result.outcome === 'rolled-back' && this.apps.current.kind === 'connected') this.report(event.result, this.apps.current.discovery.project, true);
         break;
       case 'leak':
-        this.leaks.add([event.leak]);
+        this.diagnostics.addLeaks([event.leak]);
+        break;
+      case 'fault':
+        this.diagnostics.addFault(event.fault);
         break;
     }
   }

@@ -284,6 +284,11 @@ export class ProjectAnalysis {
     return analysis;
   }
 
+  /** The project file a specifier written in `file` names, as the user's compiler resolves it; undefined for a package. */
+  resolveSpecifier(specifier: string, file: string, mode: 'import' | 'require' | 'dynamic'): string | undefined {
+    return this.resolver.resolve(specifier, file, mode);
+  }
+
   private resolveImports(file: string, analysis: ModuleAnalysis): void {
     const membership = this.sources.membership;
     if (this.resolverMembership !== membership) {

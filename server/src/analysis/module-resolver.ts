@@ -1,5 +1,16 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ts } from './typescript';
+
+/** The `name` of the project's package.json, when it has `exports` to resolve self-references through. */
+function ownPackageName(folder: string): string | undefined {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { name?: unknown; exports?: unknown };
+    return typeof manifest.name === 'string' && manifest.exports !== undefined ? manifest.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Resolves specifiers the way the user's compiler does (paths, baseUrl, node16/nodenext/bundler, `.js`
@@ -11,6 +22,8 @@ export class ModuleResolver {
   private readonly cache: ts.ModuleResolutionCache;
   private readonly host: ts.ModuleResolutionHost;
   private readonly pathPrefixes: string[];
+  /** The project's own package name: a specifier starting with it is a self-reference through `exports`. */
+  private readonly ownName: string | undefined;
 
   constructor(
     private readonly options: ts.CompilerOptions,
@@ -26,6 +39,7 @@ export class ModuleResolver {
       getCurrentDirectory: () => folder,
     };
     this.pathPrefixes = Object.keys(options.paths ?? {}).map((pattern) => pattern.split('*')[0]!);
+    this.ownName = ownPackageName(folder);
   }
 
   /** The absolute file a specifier names, or undefined when it is a package or cannot be resolved. */
@@ -46,6 +60,7 @@ export class ModuleResolver {
   private isPackage(specifier: string): boolean {
     if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('#')) return false;
     if (this.options.baseUrl) return false;
+    if (this.ownName && (specifier === this.ownName || specifier.startsWith(`${this.ownName}/`))) return false;
     return !this.pathPrefixes.some((prefix) => specifier.startsWith(prefix));
   }
 

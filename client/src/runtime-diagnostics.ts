@@ -1,0 +1,45 @@
+// What the runtime saw of the app's code, as diagnostics at its source line: leaks (a handle still alive after
+// the version that created it retired, at the line that created it, next to the static hazard that predicted it)
+// and faults (an exception thrown outside any caller, an unhandled rejection, a failed listen, at the throwing line).
+import { Diagnostic, DiagnosticSeverity, languages, Range, Uri, type DiagnosticCollection, type Disposable } from 'vscode';
+import type { FaultReport, LeakReport } from '../../src-shared/control-protocol';
+
+export class RuntimeDiagnostics implements Disposable {
+  private readonly collection: DiagnosticCollection = languages.createDiagnosticCollection('reloadable-runtime');
+  /** Per file, keyed by line and description, so a leak reported by the event and again in the result shows once. */
+  private readonly byFile = new Map<string, Map<string, Diagnostic>>();
+
+  addLeaks(leaks: LeakReport[]): void {
+    for (const leak of leaks) {
+      if (!leak.file || !leak.line) continue;
+      const message = `Still alive after ${leak.module} v${leak.version} was retired: ${leak.description}. Own it through import.meta.hot, or close it in a dispose hook.`;
+      this.put(leak.file, leak.line, leak.column, message, 'runtime-leak', DiagnosticSeverity.Warning, leak.description);
+    }
+  }
+
+  addFault(fault: FaultReport): void {
+    if (!fault.file || !fault.line) return;
+    const outcome = fault.outcome === 'rolled-back' ? 'it rolled the reload back' : 'the app kept running';
+    this.put(fault.file, fault.line, fault.column, `${fault.message} (${outcome})`, 'runtime-fault', DiagnosticSeverity.Error, fault.message);
+  }
+
+  private put(file: string, line: number, column: number | undefined, message: string, code: string, severity: DiagnosticSeverity, key: string): void {
+    const start = Math.max(0, (column ?? 1) - 1);
+    const diagnostic = new Diagnostic(new Range(line - 1, start, line - 1, start + 1), message, severity);
+    diagnostic.source = 'reloadable runtime';
+    diagnostic.code = code;
+    const diagnostics = this.byFile.get(file) ?? new Map<string, Diagnostic>();
+    diagnostics.set(`${line}:${code}:${key}`, diagnostic);
+    this.byFile.set(file, diagnostics);
+    this.collection.set(Uri.file(file), [...diagnostics.values()]);
+  }
+
+  clear(): void {
+    this.byFile.clear();
+    this.collection.clear();
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+}
