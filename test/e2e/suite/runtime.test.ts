@@ -61,9 +61,9 @@ class App {
 }
 
 /** Resolves with the runtime's diagnostics on `uri` once there are some. */
-function runtimeDiagnostics(uri: vscode.Uri): Promise<vscode.Diagnostic[]> {
+function runtimeDiagnostics(uri: vscode.Uri, code = 'runtime-leak'): Promise<vscode.Diagnostic[]> {
   return new Promise((resolve, reject) => {
-    const ours = () => vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === 'reloadable runtime');
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === 'reloadable runtime' && diagnostic.code === code);
     const listener = vscode.languages.onDidChangeDiagnostics(() => {
       if (ours().length === 0) return;
       listener.dispose();
@@ -72,7 +72,7 @@ function runtimeDiagnostics(uri: vscode.Uri): Promise<vscode.Diagnostic[]> {
     });
     const timer = setTimeout(() => {
       listener.dispose();
-      reject(new Error('timed out waiting for a runtime leak diagnostic'));
+      reject(new Error('timed out waiting for a runtime diagnostic'));
     }, 30_000);
   });
 }
@@ -137,22 +137,44 @@ export function defineRuntimeTests(root: Mocha.Suite): void {
     await replaceInFile(routes(), "greeting: 'hello from e2e' +,", "greeting: 'hello from e2e',");
   });
 
-  test(suite, 'a timer left alive by a retired version shows as a diagnostic at the line that created it', async () => {
-    const leak = '\nsetInterval(() => undefined, 60_000); // dropped on purpose\n';
+  test(suite, 'what a retired version could not stop shows as a diagnostic at the line that created it', async () => {
+    // A child process that ignores SIGTERM: the runtime asks it to end when its version retires, and it does not.
+    const leak = `\nimport { spawn as spawnChild } from 'node:child_process';\nspawnChild(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)']); // stubborn\n`;
     await replaceInFile(routes(), /\n$/, `\n${leak}`);
-    const line = (await vscode.workspace.openTextDocument(routes())).getText().split('\n').findIndex((text) => text.startsWith('setInterval('));
+    const line = (await vscode.workspace.openTextDocument(routes())).getText().split('\n').findIndex((text) => text.startsWith('spawnChild('));
     const first = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
     assert.equal(first?.outcome, 'committed', JSON.stringify(first?.error));
-    // The next version drops the timer; the one that created it retires and leaves it ticking.
     const diagnostics = runtimeDiagnostics(routes());
     await replaceInFile(routes(), leak, '\n');
     const second = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
     assert.equal(second?.outcome, 'committed', JSON.stringify(second?.error));
-    assert.ok(second.leaks.some((report) => report.line === line + 1), `the result reports the leak: ${JSON.stringify(second.leaks)}`);
-    const [diagnostic] = await diagnostics;
-    assert.equal(diagnostic.range.start.line, line);
-    assert.equal(diagnostic.code, 'runtime-leak');
-    assert.match(diagnostic.message, /Still alive after src\/http\/routes\.ts v3 was retired/);
+    const report = second.leaks.find((candidate) => candidate.line === line + 1);
+    try {
+      assert.ok(report, `the result reports the leak: ${JSON.stringify(second.leaks)}`);
+      const [diagnostic] = await diagnostics;
+      assert.equal(diagnostic.range.start.line, line);
+      assert.equal(diagnostic.code, 'runtime-leak');
+      assert.match(diagnostic.message, /Still alive after src\/http\/routes\.ts v\d+ was retired: child process/);
+    } finally {
+      const pid = Number(/pid (\d+)/.exec(report?.description ?? '')?.[1]);
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  test(suite, 'a fault of the running code shows as a diagnostic at the throwing line, and the app keeps serving', async () => {
+    const fault = `\nsetTimeout(() => {\n  throw new Error('thrown on purpose');\n}, 500);\n`;
+    await replaceInFile(routes(), /\n$/, `\n${fault}`);
+    const line = (await vscode.workspace.openTextDocument(routes())).getText().split('\n').findIndex((text) => text.includes("throw new Error('thrown on purpose')"));
+    const diagnostics = runtimeDiagnostics(routes(), 'runtime-fault');
+    const result = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
+    assert.equal(result?.outcome, 'committed', JSON.stringify(result?.error));
+    const [found] = await diagnostics;
+    assert.ok(found, 'a runtime-fault diagnostic');
+    assert.equal(found.range.start.line, line);
+    assert.match(found.message, /threw outside any caller: thrown on purpose \(the app kept running\)/);
+    assert.equal((await fetchJson(port)).greeting, 'hello from e2e', 'the app keeps serving');
+    await replaceInFile(routes(), fault, '\n');
+    await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
   });
 
   test(suite, 'refuses to drive an app with a token that is not its own, says so, and recovers', async () => {
