@@ -57,6 +57,12 @@ async function freePort() {
   return port;
 }
 
+/** The first line of output that reads like an error, for the table. */
+function firstError(output) {
+  const line = output.split('\n').find((text) => /error|cannot|can't|failed/i.test(text)) ?? output.split('\n').find(Boolean) ?? '';
+  return line.replace(/\u001b\[[0-9;]*m/g, '').replace(/\|/g, '/').trim().slice(0, 140);
+}
+
 function get(port, agent) {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/', agent }, (response) => {
@@ -85,8 +91,8 @@ class Run {
     const agent = new Agent({ keepAlive: false });
     const deadline = performance.now() + 60_000;
     for (;;) {
-      if (run.child.exitCode !== null) throw new Error(`${contender.name} exited:\n${run.output.slice(-2000)}`);
-      if (performance.now() > deadline) throw new Error(`${contender.name} never answered:\n${run.output.slice(-2000)}`);
+      if (run.child.exitCode !== null) throw new Error(`exited: ${firstError(run.output)}`);
+      if (performance.now() > deadline) throw new Error(`never answered: ${firstError(run.output)}`);
       try {
         await get(run.port, agent);
         break;

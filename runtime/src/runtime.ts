@@ -26,7 +26,7 @@ import type { ModuleVersion } from './modules/version';
 import { evaluationOrder, liveAdjacency } from './plan';
 import { frameIn, installStackMapping } from './stack-traces';
 import { contentHash, compilerSettingsOf, forgetPackageTypes, formatOf, isModuleFile, transformModule, typescriptExtensions } from './transform';
-import { emptyResult, leaksOf, planOf, runTransaction, type Transaction } from './transaction';
+import { emptyResult, leaksOf, planOf, startTransaction, type Transaction } from './transaction';
 import { pathToFileURL } from 'node:url';
 
 /** Where the runtime's own messages go; the CLI writes them to stderr. */
@@ -361,6 +361,8 @@ export class Runtime implements HotHost {
     if (params.files === undefined) pending.scan = true;
     for (const file of params.files ?? []) pending.files.add(path.resolve(this.options.project, file));
     const result = new Promise<ReloadResult>((resolve) => pending.waiters.push(resolve));
+    // A reload waiting behind one that only settles: that one's window ends, so this one starts now.
+    this.transaction?.endSettle();
     appContext.exit(() => void this.drainQueue());
     return result;
   }
@@ -434,37 +436,43 @@ export class Runtime implements HotHost {
       while (this.pending) {
         const job = this.pending;
         this.pending = undefined;
-        const result = await this.transact(job);
-        this.results.push(result);
-        if (this.results.length > (this.options.historySize ?? 50)) this.results.shift();
-        this.log(result);
-        for (const resolve of job.waiters) resolve(result);
+        const { settled, result } = await this.transact(job);
+        // The next reload starts once this one settled; this one's old versions retire meanwhile.
+        void result.then((done) => {
+          this.results.push(done);
+          if (this.results.length > (this.options.historySize ?? 50)) this.results.shift();
+          this.log(done);
+          for (const resolve of job.waiters) resolve(done);
+        });
+        await settled;
       }
     } finally {
       this.busy = false;
     }
   }
 
-  private async transact(job: PendingReload): Promise<ReloadResult> {
+  private async transact(job: PendingReload): Promise<{ settled: Promise<unknown>; result: Promise<ReloadResult> }> {
+    const immediate = (result: Promise<ReloadResult>) => ({ settled: result, result });
     const id = this.nextId++;
     this.registry.options.resolver.refresh();
     forgetPackageTypes();
-    if (!this.started) return this.restart(id);
+    if (!this.started) return immediate(this.restart(id));
     const warnings: string[] = [];
     const changed = new Set<string>();
     for (const file of job.files) {
       const problem = this.reloadable(file);
-      if (problem === 'outside') return this.failed(id, say.outsideRoot(file, this.root));
+      if (problem === 'outside') return immediate(Promise.resolve(this.failed(id, say.outsideRoot(file, this.root))));
       if (problem === 'unknown') warnings.push(say.notLoaded(file));
       else changed.add(this.registry.idOf(file));
     }
     if (job.scan) for (const module of this.changedModules()) changed.add(module);
-    if (changed.size === 0) return emptyResult(id, 'no-change', [], warnings);
-    try {
-      return await runTransaction(this.transactionContext(), id, [...changed].sort(), warnings, (transaction) => (this.transaction = transaction));
-    } finally {
-      this.transaction = undefined;
-    }
+    if (changed.size === 0) return immediate(Promise.resolve(emptyResult(id, 'no-change', [], warnings)));
+    const { transaction, result } = startTransaction(this.transactionContext(), id, [...changed].sort(), warnings);
+    this.transaction = transaction;
+    const settled = transaction.settled.then(() => {
+      if (this.transaction === transaction) this.transaction = undefined;
+    });
+    return { settled, result };
   }
 
   /** The app failed to start: a reload is a new start. */

@@ -78,10 +78,9 @@ function fileExists(registry: Registry, id: string): boolean {
 }
 
 /** A reload of `changed` (module ids). Never throws: every failure is the result's `error`. */
-export async function runTransaction(context: TransactionContext, id: number, changed: string[], warnings: string[], onStart: (transaction: Transaction) => void): Promise<ReloadResult> {
+export function startTransaction(context: TransactionContext, id: number, changed: string[], warnings: string[]): { transaction: Transaction; result: Promise<ReloadResult> } {
   const transaction = new Transaction(context, id, changed, warnings);
-  onStart(transaction);
-  return transaction.run();
+  return { transaction, result: transaction.run() };
 }
 
 export class Transaction {
@@ -98,6 +97,10 @@ export class Transaction {
   private readonly stamps = new Map<string, SourceStamp | undefined>();
   /** The transaction is over: faults now are reported, not rolled back. */
   done = false;
+  /** Resolves once the reload committed and settled, or rolled back: the next one may start (retiring goes on). */
+  readonly settled: Promise<void>;
+  private markSettled!: () => void;
+  private endSettleWindow: (() => void) | undefined;
 
   constructor(
     private readonly context: TransactionContext,
@@ -106,6 +109,12 @@ export class Transaction {
     warnings: string[],
   ) {
     this.result = emptyResult(id, 'committed', changed, warnings);
+    this.settled = new Promise((resolve) => (this.markSettled = resolve));
+  }
+
+  /** A newer change is waiting: the settle window ends now (the newer reload replaces this code anyway). */
+  endSettle(): void {
+    this.endSettleWindow?.();
   }
 
   private get registry(): Registry {
@@ -145,6 +154,7 @@ export class Transaction {
       this.rollBack(error);
     }
     this.done = true;
+    this.markSettled();
     if (this.result.outcome === 'committed') await this.retire();
     this.result.durationMs = round(performance.now() - this.started);
     this.context.emit({ type: 'reload-finished', result: this.result });
@@ -364,7 +374,15 @@ export class Transaction {
   /** The settle window: a fault of a new version now still rolls the reload back. */
   private async settle(): Promise<void> {
     if (this.context.settleMs <= 0) return;
-    await this.timed('settle', () => this.guard(delay(this.context.settleMs)));
+    const window = new Promise<void>((resolve) => {
+      const timer = original.setTimeout(resolve, this.context.settleMs);
+      this.endSettleWindow = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    await this.timed('settle', () => this.guard(window));
+    this.endSettleWindow = undefined;
     this.throwIfFailed();
   }
 

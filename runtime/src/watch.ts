@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { original } from './containment/resources';
 import type { Runtime } from './runtime';
 
-/** @default 5 ms: long enough to batch a multi-file save, short enough to feel instant. */
-export const watchDebounceMs = 5;
+/** @default 1 ms: the events of one save come within it; a save split in two reloads tries both again (below). */
+export const watchDebounceMs = 1;
 /** How long a file that looks half-written may wait for the rest of its write before it is tried as it is. */
 const halfWrittenMs = 150;
 /**
@@ -48,6 +48,9 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
     }
     if (wait > 0) schedule(wait);
     if (ready.length === 0) return;
+    // Files whose change rolled back come along with any new change: a save that reached the watcher in two
+    // parts (a renamed export, then its importer) goes live together.
+    for (const file of rolledBack.keys()) if (!ready.includes(file) && runtime.changedFiles([file]).length > 0) ready.push(file);
     void runtime.reload({ files: ready }).then((result) => {
       for (const file of ready) {
         const hash = runtime.lookAt(file).hash;

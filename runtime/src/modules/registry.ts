@@ -260,7 +260,9 @@ export class Registry {
     const factory = this.compile(version);
     const generatorFunction = factory.call(undefined, version.api) as () => Iterator<unknown> | AsyncIterator<unknown>;
     version.iterator = generatorFunction.call(undefined);
-    const step = this.timed(version, () => version.iterator!.next());
+    // Up to its first `yield` only the prelude runs (exports, hoisted functions): no timeout needed, and a
+    // timeout costs a watchdog thread per call.
+    const step = this.timed(version, () => version.iterator!.next(), false);
     // An async generator's first step is a promise that settles at once: nothing it runs can await before `yield`.
     if (step && typeof (step as Promise<unknown>).then === 'function') (step as Promise<unknown>).catch(() => undefined);
     version.state = 'instantiated';
@@ -406,10 +408,10 @@ export class Registry {
   }
 
   /** Runs synchronous code of `version` in its loading context, under the init timeout; failures become init errors. */
-  private timed<T>(version: ModuleVersion, call: () => T): T {
+  private timed<T>(version: ModuleVersion, call: () => T, withTimeout = true): T {
     version.initialising = true;
     try {
-      return appContext.run(version.contexts.load, () => runTimed(call, this.options.initTimeoutMs));
+      return appContext.run(version.contexts.load, () => (withTimeout ? runTimed(call, this.options.initTimeoutMs) : call()));
     } catch (error) {
       version.state = 'failed';
       version.failure = asInitError(version, error, this.options.initTimeoutMs);

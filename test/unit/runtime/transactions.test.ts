@@ -236,3 +236,21 @@ describe('evaluation order', () => {
     assert.equal(app.module('main.ts').ready, 4322);
   });
 });
+
+describe('one reload at a time', () => {
+  it('starts a waiting reload as soon as the running one committed: the settle window ends early', async () => {
+    app = new TempApp({ 'dep.ts': `export const x = 1;\n`, 'main.ts': `import { x } from './dep.js';\nexport const read = () => x;\n` });
+    const runtime = await app.start('main.ts', { settleMs: 5000 });
+    app.write('dep.ts', `export const x = 2;\n`);
+    const first = runtime.reload();
+    await new Promise<void>((resolve) => runtime.subscribe((event) => event.type === 'phase' && event.phase === 'settle' && resolve()));
+    app.write('dep.ts', `export const x = 3;\n`);
+    const started = performance.now();
+    const second = runtime.reload();
+    while (app.module('main.ts').read() !== 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(performance.now() - started < 4000, 'the second reload did not wait out the first one\'s settle window');
+    assert.equal((await first).outcome, 'committed');
+    runtime.reload({ files: [app.path('main.ts')] }).catch(() => undefined);
+    assert.equal((await second).outcome, 'committed');
+  });
+});
