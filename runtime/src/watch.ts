@@ -21,6 +21,9 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
   const changed = new Set<string>();
   /** Content hashes whose reload rolled back, by file: retried only once the file holds something else. */
   const rolledBack = new Map<string, string>();
+  /** The newest reload that tried each file: an older reload's answer (they may end out of order) changes nothing. */
+  const newestTry = new Map<string, number>();
+  let tries = 0;
   let timer: NodeJS.Timeout | undefined;
   const schedule = (ms: number) => {
     if (timer) clearTimeout(timer);
@@ -51,13 +54,17 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
     // Files whose change rolled back come along with any new change: a save that reached the watcher in two
     // parts (a renamed export, then its importer) goes live together.
     for (const file of rolledBack.keys()) if (!ready.includes(file) && runtime.changedFiles([file]).length > 0) ready.push(file);
+    const attempt = ++tries;
+    const hashes = new Map(ready.map((file) => [file, runtime.lookAt(file).hash]));
+    for (const file of ready) newestTry.set(file, attempt);
     void runtime.reload({ files: ready }).then((result) => {
-      for (const file of ready) {
-        const hash = runtime.lookAt(file).hash;
+      const own = ready.filter((file) => newestTry.get(file) === attempt);
+      for (const file of own) {
+        const hash = hashes.get(file);
         if (result.outcome === 'rolled-back' && hash !== undefined) rolledBack.set(file, hash);
         else rolledBack.delete(file);
       }
-      recheck(ready);
+      recheck(own);
     });
   };
   const recheck = (files: string[]) => {
