@@ -1,7 +1,6 @@
 // The language server's requests beyond LSP, declared once for the server and the extension. See
 // docs/lsp-extensions.md. Module ids are paths relative to their workspace folder, `/`-separated.
 import type { ModuleEdge, ModuleNode } from './module-graph';
-import type { ReloadPlan } from './reload-order';
 
 /** One workspace folder's graph: modules with their hazard counts, imports, cycles and the full reload order. */
 export interface FolderGraph {
@@ -26,19 +25,6 @@ export namespace ModuleGraphRequest {
   }
   export interface Result {
     folders: FolderGraph[];
-  }
-}
-
-export namespace ReloadOrderRequest {
-  export const method = 'reloadable/reloadOrder' as const;
-  /** The change set, as document URIs; they may span folders. */
-  export interface Params {
-    uris: string[];
-  }
-  export interface Result {
-    plans: Array<{ folder: string; plan: ReloadPlan }>;
-    /** URIs that are not modules of any workspace folder. */
-    unknown: string[];
   }
 }
 

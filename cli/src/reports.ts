@@ -18,6 +18,10 @@ export interface CheckReport {
   version: 1;
   files: number;
   diagnostics: CheckReportDiagnostic[];
+  /** Modules left out of the analysis, and why (binary, too large, nested too deeply to parse). */
+  skipped: Array<{ file: string; reason: string }>;
+  /** With an `entry` in the config: the modules it does not reach (test helpers, scripts, dead code). */
+  unreachable?: string[];
 }
 
 export function checkReport(result: CheckResult, folder: string): CheckReport {
@@ -25,6 +29,8 @@ export function checkReport(result: CheckResult, folder: string): CheckReport {
     version: 1,
     files: result.files,
     diagnostics: result.diagnostics.map((diagnostic) => reportDiagnostic(diagnostic, folder)),
+    skipped: result.skipped.map(({ file, reason }) => ({ file: relativePath(folder, file), reason })),
+    ...(result.unreachable ? { unreachable: result.unreachable } : {}),
   };
 }
 

@@ -5,29 +5,37 @@ import {
   DidChangeWatchedFilesNotification,
   FileChangeType,
   ProposedFeatures,
+  StreamMessageWriter,
   TextDocuments,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ModuleGraphRequest, ReloadOrderRequest } from '../../src-shared/lsp-protocol';
+import { ModuleGraphRequest } from '../../src-shared/lsp-protocol';
 import { moduleExtensions } from './analysis/project';
 import { codeActions } from './handlers/code-actions';
 import { DiagnosticsPublisher } from './handlers/diagnostics';
-import { moduleGraph, reloadOrder } from './handlers/graph';
+import { moduleGraph } from './handlers/graph';
+import { ResilientReader } from './resilient-reader';
 import { Workspace } from './workspace';
 
 declare const RELOADABLE_VERSION: string;
 
 // Wiring only: the analysis lives in ./analysis, the LSP adapters in ./handlers.
-const connection = createConnection(ProposedFeatures.all);
+// Over stdio, a reader that survives a garbled message; other transports (VS Code's IPC) as the library sets them.
+const connection = process.argv.includes('--stdio')
+  ? createConnection(ProposedFeatures.all, new ResilientReader(process.stdin), new StreamMessageWriter(process.stdout))
+  : createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const workspace = new Workspace((message) => connection.console.error(message));
 const diagnostics = new DiagnosticsPublisher(connection, documents, workspace);
 let watchesFiles = false;
+let followsFolders = false;
 
 connection.onInitialize((params) => {
   workspace.setFolders(params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []));
-  watchesFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+  // A client may declare no capabilities at all: it still gets diagnostics, just no dynamic registrations.
+  watchesFiles = params.capabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+  followsFolders = params.capabilities?.workspace?.workspaceFolders === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -45,12 +53,14 @@ connection.onInitialized(() => {
       watchers: [{ globPattern: `**/*.{${extensions}}` }, { globPattern: '**/{reloadable.config.json,tsconfig.json,jsconfig.json,package.json}' }],
     });
   }
-  connection.workspace.onDidChangeWorkspaceFolders?.(() => {
-    void connection.workspace.getWorkspaceFolders().then((folders) => {
-      workspace.setFolders(folders?.map((folder) => folder.uri) ?? []);
-      void diagnostics.analyseAll();
+  if (followsFolders) {
+    connection.workspace.onDidChangeWorkspaceFolders(() => {
+      void connection.workspace.getWorkspaceFolders().then((folders) => {
+        workspace.setFolders(folders?.map((folder) => folder.uri) ?? []);
+        void diagnostics.analyseAll();
+      });
     });
-  });
+  }
   void diagnostics.analyseAll();
 });
 
@@ -68,9 +78,23 @@ connection.onDidChangeWatchedFiles(({ changes }) => {
   if (setupChanged) void diagnostics.analyseAll();
 });
 
-connection.onCodeAction((params) => codeActions(documents, params));
-connection.onRequest(ModuleGraphRequest.method, (params: ModuleGraphRequest.Params) => moduleGraph(workspace, params ?? {}, (file) => diagnostics.hazardsIn(file)));
-connection.onRequest(ReloadOrderRequest.method, (params: ReloadOrderRequest.Params) => reloadOrder(workspace, { uris: Array.isArray(params?.uris) ? params.uris.filter((uri) => typeof uri === 'string') : [] }));
+connection.onCodeAction(answering([], (params) => codeActions(documents, params)));
+connection.onRequest(ModuleGraphRequest.method, answering({ folders: [] }, (params: ModuleGraphRequest.Params) => moduleGraph(workspace, params ?? {}, (file) => diagnostics.hazardsIn(file))));
+
+/**
+ * A handler whose internal failures stay in the server's log: the client gets an empty answer, never the
+ * text of an assertion inside TypeScript ("Debug Failure. False expression: …").
+ */
+function answering<P, R>(empty: R, handler: (params: P) => R): (params: P) => R {
+  return (params) => {
+    try {
+      return handler(params);
+    } catch (error) {
+      connection.console.error(`reloadable: a request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return empty;
+    }
+  };
+}
 
 documents.onDidChangeContent((event) => diagnostics.schedule(event.document.uri));
 documents.onDidClose((event) => diagnostics.closed(event.document.uri));

@@ -20,7 +20,7 @@ export class LanguageServer {
     readonly connection: MessageConnection,
   ) {}
 
-  static async start(folders: string[]): Promise<LanguageServer> {
+  static async start(folders: string[], options: { capabilities?: object } = {}): Promise<LanguageServer> {
     const child = spawn(process.execPath, [path.join(repoRoot, 'server/out/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const server = new LanguageServer(child, connection);
@@ -43,7 +43,7 @@ export class LanguageServer {
       processId: process.pid,
       rootUri: null,
       workspaceFolders: folders.map((folder) => ({ uri: uri(folder), name: path.basename(folder) })),
-      capabilities: {
+      capabilities: options.capabilities ?? {
         workspace: { didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true },
         window: { workDoneProgress: true },
         textDocument: { publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true } },

@@ -168,3 +168,37 @@ describe('reloadable graph', () => {
     assert.match(stdout, /^\d+\.\d+\.\d+/);
   });
 });
+
+describe('reloadable check on files nested deeper than a parser goes', () => {
+  // Generated here: a 4,000-term concatenation, 1,000 nested parentheses, 1,500 nested arrows.
+  const folder = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-deep-')));
+  fs.cpSync(path.join(fixturesDir, 'projects/deep'), folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, 'src/big.ts'), `export const big = ${Array.from({ length: 4000 }, (_, index) => JSON.stringify(`part${index}`)).join(' + ')};\n`);
+  fs.writeFileSync(path.join(folder, 'src/deep.ts'), `export const deep = ${'('.repeat(1000)}1${')'.repeat(1000)};\n`);
+  fs.writeFileSync(path.join(folder, 'src/arrows.ts'), `export const arrows = ${'() => '.repeat(1500)}1;\n`);
+  after(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+  for (const args of [['check', '--format', 'json'], ['check', '--no-types', '--format', 'json']]) {
+    it(`reports the other files, and names the ones it left out (${args.join(' ')})`, async () => {
+      const cli = await runCli([...args, folder]);
+      assert.equal(cli.code, 0, cli.stderr);
+      const report = JSON.parse(cli.stdout);
+      assert.equal(report.files, 2);
+      assert.deepEqual(report.diagnostics.map((d: { file: string; code: string }) => `${d.file} ${d.code}`), ['src/ok.ts unowned-timer']);
+      assert.deepEqual(report.skipped.map((s: { file: string }) => s.file), ['src/arrows.ts', 'src/deep.ts']);
+      assert.match(report.skipped[0].reason, /not analysed: nested too deeply/);
+    });
+  }
+
+  it('says so in SARIF too, as tool execution notifications', async () => {
+    const cli = await runCli(['check', '--format', 'sarif', folder]);
+    const notifications = JSON.parse(cli.stdout).runs[0].invocations[0].toolExecutionNotifications;
+    assert.deepEqual(notifications.map((n: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) => n.locations[0]!.physicalLocation.artifactLocation.uri), ['src/arrows.ts', 'src/deep.ts']);
+  });
+
+  it('prints the graph with every module', async () => {
+    const cli = await runCli(['graph', folder]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout).edges, [{ from: 'src/ok.ts', to: 'src/big.ts', kind: 'static', typeOnly: false }]);
+  });
+});

@@ -39,6 +39,17 @@ export function formatSarif(result: CheckResult, folder: string, version: string
         tool: { driver: { name: 'reloadable', semanticVersion: version, informationUri: documentationBase, rules } },
         originalUriBaseIds: { '%SRCROOT%': { uri: `file://${folder.replace(/\\/g, '/').replace(/\/?$/, '/')}` } },
         columnKind: 'utf16CodeUnits',
+        invocations: [
+          {
+            executionSuccessful: true,
+            // A module left out (binary, too large, too deeply nested to parse) is said, not silently missing.
+            toolExecutionNotifications: result.skipped.map(({ file, reason }) => ({
+              level: 'warning',
+              message: { text: reason },
+              locations: [location(folder, file, { line: 1, column: 1 })],
+            })),
+          },
+        ],
         results,
       },
     ],

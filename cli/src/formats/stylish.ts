@@ -25,6 +25,11 @@ export function formatStylish(result: CheckResult, color: boolean): string {
   }
   for (const problem of result.problems) lines.push('', paint('yellow', `${problem.file}: ${problem.message}`));
   for (const skipped of result.skipped) lines.push(paint('dim', `${skipped.file}: ${skipped.reason}`));
+  if (result.unreachable?.length) {
+    const shown = result.unreachable.slice(0, 20).join(', ');
+    const more = result.unreachable.length > 20 ? ` and ${result.unreachable.length - 20} more` : '';
+    lines.push(paint('dim', `not reached from the entry (never loaded by the app): ${shown}${more}`));
+  }
   const { errors, warnings, infos } = countBySeverity(result.diagnostics);
   const total = errors + warnings + infos;
   if (total === 0) {

@@ -27,6 +27,8 @@ export interface CheckResult {
   diagnostics: HazardDiagnostic[];
   skipped: SkippedModule[];
   problems: SetupProblem[];
+  /** With an `entry` in the config: the ids of the modules it does not reach, sorted. */
+  unreachable?: string[];
 }
 
 export interface CheckOptions {
@@ -108,6 +110,11 @@ export class ProjectAnalysis {
   /** Absolute paths of the project's modules, sorted. */
   get files(): readonly string[] {
     return this.list().files;
+  }
+
+  /** Why a module is left out of the analysis (binary, too large, too deeply nested), when it is. */
+  skippedReason(file: string): string | undefined {
+    return this.sources.entry(path.resolve(file))?.skipped;
   }
 
   /** True when the file is one of the project's modules now. */
@@ -224,7 +231,25 @@ export class ProjectAnalysis {
       else diagnostics.push(...this.checkFile(file, options));
       options.onProgress?.(index + 1, files.length);
     });
-    return { files: files.length - skipped.length, diagnostics, skipped, problems: this.setup.problems };
+    const unreachable = this.unreachable();
+    return { files: files.length - skipped.length, diagnostics, skipped, problems: this.setup.problems, ...(unreachable ? { unreachable } : {}) };
+  }
+
+  /** With an `entry` in the config: the modules it does not reach through runtime imports, sorted; else undefined. */
+  unreachable(): string[] | undefined {
+    const entry = this.setup.config.entry;
+    if (!entry) return undefined;
+    const start = this.idOf(path.resolve(this.setup.folder, entry));
+    const { facts } = this.graphFacts();
+    const reached = new Set<string>();
+    const stack = [start];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (reached.has(id)) continue;
+      reached.add(id);
+      stack.push(...(facts.adjacency.get(id) ?? []));
+    }
+    return this.list().modules.map((module) => module.id).filter((id) => !reached.has(id)).sort(compareIds);
   }
 
   /** Checks one module; with `types: false` only the rules that need no type checker run. */
@@ -252,7 +277,9 @@ export class ProjectAnalysis {
       checkFloatingPromises(promiseCandidates, checker, typed);
       sink.findings.push(...typed.findings);
     } catch (error) {
-      sink.report(internalErrorCode, sourceFile.statements[0] ?? sourceFile, say.internalError('floating-promise', messageOf(error)));
+      // TypeScript's checker is recursive too: a stack overflow there leaves this file without the typed check.
+      const message = error instanceof RangeError ? say.skippedTypes(messageOf(error)) : say.internalError('floating-promise', messageOf(error));
+      sink.report(internalErrorCode, sourceFile.statements[0] ?? sourceFile, message);
     }
   }
 
@@ -266,7 +293,9 @@ export class ProjectAnalysis {
     if (!entry || entry.text === undefined) return undefined;
     let analysis = this.modules.get(file);
     if (!analysis || analysis.version !== entry.version || (withRules && !analysis.withRules)) {
-      const sourceFile = this.sources.sourceFile(file, this.resolver.impliedFormat(file))!;
+      const sourceFile = this.sources.sourceFile(file, this.resolver.impliedFormat(file));
+      // A file TypeScript cannot parse (nested too deeply) is skipped, with its reason in its entry.
+      if (!sourceFile) return undefined;
       const context = new FileContext(sourceFile, this.idOf(file));
       const rules = withRules ? syntaxRulesFor((code) => this.enabled(code)) : [];
       walkFile(

@@ -3,6 +3,7 @@ import type { HazardCode, internalErrorCode } from '../../../src-shared/hazard-c
 import { Bindings } from './bindings';
 import { HotApi } from './hot-api';
 import { Scopes } from './scope';
+import { forEachNode } from './traverse';
 
 /** Another place a finding points at: the other end of a layer violation, a step of a cycle. */
 export interface RelatedLocation {
@@ -136,7 +137,8 @@ export interface RuleVisitor {
 /**
  * Walks a file once, feeding the shared facts and every rule's visitor. Type positions (annotations,
  * interfaces, `typeof x` in a type, `implements`) are skipped: nothing there runs. A visitor that throws
- * is dropped for the rest of the file and handed to `onError`; the others go on.
+ * is dropped for the rest of the file and handed to `onError`; the others go on. The walk keeps its own stack,
+ * so no depth of nesting overflows it.
  */
 export function walkFile(
   context: FileContext,
@@ -153,22 +155,21 @@ export function walkFile(
       }
     }
   };
-  const visit = (node: ts.Node): void => {
-    if (isTypeOnlyNode(node)) return;
+  forEachNode(context.sourceFile, (node) => {
+    if (isTypeOnlyNode(node)) return 'skip';
     if (ts.isIdentifier(node)) {
       if (isValueReference(node)) {
         const list = context.valueReferences.get(node.text);
         if (list) list.push(node);
         else context.valueReferences.set(node.text, [node]);
       }
-      return;
+      return 'skip';
     }
     if (ts.isCallExpression(node) && isModuleCall(node)) context.moduleCalls.push(node);
     context.hot.observe(node);
     each((visitor) => visitor.visit?.(node));
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(context.sourceFile, visit);
+    return undefined;
+  });
   each((visitor) => visitor.finish?.());
 }
 

@@ -5,6 +5,7 @@
 // creates `x` when there is no runtime. Fixes that only make sense under `reloadable run` (the runtime's own
 // timers and listeners) say so in their title and use `import.meta.hot!` in TypeScript.
 import { ts } from './typescript';
+import { forEachNode } from './traverse';
 import { isHazardCode, type HazardCode } from '../../../src-shared/hazard-codes';
 import { isJavaScript } from './source-store';
 
@@ -59,15 +60,12 @@ export function fixesFor(sourceFile: ts.SourceFile, code: string, start: number,
 /** The node a diagnostic covers: the outermost node spanning exactly `[start, end)`. */
 export function nodeAt(sourceFile: ts.SourceFile, start: number, end: number): ts.Node | undefined {
   let found: ts.Node | undefined;
-  const visit = (node: ts.Node): void => {
-    if (found || node.getStart(sourceFile) > start || node.getEnd() < end) return;
-    if (node.getStart(sourceFile) === start && node.getEnd() === end) {
-      found = node;
-      return;
-    }
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(sourceFile, visit);
+  forEachNode(sourceFile, (node) => {
+    if (node.getStart(sourceFile) > start || node.getEnd() < end) return 'skip';
+    if (node.getStart(sourceFile) !== start || node.getEnd() !== end) return undefined;
+    found = node;
+    return 'stop';
+  });
   return found;
 }
 

@@ -1,4 +1,5 @@
 import { ts } from './typescript';
+import { forEachNode } from './traverse';
 
 /**
  * Answers "is this name declared between here and the top of the file?" without a type checker, so the
@@ -104,14 +105,13 @@ function addStatementDeclarations(statement: ts.Statement, names: Set<string>): 
 
 /** `var` declarations anywhere in a function body (not in nested functions) belong to the function. */
 function collectHoistedVars(body: ts.Node, names: Set<string>): void {
-  const visit = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+  forEachNode(body, (node) => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return 'skip';
     if (ts.isVariableDeclarationList(node) && !(node.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) {
       for (const declaration of node.declarations) addBindingNames(declaration.name, names);
     }
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(body, visit);
+    return undefined;
+  });
 }
 
 export function addBindingNames(name: ts.BindingName, names: Set<string>): void {

@@ -51,6 +51,11 @@ export class SourceStore {
     return entry;
   }
 
+  /** Whether a module is left out of the analysis (and why is in its entry). */
+  isSkipped(file: string): boolean {
+    return this.entry(file)?.skipped !== undefined;
+  }
+
   /** Sets a module's text (undefined: re-read from disk on next use). Adds the module if it is new. */
   set(file: string, text: string | undefined): void {
     const entry = this.blank(file);
@@ -73,13 +78,23 @@ export class SourceStore {
     const entry = this.entry(file);
     if (!entry || entry.text === undefined) return undefined;
     if (entry.parsed && entry.parsed.impliedNodeFormat === format) return entry.parsed;
-    entry.parsed = ts.createSourceFile(
-      file,
-      entry.text,
-      { languageVersion: ts.ScriptTarget.Latest, impliedNodeFormat: format, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeErrors },
-      true,
-      scriptKindOf(file),
-    );
+    try {
+      entry.parsed = ts.createSourceFile(
+        file,
+        entry.text,
+        { languageVersion: ts.ScriptTarget.Latest, impliedNodeFormat: format, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeErrors },
+        true,
+        scriptKindOf(file),
+      );
+    } catch (error) {
+      // TypeScript's parser is recursive: a file nested a thousand levels deep overflows the stack. That file is
+      // left out, with the reason; every other module is still analysed.
+      if (!(error instanceof RangeError)) throw error;
+      entry.skipped = say.skippedTooDeep();
+      entry.text = undefined;
+      entry.parsed = undefined;
+      return undefined;
+    }
     return entry.parsed;
   }
 

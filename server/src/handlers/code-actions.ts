@@ -16,8 +16,11 @@ export function codeActions(documents: TextDocuments<TextDocument>, params: Code
   const actions: CodeAction[] = [];
   for (const diagnostic of ours) {
     const data = diagnostic.data as { start?: number; end?: number } | undefined;
-    const start = typeof data?.start === 'number' ? data.start : document.offsetAt(diagnostic.range.start);
-    const end = typeof data?.end === 'number' ? data.end : document.offsetAt(diagnostic.range.end);
+    // Offsets from the client are clamped into the text: a stale or made-up range must not reach TypeScript.
+    const length = document.getText().length;
+    const clamp = (offset: number) => Math.min(Math.max(0, Math.trunc(offset)), length);
+    const start = clamp(typeof data?.start === 'number' ? data.start : document.offsetAt(diagnostic.range.start));
+    const end = Math.max(start, clamp(typeof data?.end === 'number' ? data.end : document.offsetAt(diagnostic.range.end)));
     for (const fix of fixesFor(sourceFile, String(diagnostic.code), start, end)) {
       actions.push({
         title: fix.title,

@@ -166,7 +166,9 @@ export class DiagnosticsPublisher {
       const hazards = project.checkFile(file, { types });
       this.counts.set(file, { hazards: hazards.length, errors: hazards.filter((hazard) => hazard.severity === 'error').length });
       const document = this.documents.get(uri);
-      void this.connection.sendDiagnostics({ uri, ...(document ? { version: document.version } : {}), diagnostics: hazards.map(toLspDiagnostic) });
+      const skipped = project.skippedReason(file);
+      const diagnostics = skipped ? [notAnalysed(skipped)] : hazards.map(toLspDiagnostic);
+      void this.connection.sendDiagnostics({ uri, ...(document ? { version: document.version } : {}), diagnostics });
     } catch (error) {
       this.connection.console.error(`reloadable: analysis of ${file} failed: ${error instanceof Error ? error.stack : String(error)}`);
     }
@@ -184,6 +186,11 @@ export class DiagnosticsPublisher {
   private sendSummary(): void {
     void this.connection.sendNotification(AnalysisSummaryNotification.method, this.summary());
   }
+}
+
+/** The one note a module left out of the analysis gets, at its first line, with the reason. */
+function notAnalysed(reason: string): Diagnostic {
+  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, code: 'not-analysed', source: 'reloadable', message: reason };
 }
 
 export function toLspDiagnostic(hazard: HazardDiagnostic): Diagnostic {

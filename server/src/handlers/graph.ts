@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ConfigError } from '../../../src-shared/config';
-import type { FolderGraph, ModuleGraphRequest, ReloadOrderRequest } from '../../../src-shared/lsp-protocol';
+import type { FolderGraph, ModuleGraphRequest } from '../../../src-shared/lsp-protocol';
 import { ProjectAnalysis } from '../analysis/analyzer';
 import type { Workspace } from '../workspace';
 
@@ -30,19 +30,4 @@ export function moduleGraph(workspace: Workspace, params: ModuleGraphRequest.Par
     });
   }
   return { folders };
-}
-
-export function reloadOrder(workspace: Workspace, params: ReloadOrderRequest.Params): ReloadOrderRequest.Result {
-  const changed = new Map<ProjectAnalysis, string[]>();
-  const unknown: string[] = [];
-  for (const uri of params.uris) {
-    const file = URI.parse(uri).fsPath;
-    const project = workspace.projectOf(file);
-    if (!project || !project.has(file)) unknown.push(uri);
-    else changed.set(project, [...(changed.get(project) ?? []), project.idOf(file)]);
-  }
-  return {
-    plans: [...changed].map(([project, ids]) => ({ folder: URI.file(project.folder).toString(), plan: project.reloadPlan(ids) })),
-    unknown,
-  };
 }

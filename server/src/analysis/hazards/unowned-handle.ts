@@ -1,4 +1,5 @@
 import { ts } from '../typescript';
+import { forEachNode } from '../traverse';
 import { skipOuterExpressions } from '../bindings';
 import type { FileContext } from '../file-context';
 import { isDiscarded } from '../handle-usage';
@@ -87,15 +88,12 @@ function variableInitializer(identifier: ts.Identifier, context: FileContext): t
   const scope = context.scopes.declaringScope(identifier.text, identifier);
   if (!scope) return undefined;
   let found: ts.Expression | undefined;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
+  forEachNode(scope, (node) => {
     if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text) {
       found = node.initializer;
-      return;
+      return 'stop';
     }
-    if (node !== scope && ts.isFunctionLike(node)) return;
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(scope, visit);
+    return ts.isFunctionLike(node) ? 'skip' : undefined;
+  });
   return found;
 }
