@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ConfigError } from '../../src-shared/config';
 import { ProjectAnalysis } from './analysis/analyzer';
-import { isInside } from './analysis/project';
+import { isDeclarationFile, isInside } from './analysis/project';
 
 export type FolderState = ProjectAnalysis | ConfigError;
 
@@ -41,8 +41,12 @@ export class Workspace {
     if (this.folders.has(folder)) this.folders.set(folder, undefined);
   }
 
-  /** True for the files whose change means reopening their folder. */
+  /**
+   * True for the files whose change means reopening their folder: the configs, and the project's own
+   * declaration files (they are roots of its type program).
+   */
   static isSetupFile(file: string): boolean {
+    if (isDeclarationFile(file)) return !file.split(/[\\/]/).includes('node_modules');
     return ['reloadable.config.json', 'tsconfig.json', 'jsconfig.json', 'package.json'].includes(path.basename(file));
   }
 

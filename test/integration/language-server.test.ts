@@ -122,6 +122,25 @@ describe('the language server and a broken config', () => {
   });
 });
 
+describe("the language server and the project's own declaration files", () => {
+  it('types calls with them, and checks again when one changes on disk', async () => {
+    const dir = copyFixture('hazards/floating-promise-tsconfig');
+    const main = path.join(dir, 'src/extension.ts');
+    const typings = path.join(dir, 'typings/editor.d.ts');
+    const server = await LanguageServer.start([dir]);
+    try {
+      await server.waitFor(() => codes(server.diagnosticsOf(main)).length === 3, 'a floating promise per declared API');
+      assert.equal(server.diagnosticsOf(typings), undefined, 'declaration files are not analysed');
+      fs.writeFileSync(typings, fs.readFileSync(typings, 'utf8').replace('Promise<boolean>', 'boolean'));
+      await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(typings), type: 2 }] });
+      await server.waitFor(() => codes(server.diagnosticsOf(main)).length === 2, '`save()` to be no promise any more');
+    } finally {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the language server after an edit, beyond the edited module', () => {
   let dir: string;
   let server: LanguageServer;

@@ -49,3 +49,11 @@ describe('module graph of a NodeNext project', () => {
     assert.equal(edge?.typeOnly, false);
   });
 });
+
+describe('module graph of a TypeScript project without allowJs', () => {
+  it("lists its JavaScript modules and resolves require('./x.cjs') and import = require('./x.js') from TypeScript", () => {
+    const analysis = ProjectAnalysis.open(path.join(fixturesDir, 'projects/typescript-only'));
+    const edges = analysis.graph().edges.map((edge) => `${edge.from} -> ${edge.to} ${edge.kind}`);
+    assert.deepEqual(edges, ['src/main.ts -> src/legacy.js require', 'src/main.ts -> src/settings.cjs require']);
+  });
+});

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { ts } from './typescript';
 import { readConfig, type ReloadableConfig } from '../../../src-shared/config';
@@ -25,6 +26,11 @@ export interface ProjectSetup {
   compilerOptions: ts.CompilerOptions;
   /** Absolute paths of the modules to analyse, sorted. */
   files: string[];
+  /**
+   * Absolute paths of the project's own declaration files (tsconfig `include`/`files`, or every `.d.ts`
+   * under the root without a tsconfig): part of the type program as the user's compiler sees it, never analysed.
+   */
+  declarations: string[];
   problems: SetupProblem[];
 }
 
@@ -35,10 +41,12 @@ export function loadProjectSetup(folder: string): ProjectSetup {
   const problems: SetupProblem[] = [];
   const tsconfigFile = ['tsconfig.json', 'jsconfig.json'].map((name) => path.join(absolute, name)).find((file) => fs.existsSync(file));
   const compiler = tsconfigFile ? readTsconfig(tsconfigFile, problems) : { options: defaultCompilerOptions(), files: [] };
+  compiler.options = withAutomaticTypes(compiler.options, absolute);
   const belongs = projectMembership(absolute, config);
-  const candidates = compiler.files.length > 0 ? compiler.files : listModules(path.join(absolute, config.root));
-  const files = candidates.map((file) => path.resolve(file)).filter(belongs).sort();
-  return { folder: absolute, config, configFile, tsconfigFile, compilerOptions: compiler.options, files: [...new Set(files)], problems };
+  const candidates = (compiler.files.length > 0 ? compiler.files : listSources(path.join(absolute, config.root))).map((file) => path.resolve(file));
+  const files = [...new Set(candidates.filter(belongs))].sort();
+  const declarations = [...new Set(candidates.filter(isDeclarationFile))].sort();
+  return { folder: absolute, config, configFile, tsconfigFile, compilerOptions: compiler.options, files, declarations, problems };
 }
 
 /** Whether an absolute path is one of the project's modules: a module inside the root that no `ignore` glob matches. */
@@ -57,7 +65,8 @@ function readTsconfig(file: string, problems: SetupProblem[]): { options: ts.Com
   const seen = new Set<string>();
   const read = (configPath: string): { options: ts.CompilerOptions; files: string[] } => {
     seen.add(configPath);
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
+    // The app's JavaScript modules run and reload like its TypeScript: listed and resolved as if `allowJs` were on.
+    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { allowJs: true }, {
       ...ts.sys,
       onUnRecoverableConfigFileDiagnostic: (diagnostic) => problems.push(problemOf(configPath, diagnostic)),
     });
@@ -74,6 +83,25 @@ function readTsconfig(file: string, problems: SetupProblem[]): { options: ts.Com
     return { options: { ...defaultCompilerOptions(), ...parsed.options, noEmit: true }, files };
   };
   return read(file);
+}
+
+/**
+ * TypeScript before 6.0 includes every package of the type roots (`@types/*`, tsconfig `typeRoots`) when
+ * `types` is not set; 6.0 includes none. The analyser's TypeScript is 6, so for a project whose own
+ * compiler is older (or not installed, as in plain JavaScript projects) it asks for the old default.
+ */
+function withAutomaticTypes(options: ts.CompilerOptions, folder: string): ts.CompilerOptions {
+  if (options.types !== undefined || (projectTypeScriptMajor(folder) ?? 5) >= 6) return options;
+  return { ...options, types: ['*'] };
+}
+
+function projectTypeScriptMajor(folder: string): number | undefined {
+  try {
+    const manifest = createRequire(path.join(folder, 'package.json')).resolve('typescript/package.json');
+    return Number((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version.split('.')[0]);
+  } catch {
+    return undefined;
+  }
 }
 
 function problemOf(file: string, diagnostic: ts.Diagnostic): SetupProblem {
@@ -96,7 +124,8 @@ export function defaultCompilerOptions(): ts.CompilerOptions {
   };
 }
 
-function listModules(root: string): string[] {
+/** The modules and declaration files under a folder, outside node_modules and hidden folders. */
+function listSources(root: string): string[] {
   const files: string[] = [];
   const visit = (folder: string): void => {
     let entries: fs.Dirent[];
@@ -108,7 +137,7 @@ function listModules(root: string): string[] {
     for (const entry of entries) {
       if (entry.isDirectory()) {
         if (!ignoredFolders.has(entry.name) && !entry.name.startsWith('.')) visit(path.join(folder, entry.name));
-      } else if (entry.isFile() && isModuleFile(entry.name)) {
+      } else if (entry.isFile() && (isModuleFile(entry.name) || isDeclarationFile(entry.name))) {
         files.push(path.join(folder, entry.name));
       }
     }
@@ -118,8 +147,12 @@ function listModules(root: string): string[] {
 }
 
 export function isModuleFile(file: string): boolean {
-  if (/\.d\.[mc]?ts$/.test(file) || /\.d\.[^.]+\.ts$/.test(file)) return false;
-  return moduleExtensions.includes(path.extname(file));
+  return !isDeclarationFile(file) && moduleExtensions.includes(path.extname(file));
+}
+
+/** `x.d.ts`, `x.d.mts`, `x.d.cts` and the declarations of other files (`styles.d.css.ts`). */
+export function isDeclarationFile(file: string): boolean {
+  return /\.d\.[mc]?ts$/.test(file) || /\.d\.[^.]+\.ts$/.test(file);
 }
 
 export function isInside(folder: string, file: string): boolean {

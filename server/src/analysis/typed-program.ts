@@ -17,6 +17,8 @@ export class TypedProgram {
   constructor(
     private readonly options: ts.CompilerOptions,
     private readonly sources: SourceStore,
+    /** The project's own declaration files: roots of the program, as in the user's compiler. */
+    private readonly declarations: readonly string[],
     private readonly formatOf: (file: string) => ts.ResolutionMode,
   ) {
     const base = ts.createCompilerHost(options, true);
@@ -49,17 +51,17 @@ export class TypedProgram {
   }
 
   /**
-   * A checker that knows `sourceFile`, or undefined when the program holds another tree for it (the
-   * syntactic pass and the program disagree on the file's format): such a file is then checked without types.
+   * The program, when it knows `sourceFile`; undefined when it holds another tree for it (the syntactic
+   * pass and the program disagree on the file's format): such a file is then checked without types.
    */
-  checkerFor(file: string, sourceFile: ts.SourceFile): ts.TypeChecker | undefined {
+  programFor(file: string, sourceFile: ts.SourceFile): ts.Program | undefined {
     const program = this.current();
-    return program.getSourceFile(file) === sourceFile ? program.getTypeChecker() : undefined;
+    return program.getSourceFile(file) === sourceFile ? program : undefined;
   }
 
   private current(): ts.Program {
     if (this.program && this.programVersion === this.sources.version) return this.program;
-    const rootNames = this.sources.files.filter((file) => this.sources.entry(file)?.text !== undefined);
+    const rootNames = [...this.sources.files.filter((file) => this.sources.entry(file)?.text !== undefined), ...this.declarations];
     this.program = ts.createProgram({ rootNames, options: this.options, host: this.host, oldProgram: this.program });
     this.programVersion = this.sources.version;
     return this.program;
