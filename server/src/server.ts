@@ -1,10 +1,13 @@
 import { URI } from 'vscode-uri';
 import {
   CodeActionKind,
+  type CodeActionParams,
   createConnection,
   DidChangeWatchedFilesNotification,
+  ErrorCodes,
   FileChangeType,
   ProposedFeatures,
+  ResponseError,
   StreamMessageWriter,
   TextDocuments,
   TextDocumentSyncKind,
@@ -78,18 +81,27 @@ connection.onDidChangeWatchedFiles(({ changes }) => {
   if (setupChanged) void diagnostics.analyseAll();
 });
 
-connection.onCodeAction(answering([], (params) => codeActions(documents, params)));
+connection.onCodeAction(
+  answering([], (params: CodeActionParams) => {
+    if (typeof params?.textDocument?.uri !== 'string' || !Array.isArray(params.context?.diagnostics)) {
+      throw new ResponseError(ErrorCodes.InvalidParams, 'textDocument/codeAction takes { textDocument: { uri }, range, context: { diagnostics } }');
+    }
+    return codeActions(documents, params);
+  }),
+);
 connection.onRequest(ModuleGraphRequest.method, answering({ folders: [] }, (params: ModuleGraphRequest.Params) => moduleGraph(workspace, params ?? {}, (file) => diagnostics.hazardsIn(file))));
 
 /**
  * A handler whose internal failures stay in the server's log: the client gets an empty answer, never the
- * text of an assertion inside TypeScript ("Debug Failure. False expression: …").
+ * text of an assertion inside TypeScript ("Debug Failure. False expression: …"). Params that are not
+ * what the request takes are the client's error: it gets InvalidParams.
  */
 function answering<P, R>(empty: R, handler: (params: P) => R): (params: P) => R {
   return (params) => {
     try {
       return handler(params);
     } catch (error) {
+      if (error instanceof ResponseError) throw error;
       connection.console.error(`reloadable: a request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return empty;
     }
