@@ -1,5 +1,5 @@
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { hazardCodes, isHazardCode, type HazardCode, type RuleSetting } from './hazard-codes';
+import { hazardCodes, isHazardCode, ruleOptionNames, type HazardCode, type RuleOptions, type RuleSetting } from './hazard-codes';
 import { configMessages as say } from './errors';
 
 /** A layer: modules matched by `include` may import this layer and the layers listed before it. */
@@ -19,9 +19,17 @@ export interface ReloadableConfig {
   layers: LayerConfig[];
   /** Severity per hazard code; `off` disables a rule. @default {} */
   rules: Partial<Record<HazardCode, RuleSetting>>;
-  /** Globs of files left out of analysis, relative to the project folder. @default [] */
+  /** The options given with a severity (`"floating-promise": ["warning", { "checkThenables": true }]`). @default {} */
+  ruleOptions: Partial<RuleOptions>;
+  /** Globs of files left out of analysis, relative to the project folder. @default defaultIgnore */
   ignore: string[];
 }
+
+/**
+ * Test files are not part of a running app: the usual patterns of Jest, Vitest, Mocha and node:test are left
+ * out unless the config lists its own `ignore` (which replaces this list).
+ */
+export const defaultIgnore: readonly string[] = ['**/*.{test,spec}.*', '**/__tests__/**', '**/__mocks__/**', 'test/**', 'tests/**'];
 
 export const configFileName = 'reloadable.config.json';
 
@@ -43,7 +51,7 @@ const settings: readonly RuleSetting[] = ['error', 'warning', 'info', 'off'];
 const topLevelKeys = ['$schema', 'root', 'entry', 'layers', 'rules', 'ignore'];
 
 export function defaultConfig(): ReloadableConfig {
-  return { root: '.', layers: [], rules: {}, ignore: [] };
+  return { root: '.', layers: [], rules: {}, ruleOptions: {}, ignore: [...defaultIgnore] };
 }
 
 /**
@@ -104,7 +112,7 @@ export function parseConfig(text: string, file: string, keyPrefix: (string | num
         config.layers = layers(value, keyName(key), fail);
         break;
       case 'rules':
-        config.rules = rules(value, keyName(key), fail);
+        [config.rules, config.ruleOptions] = rules(value, keyName(key), fail);
         break;
     }
   }
@@ -136,15 +144,38 @@ function layers(value: Node, key: string, fail: Fail): LayerConfig[] {
   });
 }
 
-function rules(value: Node, key: string, fail: Fail): ReloadableConfig['rules'] {
+function rules(value: Node, key: string, fail: Fail): [ReloadableConfig['rules'], ReloadableConfig['ruleOptions']] {
   if (value.type !== 'object') fail(value, key, say.rulesNotObject(describe(value)));
-  const result: ReloadableConfig['rules'] = {};
+  const severities: ReloadableConfig['rules'] = {};
+  const options: Record<string, Record<string, boolean>> = {};
   for (const property of value.children ?? []) {
     const [codeNode, settingNode] = property.children ?? [];
     const code = String(codeNode?.value);
     if (!isHazardCode(code)) fail(codeNode, `${key}.${code}`, say.unknownCode(suggest(code, hazardCodes), hazardCodes));
-    if (!settings.includes(settingNode?.value)) fail(settingNode, `${key}.${code}`, say.badSetting(describe(settingNode), settings));
-    result[code as HazardCode] = settingNode!.value as RuleSetting;
+    const at = `${key}.${code}`;
+    const known: readonly string[] = (ruleOptionNames as Partial<Record<string, readonly string[]>>)[code] ?? [];
+    let severityNode = settingNode;
+    if (settingNode?.type === 'array') {
+      const [first, second, ...rest] = settingNode.children ?? [];
+      if (known.length === 0) fail(settingNode, at, say.noOptions(code));
+      if (!second || second.type !== 'object' || rest.length > 0) fail(settingNode, at, say.badTuple(code, known));
+      options[code] = ruleOptions(second!, at, known, fail);
+      severityNode = first;
+    }
+    if (!settings.includes(severityNode?.value)) fail(severityNode ?? settingNode, at, say.badSetting(describe(severityNode), settings));
+    severities[code as HazardCode] = severityNode!.value as RuleSetting;
+  }
+  return [severities, options as ReloadableConfig['ruleOptions']];
+}
+
+function ruleOptions(value: Node, key: string, known: readonly string[], fail: Fail): Record<string, boolean> {
+  const result: Record<string, boolean> = {};
+  for (const property of value.children ?? []) {
+    const [nameNode, optionNode] = property.children ?? [];
+    const name = String(nameNode?.value);
+    if (!known.includes(name)) fail(nameNode, `${key}.${name}`, say.unknownKey(suggest(name, known), known));
+    if (optionNode?.type !== 'boolean') fail(optionNode, `${key}.${name}`, say.notBoolean(describe(optionNode)));
+    result[name] = optionNode!.value as boolean;
   }
   return result;
 }

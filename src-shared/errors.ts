@@ -20,6 +20,10 @@ export const configMessages = {
   unknownCode: (suggestion: string | undefined, codes: readonly string[]) =>
     `is not a hazard code: ${didYouMean(suggestion)}codes are ${list(codes)}`,
   badSetting: (got: string, settings: readonly string[]) => `must be one of ${list(settings)}, got ${got}`,
+  noOptions: (code: string) => `takes no options: write a severity alone, such as "${code}": "warning"`,
+  badTuple: (code: string, options: readonly string[]) =>
+    `must be a severity, or a severity and an object of options: write "${code}": ["warning", { "${options[0]}": true }]`,
+  notBoolean: (got: string) => `must be true or false, got ${got}`,
   stringNotArray: () => `must be an array of globs, got a string: wrap it in [ ]`,
   notStringArray: (got: string) => `must be an array of globs, got ${got}`,
   notGlob: (got: string) => `must be a non-empty glob string, got ${got}`,

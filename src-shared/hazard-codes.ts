@@ -16,6 +16,20 @@ export type Severity = 'error' | 'warning' | 'info';
 export type RuleSetting = Severity | 'off';
 
 /**
+ * The options a rule takes, written `"code": ["warning", { … }]` in the config. Options are off when not
+ * given, as in the rules they follow.
+ */
+export interface RuleOptions {
+  /** `checkThenables`: count any object with a `then(onFulfilled, onRejected)`, not only Promises (typescript-eslint's option). */
+  'floating-promise': { checkThenables?: boolean };
+}
+
+/** The options each rule accepts, all boolean. */
+export const ruleOptionNames: { [Code in keyof RuleOptions]: ReadonlyArray<keyof RuleOptions[Code]> } = {
+  'floating-promise': ['checkThenables'],
+};
+
+/**
  * Severities when the config says nothing. Structural hazards are errors: a layer violation or a cycle
  * changes what a reload must re-run. The others are warnings because each has legitimate exceptions.
  */

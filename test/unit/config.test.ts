@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import Ajv from 'ajv';
-import { ConfigError, parseConfig } from '../../src-shared/config';
+import { ConfigError, defaultIgnore, parseConfig } from '../../src-shared/config';
+import { globMatcher } from '../../src-shared/layers';
 
 const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../src-shared/config.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
@@ -23,6 +24,8 @@ const valid = [
   '{ "root": "src", "entry": "src/main.ts" }',
   '{ "layers": [ { "name": "core", "include": ["src/core/**"] }, { "name": "http", "include": ["src/http/**", "src/web/**"] } ] }',
   '{ "rules": { "floating-promise": "warning", "global-mutation": "off", "import-cycle": "info" }, "ignore": ["**/*.test.ts"] }',
+  '{ "rules": { "floating-promise": ["warning", { "checkThenables": true }] } }',
+  '{ "rules": { "floating-promise": ["off", {}] } }',
 ];
 // The fourth field is false where JSON Schema cannot say it (unique layer names): only the loader rejects it.
 const invalid: Array<[string, string, RegExp, boolean?]> = [
@@ -37,12 +40,31 @@ const invalid: Array<[string, string, RegExp, boolean?]> = [
   ['{ "root": "../elsewhere" }', 'root', /must stay inside the project folder/],
   ['{ "ignore": "dist/**" }', 'ignore', /wrap it in \[ \]/],
   ['{ "root": 3 }', 'root', /non-empty relative path, got the number 3/],
+  ['{ "rules": { "floating-promise": ["warning", { "checkThenable": true }] } }', 'rules.floating-promise.checkThenable', /did you mean "checkThenables"\?/],
+  ['{ "rules": { "floating-promise": ["warning", { "checkThenables": "yes" }] } }', 'rules.floating-promise.checkThenables', /must be true or false/],
+  ['{ "rules": { "floating-promise": ["warning"] } }', 'rules.floating-promise', /a severity and an object of options/],
+  ['{ "rules": { "floating-promise": ["loud", {}] } }', 'rules.floating-promise', /must be one of/],
+  ['{ "rules": { "unowned-timer": ["warning", {}] } }', 'rules.unowned-timer', /takes no options/],
 ];
 
 describe('config', () => {
   it('fills in defaults', () => {
-    assert.deepEqual(parseConfig('{}', 'c.json'), { root: '.', layers: [], rules: {}, ignore: [] });
+    assert.deepEqual(parseConfig('{}', 'c.json'), { root: '.', layers: [], rules: {}, ruleOptions: {}, ignore: [...defaultIgnore] });
     assert.equal(parseConfig('{ "root": "./src/" }', 'c.json').root, 'src');
+  });
+
+  it('reads rule options given with a severity', () => {
+    const config = parseConfig('{ "rules": { "floating-promise": ["error", { "checkThenables": true }] } }', 'c.json');
+    assert.deepEqual([config.rules, config.ruleOptions], [{ 'floating-promise': 'error' }, { 'floating-promise': { checkThenables: true } }]);
+  });
+
+  it('leaves test files out by default, and a listed `ignore` replaces the default', () => {
+    const ignored = globMatcher(parseConfig('{}', 'c.json').ignore);
+    const tests = ['src/user.test.ts', 'src/user.spec.mts', 'src/__tests__/user.ts', 'src/__mocks__/db.ts', 'test/helpers.ts', 'tests/a/b.js'];
+    assert.deepEqual(tests.filter((id) => !ignored(id)), []);
+    const app = ['src/user.ts', 'src/testing/fixtures.ts', 'src/contest.ts', 'src/test/seed.ts', 'latest.ts'];
+    assert.deepEqual(app.filter(ignored), []);
+    assert.equal(globMatcher(parseConfig('{ "ignore": ["dist/**"] }', 'c.json').ignore)('src/user.test.ts'), false);
   });
 
   for (const text of valid) {

@@ -8,7 +8,7 @@ import { toDiagnostics, type HazardDiagnostic } from './diagnostics';
 import { say } from './errors';
 import { FileContext, FindingSink, walkFile, type RelatedLocation } from './file-context';
 import { GraphFacts, type ResolvedImport } from './graph-facts';
-import { checkCycles, checkFloatingPromises, checkLayers, syntaxRulesFor } from './hazards';
+import { checkCycles, checkFloatingPromises, checkLayers, checkResources, syntaxRulesFor } from './hazards';
 import { collectImports, type ImportRecord } from './imports';
 import { ModuleResolver } from './module-resolver';
 import { loadProjectSetup, projectMembership, toId, type ProjectSetup, type SetupProblem } from './project';
@@ -95,7 +95,7 @@ export class ProjectAnalysis {
     this.resolverMembership = this.sources.membership;
     this.layers = new LayerMap(setup.config.layers);
     this.belongs = projectMembership(setup.folder, setup.config);
-    this.typed = new TypedProgram(setup.compilerOptions, this.sources, (file) => this.resolver.impliedFormat(file));
+    this.typed = new TypedProgram(setup.compilerOptions, this.sources, setup.declarations, (file) => this.resolver.impliedFormat(file));
   }
 
   /** Loads a project folder. Throws a ConfigError when its config is unusable. */
@@ -263,23 +263,34 @@ export class ProjectAnalysis {
     sink.findings.push(...findings);
     if (this.enabled('layer-violation')) checkLayers(id, analysis.imports, facts, sink);
     if (this.enabled('import-cycle')) checkCycles(id, analysis.imports, facts, sink);
-    if ((options.types ?? true) && this.enabled('floating-promise')) this.checkTypes(absolute, analysis, sink);
+    this.checkImportedWrites(analysis, sink);
+    if ((options.types ?? true) && (this.enabled('floating-promise') || this.enabled('unowned-handle'))) this.checkTypes(absolute, analysis, sink);
     return toDiagnostics(sink.findings, sourceFile, id, this.setup.config);
   }
 
   private checkTypes(file: string, analysis: ModuleAnalysis, sink: FindingSink): void {
-    const { sourceFile, promiseCandidates } = analysis.context;
-    const checker = this.typed.checkerFor(file, sourceFile);
-    if (!checker) return;
+    const { sourceFile, promiseCandidates, resourceCandidates } = analysis.context;
+    if (promiseCandidates.length === 0 && resourceCandidates.length === 0) return;
+    const program = this.typed.programFor(file, sourceFile);
+    if (!program) return;
     // Typed findings go to their own sink first, so a crash half-way reports one internal error, not half the findings.
     const typed = new FindingSink();
     try {
-      checkFloatingPromises(promiseCandidates, checker, typed);
+      checkFloatingPromises(promiseCandidates, program, this.setup.config.ruleOptions['floating-promise'] ?? {}, typed);
+      checkResources(resourceCandidates, program.getTypeChecker(), typed);
       sink.findings.push(...typed.findings);
     } catch (error) {
       // TypeScript's checker is recursive too: a stack overflow there leaves this file without the typed check.
       const message = error instanceof RangeError ? say.skippedTypes(messageOf(error)) : say.internalError('floating-promise', messageOf(error));
       sink.report(internalErrorCode, sourceFile.statements[0] ?? sourceFile, message);
+    }
+  }
+
+  /** Prototype writes on imports: global state when the import reaches a package, not one of the project's modules. */
+  private checkImportedWrites(analysis: ModuleAnalysis, sink: FindingSink): void {
+    for (const write of analysis.context.importedWrites) {
+      const reachesModule = analysis.imports.some((record) => record.specifier === write.specifier && record.target !== undefined);
+      if (!reachesModule) sink.report('global-mutation', write.node, say.globalMutation(write.target));
     }
   }
 

@@ -109,6 +109,13 @@ export function normalizeModule(specifier: string): string {
   return specifier.startsWith('node:') ? specifier.slice(5) : specifier;
 }
 
+/** Strips parentheses only: `(p as T)` stays an assertion. */
+export function skipParentheses(node: ts.Expression): ts.Expression {
+  let current = node;
+  while (ts.isParenthesizedExpression(current)) current = current.expression;
+  return current;
+}
+
 /** Strips parentheses, `!`, `as`, `satisfies` and type assertions, which change nothing at run time. */
 export function skipOuterExpressions(node: ts.Expression): ts.Expression {
   let current = node;

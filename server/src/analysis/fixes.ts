@@ -138,7 +138,9 @@ function promiseFixes(sourceFile: ts.SourceFile, node: ts.Node): HazardFix[] {
   const expression = ts.isExpressionStatement(node) ? node.expression : ts.isExpression(node) ? node : undefined;
   if (!expression) return [];
   const at = expression.getStart(sourceFile);
-  const needsParentheses = ts.isConditionalExpression(expression) || ts.isBinaryExpression(expression);
+  // Operators that bind less tightly than `void`/`await`: `void a as T` would be `(void a) as T`.
+  const needsParentheses =
+    ts.isConditionalExpression(expression) || ts.isBinaryExpression(expression) || ts.isAsExpression(expression) || ts.isSatisfiesExpression(expression);
   const insert = (prefix: string): TextEdit[] =>
     needsParentheses ? [{ start: at, end: at, text: `${prefix}(` }, { start: expression.getEnd(), end: expression.getEnd(), text: ')' }] : [{ start: at, end: at, text: prefix }];
   const fixes: HazardFix[] = [];

@@ -1,7 +1,8 @@
 import { ts } from '../typescript';
-import { skipOuterExpressions } from '../bindings';
 import type { FindingSink, PromiseCandidate } from '../file-context';
 import { say } from '../errors';
+import { skipParentheses } from '../bindings';
+import type { RuleOptions } from '../../../../src-shared/hazard-codes';
 import type { SyntaxRule } from './rule';
 
 /**
@@ -13,80 +14,173 @@ export const floatingPromiseCandidates: SyntaxRule = {
   create(context) {
     return {
       visit(node) {
-        if (ts.isExpressionStatement(node) && unhandledParts(node.expression).length > 0) {
-          context.promiseCandidates.push({ statement: node });
-        }
+        if (ts.isExpressionStatement(node) && mayHoldPromise(node.expression)) context.promiseCandidates.push({ statement: node });
       },
     };
   },
 };
 
-/** The type-aware half: reports the candidates whose dropped value is a promise or an array of promises. */
-export function checkFloatingPromises(candidates: readonly PromiseCandidate[], checker: ts.TypeChecker, sink: FindingSink): void {
-  for (const { statement } of candidates) {
-    for (const part of unhandledParts(statement.expression)) {
-      const kind = promiseKind(checker, checker.getTypeAtLocation(part));
-      if (kind) {
-        sink.report('floating-promise', statement, say.floatingPromise(kind === 'array'));
-        break;
-      }
-    }
-  }
+/** Expressions whose value can be a promise nobody handles: not assignments, `void`, literals or functions. */
+function mayHoldPromise(expression: ts.Expression): boolean {
+  const node = skipParentheses(expression);
+  if (ts.isBinaryExpression(node)) return !isAssignment(node.operatorToken.kind);
+  return !(
+    ts.isVoidExpression(node) ||
+    ts.isDeleteExpression(node) ||
+    ts.isTypeOfExpression(node) ||
+    ts.isPrefixUnaryExpression(node) ||
+    ts.isPostfixUnaryExpression(node) ||
+    ts.isLiteralExpression(node) ||
+    ts.isFunctionLike(node) ||
+    ts.isClassExpression(node) ||
+    node.kind === ts.SyntaxKind.TrueKeyword ||
+    node.kind === ts.SyntaxKind.FalseKeyword ||
+    node.kind === ts.SyntaxKind.NullKeyword
+  );
 }
+
+function isAssignment(operator: ts.SyntaxKind): boolean {
+  return operator >= ts.SyntaxKind.FirstAssignment && operator <= ts.SyntaxKind.LastAssignment;
+}
+
+/** What a dropped value is, when it is left unhandled. */
+type Unhandled = { array: boolean; uselessHandler: boolean } | undefined;
 
 /**
- * The sub-expressions whose value a statement drops without handling a rejection. `void p`, `await p`,
- * assignments, `.catch(h)` and `.then(f, h)` handle it; `.finally(f)` passes the promise on; the branches
- * of `a ? p : q`, `a && p` and `a, p` are looked at one by one.
+ * The type-aware half, with the semantics of typescript-eslint's `no-floating-promises` (default options):
+ * a statement floats when its value is a Promise (or, with `checkThenables`, any thenable), or an array or
+ * tuple of them, and it does not end in `.catch(handler)` or `.then(f, handler)` with a function as handler.
  */
-function unhandledParts(expression: ts.Expression): ts.Expression[] {
-  const node = skipOuterExpressions(expression);
-  if (ts.isVoidExpression(node) || ts.isAwaitExpression(node)) return [];
-  if (ts.isConditionalExpression(node)) return [...unhandledParts(node.whenTrue), ...unhandledParts(node.whenFalse)];
-  if (ts.isBinaryExpression(node)) {
-    const operator = node.operatorToken.kind;
-    if (operator === ts.SyntaxKind.CommaToken) return [...unhandledParts(node.left), ...unhandledParts(node.right)];
-    if (
-      operator === ts.SyntaxKind.AmpersandAmpersandToken ||
-      operator === ts.SyntaxKind.BarBarToken ||
-      operator === ts.SyntaxKind.QuestionQuestionToken
-    ) {
-      return unhandledParts(node.right);
-    }
-    return [];
+export function checkFloatingPromises(
+  candidates: readonly PromiseCandidate[],
+  program: ts.Program,
+  options: RuleOptions['floating-promise'],
+  sink: FindingSink,
+): void {
+  const types = new PromiseTypes(program, options.checkThenables === true);
+  for (const { statement } of candidates) {
+    const unhandled = unhandledIn(skipParentheses(statement.expression), types);
+    if (unhandled) sink.report('floating-promise', statement, say.floatingPromise(unhandled.array, unhandled.uselessHandler));
   }
-  if (ts.isCallExpression(node)) {
-    const callee = skipOuterExpressions(node.expression);
-    if (ts.isPropertyAccessExpression(callee)) {
-      const method = callee.name.text;
-      if (method === 'catch' && node.arguments.length >= 1) return [];
-      if (method === 'then' && node.arguments.length >= 2) return [];
-      if (method === 'finally') return unhandledParts(callee.expression).length > 0 ? [node] : [];
-    }
-    return [node];
-  }
-  if (ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) return [node];
-  if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return [node];
-  return [];
 }
 
-/** `promise` for a thenable (or a union holding one), `array` for an array or tuple of thenables. */
-function promiseKind(checker: ts.TypeChecker, type: ts.Type): 'promise' | 'array' | undefined {
-  if (isThenable(checker, type)) return 'promise';
-  for (const part of type.isUnion() ? type.types : [type]) {
-    if (checker.isArrayType(part) || checker.isTupleType(part)) {
-      if (checker.getTypeArguments(part as ts.TypeReference).some((element) => isThenable(checker, element))) return 'array';
-    }
+function unhandledIn(node: ts.Expression, types: PromiseTypes): Unhandled {
+  if (ts.isBinaryExpression(node) && isAssignment(node.operatorToken.kind)) return undefined;
+  // Any part of `a, b` may be a dropped promise, whatever the type of the whole.
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.CommaToken) {
+    return unhandledIn(skipParentheses(node.left), types) ?? unhandledIn(skipParentheses(node.right), types);
+  }
+  if (types.isPromiseArray(node)) return { array: true, uselessHandler: false };
+  if (ts.isAwaitExpression(node) || !types.isPromise(node)) return undefined;
+  if (ts.isCallExpression(node)) return unhandledCall(node, types);
+  if (ts.isConditionalExpression(node)) {
+    return unhandledIn(skipParentheses(node.whenFalse), types) ?? unhandledIn(skipParentheses(node.whenTrue), types);
+  }
+  if (ts.isBinaryExpression(node) && isLogical(node.operatorToken.kind)) {
+    return unhandledIn(skipParentheses(node.left), types) ?? unhandledIn(skipParentheses(node.right), types);
+  }
+  return { array: false, uselessHandler: false };
+}
+
+/** `.catch(h)` and `.then(f, h)` handle the promise when `h` is a function; `.finally(f)` passes it on. */
+function unhandledCall(call: ts.CallExpression, types: PromiseTypes): Unhandled {
+  const method = methodName(call.expression);
+  const handler = method === 'catch' ? call.arguments[0] : method === 'then' ? call.arguments[1] : undefined;
+  if (handler) return types.isFunction(handler) ? undefined : { array: false, uselessHandler: true };
+  if (method === 'finally' && (ts.isPropertyAccessExpression(call.expression) || ts.isElementAccessExpression(call.expression))) {
+    return unhandledIn(skipParentheses(call.expression.expression), types);
+  }
+  return { array: false, uselessHandler: false };
+}
+
+/** `p.name` or `p['name']` (a literal key): the name of the method called. */
+function methodName(callee: ts.Expression): string | undefined {
+  const node = skipParentheses(callee);
+  if (ts.isPropertyAccessExpression(node)) return node.name.text;
+  if (ts.isElementAccessExpression(node)) {
+    const key = skipParentheses(node.argumentExpression);
+    if (ts.isStringLiteralLike(key)) return key.text;
   }
   return undefined;
 }
 
-function isThenable(checker: ts.TypeChecker, type: ts.Type): boolean {
-  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return false;
-  for (const part of type.isUnion() ? type.types : [type]) {
-    const then = part.getProperty('then');
-    if (!then) continue;
-    if (checker.getTypeOfSymbol(then).getCallSignatures().some((signature) => signature.parameters.length >= 1)) return true;
+function isLogical(operator: ts.SyntaxKind): boolean {
+  return operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken;
+}
+
+/** Type questions about one program. */
+class PromiseTypes {
+  private readonly checker: ts.TypeChecker;
+
+  constructor(
+    private readonly program: ts.Program,
+    private readonly checkThenables: boolean,
+  ) {
+    this.checker = program.getTypeChecker();
   }
-  return false;
+
+  isPromise(node: ts.Node, type = this.checker.getTypeAtLocation(node)): boolean {
+    const parts = unionParts(this.checker.getApparentType(type));
+    if (parts.some((part) => this.isBuiltinPromise(part))) return true;
+    return this.checkThenables && parts.some((part) => this.isThenable(part, node));
+  }
+
+  isPromiseArray(node: ts.Node): boolean {
+    for (const part of unionParts(this.checker.getTypeAtLocation(node))) {
+      const apparent = this.checker.getApparentType(part);
+      if (this.checker.isArrayType(apparent) || this.checker.isTupleType(apparent)) {
+        const elements = this.checker.getTypeArguments(apparent as ts.TypeReference);
+        if (elements.some((element) => this.isPromise(node, element))) return true;
+      }
+    }
+    return false;
+  }
+
+  isFunction(node: ts.Node): boolean {
+    return this.checker.getTypeAtLocation(node).getCallSignatures().length > 0;
+  }
+
+  /**
+   * The lib's `Promise`, a class or interface extending it, an intersection holding one, or a type
+   * parameter constrained to one. A `Promise` declared elsewhere (a user's own class) is not the lib's.
+   */
+  private isBuiltinPromise(type: ts.Type): boolean {
+    if (type.isIntersection()) return type.types.some((part) => this.isBuiltinPromise(part));
+    if (type.isUnion()) return type.types.every((part) => this.isBuiltinPromise(part));
+    if (type.flags & ts.TypeFlags.TypeParameter) {
+      const constraint = (type as ts.TypeParameter).getConstraint();
+      return constraint !== undefined && this.isBuiltinPromise(constraint);
+    }
+    const symbol = type.getSymbol();
+    if (!symbol) return false;
+    if (symbol.getName() === 'Promise' && this.isFromDefaultLibrary(symbol)) return true;
+    if (!(symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface))) return false;
+    return (this.checker.getBaseTypes(type as ts.InterfaceType) ?? []).some((base) => this.isBuiltinPromise(base));
+  }
+
+  private isFromDefaultLibrary(symbol: ts.Symbol): boolean {
+    return (symbol.getDeclarations() ?? []).some((declaration) => this.program.isSourceFileDefaultLibrary(declaration.getSourceFile()));
+  }
+
+  /** Any object whose `then` takes two callbacks, a fulfilment and a rejection handler. */
+  private isThenable(type: ts.Type, node: ts.Node): boolean {
+    const then = type.getProperty('then');
+    if (!then) return false;
+    const thenType = this.checker.getTypeOfSymbolAtLocation(then, node);
+    return unionParts(thenType).some((part) =>
+      part.getCallSignatures().some((signature) => {
+        const [onFulfilled, onRejected] = signature.parameters;
+        return onFulfilled !== undefined && onRejected !== undefined && this.isCallable(onFulfilled, node) && this.isCallable(onRejected, node);
+      }),
+    );
+  }
+
+  private isCallable(parameter: ts.Symbol, node: ts.Node): boolean {
+    const type = this.checker.getApparentType(this.checker.getTypeOfSymbolAtLocation(parameter, node));
+    return unionParts(type).some((part) => part.getCallSignatures().length > 0);
+  }
+}
+
+function unionParts(type: ts.Type): readonly ts.Type[] {
+  return type.isUnion() ? type.types : [type];
 }
