@@ -1,7 +1,7 @@
 // Closing what a module version owns (`import.meta.hot.own`, owned timers and listeners): through the first
 // of the usual release methods it has.
 
-const closers = ['close', 'dispose', 'destroy', 'terminate', 'kill', 'abort'] as const;
+const closers = ['close', 'dispose', 'destroy', 'terminate', 'kill', 'abort', 'end', 'disconnect'] as const;
 
 /** The way a resource is closed, or undefined when it cannot be. `close` comes first: a server's async dispose waits for every connection. */
 function closerOf(resource: object): (() => unknown) | undefined {

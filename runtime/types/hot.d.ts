@@ -9,6 +9,8 @@ type ReloadableResource =
   | { abort(): unknown }
   | { terminate(): unknown }
   | { kill(): unknown }
+  | { end(): unknown }
+  | { disconnect(): unknown }
   | { [Symbol.dispose](): void }
   | { [Symbol.asyncDispose](): PromiseLike<void> };
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProjectAnalysis } from '../../server/src/analysis/analyzer';
+import { decodeSource } from '../../server/src/analysis/source-store';
 
 export const fixturesDir = path.resolve(__dirname, '../fixtures');
 
@@ -11,8 +12,7 @@ const marker = /\s*\/\/ expect: ([\w-]+(?:, [\w-]+)*)\s*$/;
 
 /** The expectations written inline: `// expect: code[, code]` at the end of the line a finding starts on. */
 export function expectedFindings(file: string): Expectation[] {
-  return fs
-    .readFileSync(file, 'utf8')
+  return decodeSource(fs.readFileSync(file))
     .split('\n')
     .flatMap((line, index) => (line.match(marker)?.[1]!.split(', ') ?? []).map((code) => `${index + 1}:${code}`))
     .sort();
@@ -34,12 +34,15 @@ export function rewriteExpectations(file: string, findings: readonly Expectation
     const [line, code] = finding.split(':') as [string, string];
     byLine.set(Number(line), [...(byLine.get(Number(line)) ?? []), code]);
   }
-  const lines = fs.readFileSync(file, 'utf8').split('\n').map((line, index) => {
+  const bytes = fs.readFileSync(file);
+  const lines = decodeSource(bytes).split('\n').map((line, index) => {
     const bare = line.replace(marker, '');
     const codes = byLine.get(index + 1);
     return codes ? `${bare} // expect: ${codes.join(', ')}` : bare;
   });
-  fs.writeFileSync(file, lines.join('\n'));
+  // A UTF-16 fixture stays UTF-16 (little-endian, with its byte-order mark).
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe;
+  fs.writeFileSync(file, utf16 ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines.join('\n'), 'utf16le')]) : lines.join('\n'));
 }
 
 export const updateFixtures = process.env.UPDATE_FIXTURES === '1';

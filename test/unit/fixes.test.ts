@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ProjectAnalysis } from '../../server/src/analysis/analyzer';
 import { applyEdits, fixesFor } from '../../server/src/analysis/fixes';
+import { decodeSource } from '../../server/src/analysis/source-store';
 import { ts } from '../../server/src/analysis/typescript';
 import { fixturesDir } from '../helpers/fixtures';
 
@@ -44,7 +45,7 @@ for (const folder of fs.readdirSync(path.join(fixturesDir, 'hazards')).sort()) {
     const root = path.join(fixturesDir, 'hazards', folder);
     const analysis = ProjectAnalysis.open(root);
     for (const file of analysis.files) {
-      const text = fs.readFileSync(file, 'utf8');
+      const text = decodeSource(fs.readFileSync(file));
       let errorsBefore: string[] | undefined;
       const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
       for (const diagnostic of analysis.checkFile(file)) {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { ProjectAnalysis } from '../../server/src/analysis/analyzer';
 import { actualFindings, expectedFindings, fixturesDir, rewriteExpectations, updateFixtures } from '../helpers/fixtures';
 
 // Each folder under fixtures/hazards is one project; each file marks the findings it expects inline.
@@ -17,3 +19,22 @@ for (const folder of fs.readdirSync(root).sort()) {
     }
   });
 }
+
+describe('hazard messages', () => {
+  const messagesOf = (files: Record<string, string>): string[] => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-messages-'));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(folder, name), text);
+    return ProjectAnalysis.open(folder).check().diagnostics.map((diagnostic) => diagnostic.message);
+  };
+
+  it('names an event given by a variable as such, not as an event called like the variable', () => {
+    const [message] = messagesOf({ 'main.ts': "const signal = 'SIGTERM';\nprocess.on(signal, () => undefined);\n" });
+    assert.match(message!, /^Listener for the event named by `signal` on /);
+    assert.match(message!, /hot\.listen\(target, signal, fn\)/);
+  });
+
+  it('quotes the code of a write as written, spaces kept', () => {
+    const [message] = messagesOf({ 'main.ts': '(Object.prototype as any).foo = 1;\nexport {};\n' });
+    assert.match(message!, /Write to `\(Object\.prototype as any\)\.foo`/);
+  });
+});

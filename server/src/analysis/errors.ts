@@ -4,19 +4,23 @@ export const say = {
   unownedTimer: (name: string) =>
     `\`${name}\` handle is dropped: the timer outlives this module version and runs old code after a reload. ` +
     `Use \`import.meta.hot.${name === 'setImmediate' ? 'own(' + name + '(…))' : name + '(…)'}\`, or keep the handle and clear it in \`import.meta.hot.dispose(…)\`.`,
-  floatingPromise: (array: boolean) =>
-    `${array ? 'An array of promises' : 'A promise'} is neither awaited, returned, stored nor given a rejection handler: ` +
+  floatingPromise: (array: boolean, uselessHandler = false) =>
+    `${array ? 'An array of promises' : 'A promise'} is neither awaited, returned, stored nor given a rejection handler` +
+    `${uselessHandler ? ' (the one given is not a function, so it handles nothing)' : ''}: ` +
     `its work outlives this module version and a rejection goes unhandled. \`await\` it${array ? ' (with `Promise.all`)' : ''}, ` +
     `add \`.catch(…)\`, or write \`void\` before it to drop it on purpose.`,
+  unreleasedResource: (name: string, what: string) =>
+    `\`${name}\` holds ${what}, made each time this module runs and never released: every reload leaves one more open. ` +
+    `Release it in \`import.meta.hot.dispose(…)\`, wrap it in \`import.meta.hot.own(…)\`, or keep one across versions in \`import.meta.hot.data\`.`,
   unownedHandle: (what: string) =>
     `${what} is dropped: it stays open after this module version is retired (a server keeps its port, so the next ` +
     `version cannot listen). Wrap it in \`import.meta.hot.own(…)\`, or keep it and close it in \`import.meta.hot.dispose(…)\`.`,
-  strayListener: (owner: string, event: string, subscribe: boolean) =>
+  strayListener: (owner: string, event: string, literal: boolean, subscribe: boolean) =>
     subscribe
       ? `Callback subscribed on ${owner} and its unsubscribe dropped: it keeps calling old code after a reload. ` +
         `Keep the result and call it in \`import.meta.hot.dispose(…)\`, or pass it to \`import.meta.hot.own(…)\`.`
-      : `Listener for "${event}" on ${owner} outlives this module version: after a reload the old handler still runs. ` +
-        `Use \`import.meta.hot.listen(target, '${event}', fn)\`, pass \`{ signal }\`, or remove it in \`import.meta.hot.dispose(…)\`.`,
+      : `Listener for ${literal ? `"${event}"` : `the event named by \`${event}\``} on ${owner} outlives this module version: after a reload the old handler still runs. ` +
+        `Use \`import.meta.hot.listen(target, ${literal ? `'${event}'` : event}, fn)\`, pass \`{ signal }\`, or remove it in \`import.meta.hot.dispose(…)\`.`,
   globalMutation: (target: string) =>
     `Write to ${target}: global state survives this module, so every version adds to it and a reload cannot undo it. ` +
     `Keep the state in the module (\`import.meta.hot.data\` carries it across versions), or restore it in \`import.meta.hot.dispose(…)\`.`,

@@ -28,6 +28,26 @@ export interface PromiseCandidate {
   statement: ts.ExpressionStatement;
 }
 
+/**
+ * A value made when the module runs and kept in a module variable that nothing releases: a resource, and
+ * so a leak per reload, when its type has a release method. Checked later by the type-aware pass.
+ */
+export interface ResourceCandidate {
+  declaration: ts.VariableDeclaration & { name: ts.Identifier };
+  /** The call or `new` that makes the value. */
+  made: ts.CallExpression | ts.NewExpression;
+}
+
+/**
+ * A write to the prototype (or a static) of something imported by a bare specifier: global state when the
+ * specifier names a package, the app's own when it resolves to one of its modules. Decided with the imports.
+ */
+export interface ImportedWrite {
+  node: ts.Node;
+  specifier: string;
+  target: string;
+}
+
 /** Collects findings. The graph and type-aware rules report into a fresh one, so a cached analysis stays as it was. */
 export class FindingSink {
   readonly findings: RawFinding[] = [];
@@ -50,6 +70,8 @@ export class FileContext extends FindingSink {
   /** Calls to `import(…)` and `require(…)` with a literal specifier. */
   readonly moduleCalls: ts.CallExpression[] = [];
   readonly promiseCandidates: PromiseCandidate[] = [];
+  readonly resourceCandidates: ResourceCandidate[] = [];
+  readonly importedWrites: ImportedWrite[] = [];
 
   constructor(
     readonly sourceFile: ts.SourceFile,

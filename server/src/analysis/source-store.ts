@@ -112,7 +112,7 @@ export class SourceStore {
       return;
     }
     if (buffer.length > maxModuleBytes) entry.skipped = say.skippedHuge(buffer.length, maxModuleBytes);
-    else this.accept(entry, buffer.toString('utf8'), buffer.length);
+    else this.accept(entry, decodeSource(buffer), buffer.length);
   }
 
   private accept(entry: SourceEntry, text: string, bytes: number): void {
@@ -120,6 +120,17 @@ export class SourceStore {
     else if (text.includes('\u0000')) entry.skipped = say.skippedBinary();
     else entry.text = text;
   }
+}
+
+/** A file's text as TypeScript reads it: UTF-16 (either byte order) after its byte-order mark, else UTF-8. */
+export function decodeSource(buffer: Buffer): string {
+  if (buffer.length >= 2 && buffer[0] === 0xff && buffer[1] === 0xfe) return buffer.toString('utf16le', 2);
+  if (buffer.length >= 2 && buffer[0] === 0xfe && buffer[1] === 0xff) {
+    const swapped = Buffer.from(buffer.subarray(2, buffer.length - (buffer.length % 2)));
+    return swapped.swap16().toString('utf16le');
+  }
+  if (buffer.length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return buffer.toString('utf8', 3);
+  return buffer.toString('utf8');
 }
 
 export function scriptKindOf(file: string): ts.ScriptKind {

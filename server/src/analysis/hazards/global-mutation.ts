@@ -20,10 +20,14 @@ const writers = new Set([
 export const globalMutation: SyntaxRule = {
   code: 'global-mutation',
   create(context) {
-    const writes: Array<{ node: ts.Node; target: string }> = [];
+    const writes: Array<{ node: ts.Node; target: string; specifier?: string }> = [];
     const record = (node: ts.Node, target: ts.Expression, wholeObject = false): void => {
       const described = globalTarget(target, context, wholeObject);
       if (described) writes.push({ node, target: described });
+      else {
+        const imported = importedPrototype(target, context);
+        if (imported) writes.push({ node, ...imported });
+      }
     };
     return {
       visit(node) {
@@ -40,7 +44,8 @@ export const globalMutation: SyntaxRule = {
         const restored = new Set(writes.filter((write) => context.hot.inDisposeHook(write.node)).map((write) => write.target));
         for (const write of writes) {
           if (context.hot.inDisposeHook(write.node) || restored.has(write.target)) continue;
-          context.report('global-mutation', write.node, say.globalMutation(write.target));
+          if (write.specifier !== undefined) context.importedWrites.push({ node: write.node, specifier: write.specifier, target: write.target });
+          else context.report('global-mutation', write.node, say.globalMutation(write.target));
         }
       },
     };
@@ -63,7 +68,31 @@ function globalTarget(target: ts.Expression, context: FileContext, wholeObject: 
   const root = rootIdentifier(node);
   if (!root || !context.scopes.isGlobal(root.text, root)) return undefined;
   if (!globalObjectNames.has(root.text) && !builtIns.has(root.text)) return undefined;
-  return `\`${node.getText().replace(/\s+/g, '')}\``;
+  return `\`${sourceText(node)}\``;
+}
+
+/**
+ * `Router.prototype.x` (or `Object.assign(Router.prototype, …)`) where `Router` is imported by a bare
+ * specifier: the class is shared by every version to come when the specifier names a package.
+ */
+function importedPrototype(target: ts.Expression, context: FileContext): { specifier: string; target: string } | undefined {
+  const node = skipOuterExpressions(target);
+  const root = rootIdentifier(node);
+  if (!root || root === node) return undefined;
+  const binding = context.bindings.importOf(root.text, root);
+  if (!binding || /^[./]/.test(binding.module)) return undefined;
+  const path: string[] = [];
+  for (let current = node; current !== root; current = skipOuterExpressions((current as ts.AccessExpression).expression)) {
+    if (ts.isPropertyAccessExpression(current)) path.push(current.name.text);
+    else if (ts.isElementAccessExpression(current) && ts.isStringLiteralLike(current.argumentExpression)) path.push(current.argumentExpression.text);
+  }
+  if (!path.includes('prototype')) return undefined;
+  return { specifier: binding.module, target: `\`${sourceText(node)}\` (of the package \`${binding.module}\`)` };
+}
+
+/** The code as written, on one line. */
+function sourceText(node: ts.Node): string {
+  return node.getText().replace(/\s+/g, ' ');
 }
 
 function isAssignment(kind: ts.SyntaxKind): boolean {

@@ -7,6 +7,7 @@ import { unownedHandle } from './unowned-handle';
 import { unownedTimer } from './unowned-timer';
 
 export { checkFloatingPromises } from './floating-promise';
+export { checkResources } from './unowned-handle';
 export { checkLayers } from './layer-violation';
 export { checkCycles } from './import-cycle';
 export type { SyntaxRule } from './rule';

@@ -44,7 +44,8 @@ export const strayListener: SyntaxRule = {
         for (const registration of registrations) {
           if (context.hot.inDisposeHook(registration.call)) continue;
           if (registration.subscribe ? !isDiscarded(registration.call, context) : isReleased(registration, released)) continue;
-          context.report('stray-listener', registration.call, say.strayListener(registration.owner, registration.event, registration.subscribe));
+          const literal = isLiteralEvent(registration.call);
+          context.report('stray-listener', registration.call, say.strayListener(registration.owner, registration.event, literal, registration.subscribe));
         }
       },
     };
@@ -96,6 +97,12 @@ function eventOf(call: ts.CallExpression): string {
   if (!first) return '*';
   const node = skipOuterExpressions(first);
   return ts.isStringLiteralLike(node) ? node.text : text(node);
+}
+
+/** True when the event is written as a string: otherwise `eventOf` is the code of the expression naming it. */
+function isLiteralEvent(call: ts.CallExpression): boolean {
+  const [first] = call.arguments;
+  return first !== undefined && ts.isStringLiteralLike(skipOuterExpressions(first));
 }
 
 function text(node: ts.Node): string {

@@ -1,7 +1,7 @@
 import { ts } from '../typescript';
 import { forEachNode } from '../traverse';
 import { skipOuterExpressions } from '../bindings';
-import type { FileContext } from '../file-context';
+import type { FileContext, FindingSink, ResourceCandidate } from '../file-context';
 import { isDiscarded } from '../handle-usage';
 import { say } from '../errors';
 import type { SyntaxRule } from './rule';
@@ -37,32 +37,130 @@ const handleClasses = new Set([
   'ws.WebSocket',
   'ws.WebSocketServer',
   'ws.Server',
+  'chokidar.FSWatcher',
 ]);
 
 /** App factories whose `.listen(…)` returns the server that must be closed. */
 const appFactories = new Set(['express', 'koa', 'connect', 'polka']);
 
+/** Made by the timer functions: the unowned-timer rule's. */
+const timerOrigins = new Set(['setInterval', 'setTimeout', 'setImmediate'].flatMap((name) => [`global.${name}`, `timers.${name}`]));
+
 export const unownedHandle: SyntaxRule = {
   code: 'unowned-handle',
   create(context) {
-    const handles: Array<{ node: ts.CallExpression | ts.NewExpression; what: string }> = [];
+    const handles = new Map<ts.Node, string>();
+    const kept: ResourceCandidate[] = [];
     return {
       visit(node) {
         if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
           const origin = context.bindings.originOf(node.expression);
           const factories = ts.isCallExpression(node) ? handleFactories : handleClasses;
-          if (origin && factories.has(origin)) handles.push({ node, what: describe(origin, node) });
-          else if (ts.isCallExpression(node) && isAppListen(node, context)) handles.push({ node, what: 'the server returned by `listen(…)`' });
+          if (origin && factories.has(origin)) handles.set(node, describe(origin, node));
+          else if (ts.isCallExpression(node) && isAppListen(node, context)) handles.set(node, 'the server returned by `listen(…)`');
+        } else if (ts.isVariableDeclaration(node)) {
+          const made = node.initializer && madeBy(node.initializer);
+          if (made && isKeptAtModuleScope(node)) kept.push({ declaration: node, made });
         }
       },
       finish() {
-        for (const { node, what } of handles) {
-          if (isDiscarded(node, context)) context.report('unowned-handle', node, say.unownedHandle(what));
+        const dropped = new Set<ts.Node>();
+        for (const [node, what] of handles) {
+          if (!isDiscarded(node as ts.Expression, context)) continue;
+          dropped.add(node);
+          context.report('unowned-handle', node, say.unownedHandle(what));
+        }
+        for (const candidate of kept) {
+          if (dropped.has(candidate.made) || isReleased(candidate.declaration, context)) continue;
+          const what = handles.get(candidate.made);
+          if (what) context.report('unowned-handle', candidate.made, say.unreleasedResource(candidate.declaration.name.text, `what ${what} opened`));
+          else if (!isTimerOrHotCall(candidate.made, context)) context.resourceCandidates.push(candidate);
         }
       },
     };
   },
 };
+
+/** The call or `new` a variable's initializer makes, through parentheses, assertions and `await`. */
+function madeBy(initializer: ts.Expression): ts.CallExpression | ts.NewExpression | undefined {
+  let node = skipOuterExpressions(initializer);
+  if (ts.isAwaitExpression(node)) node = skipOuterExpressions(node.expression);
+  return ts.isCallExpression(node) || ts.isNewExpression(node) ? node : undefined;
+}
+
+/** A `const`/`let` of the module's own top level (made once per version), not exported (importers hold it then). */
+function isKeptAtModuleScope(declaration: ts.VariableDeclaration): declaration is ts.VariableDeclaration & { name: ts.Identifier } {
+  const statement = declaration.parent.parent;
+  if (!ts.isIdentifier(declaration.name) || !ts.isVariableStatement(statement) || !ts.isSourceFile(statement.parent)) return false;
+  return !(ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) ?? false);
+}
+
+/**
+ * True when the version lets go of the value when it is retired, or passes it on: a use in a dispose
+ * hook, `own(x)`, `hot.data.x = x`, an export (`export { x }`), or `x.listen(…)` (the runtime hands a
+ * listening socket to the next version and closes the old server).
+ */
+function isReleased(declaration: ts.VariableDeclaration & { name: ts.Identifier }, context: FileContext): boolean {
+  return context.referencesTo(declaration.name).some((reference) => {
+    if (context.hot.inDisposeHook(reference)) return true;
+    const parent = skipOuterParents(reference);
+    if (ts.isExportSpecifier(parent) || ts.isExportAssignment(parent)) return true;
+    if (ts.isCallExpression(parent) && parent.arguments.includes(reference as ts.Expression) && context.hot.method(parent) === 'own') return true;
+    if (ts.isPropertyAccessExpression(parent) && parent.name.text === 'listen' && ts.isCallExpression(parent.parent)) return true;
+    return ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && isHotData(parent.left, context);
+  });
+}
+
+function skipOuterParents(node: ts.Node): ts.Node {
+  let parent = node.parent;
+  while (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent) || ts.isSatisfiesExpression(parent)) {
+    parent = parent.parent;
+  }
+  return parent;
+}
+
+/** `hot.data.x` or `hot.data['x']`. */
+function isHotData(target: ts.Expression, context: FileContext): boolean {
+  const node = skipOuterExpressions(target);
+  if (!ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
+  const data = skipOuterExpressions(node.expression);
+  return ts.isPropertyAccessExpression(data) && data.name.text === 'data' && context.hot.isHot(data.expression);
+}
+
+function isTimerOrHotCall(made: ts.CallExpression | ts.NewExpression, context: FileContext): boolean {
+  const origin = context.bindings.originOf(made.expression);
+  if (origin && timerOrigins.has(origin)) return true;
+  return ts.isCallExpression(made) && context.hot.method(made) !== undefined;
+}
+
+/** Release methods: a value whose type has one is a resource someone must release. */
+const releaseMethods = ['close', 'end', 'destroy', 'dispose', 'disconnect', 'terminate'];
+
+/**
+ * The type-aware half: a value kept at module scope and never released is reported when its type has a
+ * release method (`close`, `end`, `destroy`, `dispose`, `disconnect`, `terminate`, `[Symbol.dispose]`,
+ * `[Symbol.asyncDispose]`): a pool, a client, a stream, a watcher.
+ */
+export function checkResources(candidates: readonly ResourceCandidate[], checker: ts.TypeChecker, sink: FindingSink): void {
+  for (const { declaration, made } of candidates) {
+    const type = checker.getTypeAtLocation(declaration.name);
+    const release = releaseMethodOf(checker, type, declaration.name);
+    if (!release) continue;
+    const what = `a \`${checker.typeToString(type, undefined, ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope)}\` (released with \`${release}\`)`;
+    sink.report('unowned-handle', made, say.unreleasedResource(declaration.name.text, what));
+  }
+}
+
+function releaseMethodOf(checker: ts.TypeChecker, type: ts.Type, location: ts.Node): string | undefined {
+  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never)) return undefined;
+  for (const name of releaseMethods) {
+    const method = type.getProperty(name);
+    if (method && checker.getTypeOfSymbolAtLocation(method, location).getCallSignatures().length > 0) return `${name}()`;
+  }
+  // Well-known symbols are named `__@dispose@123` by the checker.
+  const symbol = type.getProperties().map((property) => /^__@(asyncDispose|dispose)@\d+$/.exec(property.escapedName as string)?.[1]).find(Boolean);
+  return symbol && `[Symbol.${symbol}]()`;
+}
 
 function describe(origin: string, node: ts.CallExpression | ts.NewExpression): string {
   const name = origin.replace(/^global\./, '');

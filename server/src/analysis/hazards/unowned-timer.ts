@@ -1,7 +1,9 @@
 import { ts } from '../typescript';
 import type { FileContext } from '../file-context';
 import { isDiscarded } from '../handle-usage';
+import { forEachNode } from '../traverse';
 import { say } from '../errors';
+import { skipParentheses } from '../bindings';
 import type { SyntaxRule } from './rule';
 
 /** The timer functions, by what they denote however they were reached (global, `globalThis`, `node:timers`). */
@@ -26,6 +28,7 @@ export const unownedTimer: SyntaxRule = {
       finish() {
         for (const { call, name } of calls) {
           if (name !== 'setInterval' && settlesAPromise(call, context)) continue;
+          if (isOneTickDeferral(call, name) && !reschedules(call)) continue;
           if (isDiscarded(call, context)) context.report('unowned-timer', call, say.unownedTimer(name));
         }
       },
@@ -47,4 +50,49 @@ function settlesAPromise(call: ts.CallExpression, context: FileContext): boolean
     construct.arguments?.[0] === fn &&
     context.bindings.originOf(construct.expression) === 'global.Promise'
   );
+}
+
+/**
+ * `setImmediate(f)`, `setTimeout(f)` and `setTimeout(f, 0)` run `f` once, right away: they do not outlive
+ * the version that made them (unless `f` schedules itself again, see `reschedules`).
+ */
+function isOneTickDeferral(call: ts.CallExpression, name: string): boolean {
+  if (name === 'setImmediate') return true;
+  if (name !== 'setTimeout') return false;
+  const delay = call.arguments[1] && skipParentheses(call.arguments[1]);
+  return delay === undefined || (ts.isNumericLiteral(delay) && Number(delay.text) === 0) || (ts.isIdentifier(delay) && delay.text === 'undefined');
+}
+
+/**
+ * True when the callback names a function the call sits in (`function poll() { setImmediate(poll) }`,
+ * `setTimeout(() => this.tick())` inside `tick`): each run schedules the next, a loop that outlives the version.
+ */
+function reschedules(call: ts.CallExpression): boolean {
+  const callback = call.arguments[0];
+  if (!callback) return false;
+  const names = new Set<string>();
+  for (let node: ts.Node | undefined = call.parent; node; node = node.parent) {
+    if (!ts.isFunctionLike(node)) continue;
+    const name = functionName(node);
+    if (name) names.add(name);
+  }
+  if (names.size === 0) return false;
+  const isEnclosingName = (node: ts.Node) => ts.isIdentifier(node) && names.has(node.text);
+  if (isEnclosingName(callback)) return true;
+  let found = false;
+  forEachNode(callback, (node) => {
+    found = isEnclosingName(node);
+    return found ? 'stop' : undefined;
+  });
+  return found;
+}
+
+/** The name a function can be called by from inside itself: its own, its variable's, its method's or property's. */
+function functionName(fn: ts.SignatureDeclaration): string | undefined {
+  if (fn.name && ts.isIdentifier(fn.name)) return fn.name.text;
+  const parent = fn.parent;
+  if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && ts.isIdentifier(parent.name)) {
+    return parent.name.text;
+  }
+  return undefined;
 }
