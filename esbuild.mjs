@@ -40,7 +40,17 @@ const outputs = {
   server: { ...node, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js' },
   // esbuild runs its own native binary: the runtime loads it from node_modules, never from a bundle.
   // The runtime finds its own files through __filename here, through import.meta.url when it is an ES module.
-  cli: { ...node, entryPoints: ['cli/src/main.ts'], outfile: 'cli/out/reloadable.js', external: nativeModules, logOverride: { 'empty-import-meta': 'silent' } },
+  // Whitespace and syntax minified in every build (names kept, so stack traces still read): a third less
+  // for V8 to read at each start.
+  cli: {
+    ...node,
+    entryPoints: ['cli/src/main.ts'],
+    outfile: 'cli/out/reloadable.js',
+    external: nativeModules,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logOverride: { 'empty-import-meta': 'silent' },
+  },
   runtime: { ...esm, entryPoints: ['runtime/src/index.ts'], outfile: 'runtime/out/index.js' },
   // Node runs module hooks in a thread of their own, from a file of their own.
   'runtime-hooks': { ...esm, entryPoints: ['runtime/src/hooks/loader.ts'], outfile: 'runtime/out/hooks.mjs' },

@@ -202,3 +202,40 @@ describe('reloadable check on files nested deeper than a parser goes', () => {
     assert.deepEqual(JSON.parse(cli.stdout).edges, [{ from: 'src/ok.ts', to: 'src/big.ts', kind: 'static', typeOnly: false }]);
   });
 });
+
+describe("the CLI's compile cache", () => {
+  const cacheFiles = (tmp: string) => {
+    const folder = fs.readdirSync(tmp).find((name) => name.startsWith('reloadable-compile-cache-'));
+    return folder ? { folder: path.join(tmp, folder), files: fs.readdirSync(path.join(tmp, folder)) } : undefined;
+  };
+
+  it('is written once to a private folder, read by the next start, and a damaged one is replaced', async () => {
+    const tmp = fs.mkdtempSync(path.join(scratch, 'tmp-'));
+    const env = { TMPDIR: tmp };
+    const first = await runCli(['graph', layered], { env });
+    const cache = cacheFiles(tmp);
+    assert.ok(cache && cache.files.length === 1, 'one cache file after the first start');
+    assert.equal(fs.statSync(cache.folder).mode & 0o777, 0o700);
+    const file = path.join(cache.folder, cache.files[0]!);
+    const written = fs.statSync(file).mtimeMs;
+    assert.equal((await runCli(['graph', layered], { env })).stdout, first.stdout);
+    assert.equal(fs.statSync(file).mtimeMs, written, 'a good cache is read, not written again');
+    fs.writeFileSync(file, 'not a code cache');
+    assert.equal((await runCli(['graph', layered], { env })).stdout, first.stdout, 'V8 rejects a damaged cache and the CLI runs as without one');
+    assert.notEqual(fs.readFileSync(file, 'utf8'), 'not a code cache');
+  });
+
+  it('is not read from a folder others can write to', async () => {
+    const tmp = fs.mkdtempSync(path.join(scratch, 'tmp-'));
+    const env = { TMPDIR: tmp };
+    await runCli(['--version'], { env });
+    const cache = cacheFiles(tmp)!;
+    fs.chmodSync(cache.folder, 0o777);
+    const file = path.join(cache.folder, cache.files[0]!);
+    fs.writeFileSync(file, 'planted');
+    const { code, stdout } = await runCli(['--version'], { env });
+    assert.equal(code, 0);
+    assert.match(stdout, /\d+\.\d+\.\d+/);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'planted', 'neither read nor replaced');
+  });
+});
