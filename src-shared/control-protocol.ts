@@ -1,5 +1,6 @@
 // The control protocol between a running app (`reloadable run`) and its clients (the CLI, the editor).
 // JSON-RPC 2.0 over a Unix domain socket; see docs/control-protocol.md. Declared once here, used by both ends.
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
 
 /** Bumped on any incompatible change; `hello` carries it both ways. */
 export const controlProtocolVersion = 1;
@@ -152,6 +153,7 @@ export namespace HelloRequest {
     protocolVersion: number;
     app: AppInfo;
   }
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** The live graph: what a client shows in its status bar or graph panel. */
@@ -162,10 +164,10 @@ export namespace StatusRequest {
     app: AppInfo;
     layers: string[];
     modules: ModuleStatus[];
+    /** The live imports, those made by packages included (`reloadable status --json`); the analyser has the static graph. */
     edges: Array<{ from: string; to: string }>;
+    /** Cycles of the live imports (`reloadable status` prints them). */
     cycles: string[][];
-    /** The order a reload of every module would use. */
-    reloadOrder: { unload: string[]; load: string[] };
     /** A transaction is running. */
     busy: boolean;
     lastResult?: ReloadResult;
@@ -175,6 +177,7 @@ export namespace StatusRequest {
     state: 'running' | 'not-started';
     startError?: ReloadFailure;
   }
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** Reloads what changed since the last load, or the named files; answers when the transaction is over. */
@@ -187,6 +190,7 @@ export namespace ReloadRequest {
     dryRun?: boolean;
   }
   export type Result = ReloadResult;
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** The last results, oldest first (bounded). */
@@ -194,6 +198,7 @@ export namespace HistoryRequest {
   export const method = 'reloadable/history' as const;
   export type Params = Record<string, never>;
   export type Result = ReloadResult[];
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** Starts the stream of `EventNotification`s to this connection. */
@@ -201,12 +206,14 @@ export namespace SubscribeRequest {
   export const method = 'reloadable/subscribe' as const;
   export type Params = Record<string, never>;
   export type Result = { subscribed: true };
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** Sent by the app to subscribed clients. */
 export namespace EventNotification {
   export const method = 'reloadable/event' as const;
   export type Params = RuntimeEvent;
+  export const type = new NotificationType<Params>(method);
 }
 
 /** The discovery file `<project>/.reloadable/<pid>.json` (mode 0600). */

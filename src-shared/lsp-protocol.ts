@@ -1,5 +1,6 @@
 // The language server's requests beyond LSP, declared once for the server and the extension. See
 // docs/lsp-extensions.md. Module ids are paths relative to their workspace folder, `/`-separated.
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModuleEdge, ModuleNode } from './module-graph';
 
 /** One workspace folder's graph: modules with their hazard counts, imports, cycles and the full reload order. */
@@ -26,6 +27,7 @@ export namespace ModuleGraphRequest {
   export interface Result {
     folders: FolderGraph[];
   }
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** Sent by the server after each (re)analysis, so the status bar can update without asking. */
@@ -38,4 +40,5 @@ export namespace AnalysisSummaryNotification {
     errors: number;
     cycles: number;
   }
+  export const type = new NotificationType<Params>(method);
 }

@@ -51,7 +51,7 @@ export async function activate(context: ExtensionContext): Promise<ReloadableApi
     ...registerCommands({ client: languageClient, output, apps, reloader, graph }),
   );
   apps.onDidChange((state) => void commands.executeCommand('setContext', 'reloadable.connected', state.kind === 'connected'), undefined, context.subscriptions);
-  client.onNotification(AnalysisSummaryNotification.method, (summary: AnalysisSummaryNotification.Params) => {
+  client.onNotification(AnalysisSummaryNotification.type, (summary) => {
     status.setSummary(summary);
     graph.analysisChanged();
   });

@@ -78,7 +78,7 @@ export class GraphPanel implements Disposable {
   private async post(): Promise<void> {
     const panel = this.panel;
     if (!panel) return;
-    const { folders } = await this.client.sendRequest(ModuleGraphRequest.method, {} satisfies ModuleGraphRequest.Params) as ModuleGraphRequest.Result;
+    const { folders } = await this.client.sendRequest(ModuleGraphRequest.type, {});
     const app = this.apps.current;
     const facts: GraphFacts = {
       folders,

@@ -385,15 +385,12 @@ export class Runtime implements HotHost {
       }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const edges = [...adjacency].flatMap(([from, targets]) => targets.map((to) => ({ from, to })));
-    const live = new Map([...this.registry.records].filter(([, record]) => record.current).map(([id, record]) => [id, record.current!]));
-    const load = evaluationOrder(this.registry, live, this.entryRecord).map((version) => version.id);
     return {
       app: this.info,
       layers: this.options.config.layers.map((layer) => layer.name),
       modules,
       edges,
       cycles: findCycles(adjacency),
-      reloadOrder: { unload: [...load].reverse(), load },
       busy: this.busy,
       ...(this.results.length > 0 ? { lastResult: this.results.at(-1)! } : {}),
       faults: [...this.faults],

@@ -84,7 +84,7 @@ describe('the language server over stdio', () => {
   });
 
   it('answers the module graph with its reload order', async () => {
-    const graph: ModuleGraphRequest.Result = await server.connection.sendRequest(ModuleGraphRequest.method, { folder: uri(layered) });
+    const graph = await server.connection.sendRequest(ModuleGraphRequest.type, { folder: uri(layered) });
     assert.equal(graph.folders.length, 1);
     const folder = graph.folders[0]!;
     assert.deepEqual(folder.layers, ['core', 'services', 'http']);
@@ -97,7 +97,7 @@ describe('the language server over stdio', () => {
   it('survives malformed requests and keeps answering', async () => {
     await assert.rejects(server.connection.sendRequest('textDocument/codeAction', { textDocument: 42 }));
     await assert.rejects(server.connection.sendRequest('reloadable/noSuchRequest', {}));
-    const graph: ModuleGraphRequest.Result = await server.connection.sendRequest(ModuleGraphRequest.method, {});
+    const graph = await server.connection.sendRequest(ModuleGraphRequest.type, {});
     assert.equal(graph.folders.length, 2);
   });
 });

@@ -38,7 +38,7 @@ export class ControlClient {
       });
       closed.catch(() => undefined);
       const hello = await Promise.race([
-        connection.sendRequest<HelloRequest.Result>(HelloRequest.method, {
+        connection.sendRequest(HelloRequest.type, {
           protocolVersion: controlProtocolVersion, token: discovery.token, client,
         } satisfies HelloRequest.Params),
         closed,
@@ -52,20 +52,20 @@ export class ControlClient {
   }
 
   status(): Promise<StatusRequest.Result> {
-    return this.connection.sendRequest(StatusRequest.method, {});
+    return this.connection.sendRequest(StatusRequest.type, {});
   }
 
   reload(params: ReloadRequest.Params = {}): Promise<ReloadRequest.Result> {
-    return this.connection.sendRequest(ReloadRequest.method, params);
+    return this.connection.sendRequest(ReloadRequest.type, params);
   }
 
   history(): Promise<HistoryRequest.Result> {
-    return this.connection.sendRequest(HistoryRequest.method, {});
+    return this.connection.sendRequest(HistoryRequest.type, {});
   }
 
   async subscribe(listener: (event: RuntimeEvent) => void): Promise<void> {
-    this.connection.onNotification(EventNotification.method, listener);
-    await this.connection.sendRequest<SubscribeRequest.Result>(SubscribeRequest.method, {});
+    this.connection.onNotification(EventNotification.type, listener);
+    await this.connection.sendRequest(SubscribeRequest.type, {});
   }
 
   onClose(listener: () => void): void {

@@ -146,7 +146,7 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
     return handler(params);
   };
 
-  connection.onRequest(HelloRequest.method, (params: HelloRequest.Params): HelloRequest.Result => {
+  connection.onRequest(HelloRequest.type, (params) => {
     const given = Buffer.from(typeof params?.token === 'string' ? params.token : '');
     const expected = Buffer.from(token);
     if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) reject(ControlErrorCodes.unauthorized, 'wrong token');
@@ -157,17 +157,17 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
     clearTimeout(helloTimer);
     return { protocolVersion: controlProtocolVersion, app: runtime.info };
   });
-  connection.onRequest(StatusRequest.method, guard(() => runtime.status()));
-  connection.onRequest(HistoryRequest.method, guard(() => runtime.history()));
-  connection.onRequest(ReloadRequest.method, guard((params: ReloadRequest.Params | undefined) => {
+  connection.onRequest(StatusRequest.type, guard(() => runtime.status()));
+  connection.onRequest(HistoryRequest.type, guard(() => runtime.history()));
+  connection.onRequest(ReloadRequest.type, guard((params: ReloadRequest.Params | undefined) => {
     const files = params?.files;
     if (files !== undefined && (!Array.isArray(files) || files.some((file) => typeof file !== 'string'))) {
       throw new ResponseError(ControlErrorCodes.badRequest, '`files` must be an array of paths');
     }
     return runtime.reload({ ...(files ? { files } : {}), dryRun: params?.dryRun === true });
   }));
-  connection.onRequest(SubscribeRequest.method, guard((): SubscribeRequest.Result => {
-    unsubscribe ??= runtime.subscribe((event) => void connection.sendNotification(EventNotification.method, event).catch(() => undefined));
+  connection.onRequest(SubscribeRequest.type, guard((): SubscribeRequest.Result => {
+    unsubscribe ??= runtime.subscribe((event) => void connection.sendNotification(EventNotification.type, event).catch(() => undefined));
     return { subscribed: true };
   }));
   connection.onRequest((method) => {

@@ -184,7 +184,7 @@ export class DiagnosticsPublisher {
   }
 
   private sendSummary(): void {
-    void this.connection.sendNotification(AnalysisSummaryNotification.method, this.summary());
+    void this.connection.sendNotification(AnalysisSummaryNotification.type, this.summary());
   }
 }
 
