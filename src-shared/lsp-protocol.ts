@@ -1,7 +1,7 @@
 // The language server's requests beyond LSP, declared once for the server and the extension. See
 // docs/lsp-extensions.md. Module ids are paths relative to their workspace folder, `/`-separated.
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { ModuleEdge, ModuleNode } from './module-graph';
+import type { DecidedEdge, ModuleNode } from './module-graph';
 
 /** One workspace folder's graph: modules with their hazard counts, imports, cycles and the full reload order. */
 export interface FolderGraph {
@@ -9,7 +9,8 @@ export interface FolderGraph {
   folder: string;
   layers: string[];
   modules: Array<ModuleNode & { uri: string; hazards: number }>;
-  edges: ModuleEdge[];
+  /** With `upward` and `inCycle` decided by the server. */
+  edges: DecidedEdge[];
   /** Runtime import cycles, each a sorted list of ids. */
   cycles: string[][];
   /** The order reloading every module would use. */

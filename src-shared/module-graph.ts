@@ -23,13 +23,24 @@ export interface ModuleEdge {
   typeOnly: boolean;
 }
 
+/**
+ * An edge with what the analyser decided about it, so that views present these facts and never decide them
+ * again. Both are false for an import erased at compile time.
+ */
+export interface DecidedEdge extends ModuleEdge {
+  /** The importer's layer sits below the imported module's: a layer violation. */
+  upward: boolean;
+  /** Both ends are in one runtime import cycle. */
+  inCycle: boolean;
+}
+
 export interface ModuleGraph {
   modules: ModuleNode[];
   edges: ModuleEdge[];
 }
 
 /** A runtime edge survives compilation: it is evaluated when the importer runs. */
-export function isRuntimeEdge(edge: ModuleEdge): boolean {
+export function isRuntimeEdge(edge: Pick<ModuleEdge, 'typeOnly'>): boolean {
   return !edge.typeOnly;
 }
 

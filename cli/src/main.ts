@@ -53,11 +53,12 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--format <format>', 'output format').choices(graphFormats).default('json'))
     .option('--changed <files...>', 'preview the reload order of this change set instead of the whole graph')
     .action(async (dir: string, options: { format: (typeof graphFormats)[number]; changed?: string[] }) => {
-      const { ProjectAnalysis, graphReport, formatDot, formatMermaid } = await analysis();
+      const { ProjectAnalysis, graphReport, drawnGraph, formatDot, formatMermaid } = await analysis();
       const project = ProjectAnalysis.open(projectFolder(dir));
       const changed = options.changed?.map((name) => moduleId(project, name));
       const report = graphReport(project, changed);
-      const text = options.format === 'dot' ? formatDot(report) : options.format === 'mermaid' ? formatMermaid(report) : `${JSON.stringify(report, null, 2)}\n`;
+      const text =
+        options.format === 'dot' ? formatDot(drawnGraph(project, report)) : options.format === 'mermaid' ? formatMermaid(drawnGraph(project, report)) : `${JSON.stringify(report, null, 2)}\n`;
       process.stdout.write(text);
     });
 

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { HazardDiagnostic } from '../../server/src/analysis/diagnostics';
 import type { CheckResult } from '../../server/src/analysis/analyzer';
 
-/** One diagnostic of `reloadable check --format json` (DESIGN §6): paths relative to the folder, 1-based. */
+/** One diagnostic of `reloadable check --format json` (see the README): paths relative to the folder, 1-based. */
 export interface CheckReportDiagnostic {
   file: string;
   line: number;

@@ -1,5 +1,5 @@
 // The apps of the workspace that run under `reloadable run`: found through their discovery files
-// (`<project>/.reloadable/<pid>.json`, DESIGN §7), connected with their token, reconnected when they restart.
+// (`<project>/.reloadable/<pid>.json`, see docs/control-protocol.md), connected with their token, reconnected when they restart.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EventEmitter, workspace, type Disposable } from 'vscode';

@@ -8,6 +8,7 @@ import { registerDebugConfigurations } from './commands/debug-app';
 import { GraphPanel } from './graph-panel';
 import { HistoryView } from './history';
 import { Reloader } from './reload';
+import { ReloadState } from './reload-state';
 import { RuntimeDiagnostics } from './runtime-diagnostics';
 import { StatusBar } from './status-bar';
 
@@ -33,16 +34,21 @@ export async function activate(context: ExtensionContext): Promise<ReloadableApi
   client = new LanguageClient('reloadable', 'Reloadable', serverOptions, clientOptions);
   const languageClient = client;
 
-  const status = new StatusBar();
   const apps = new Apps();
-  const history = new HistoryView();
-  const diagnostics = new RuntimeDiagnostics();
-  const reloader = new Reloader(apps, status, history, diagnostics, output);
-  const graph = new GraphPanel(context, languageClient, apps, reloader);
+  // The one place the reload state is kept: the status bar, the history, the runtime's diagnostics and the
+  // graph panel read it; the app's connection and the reloader feed it.
+  const store = new ReloadState(apps);
+  const status = new StatusBar(store);
+  const history = new HistoryView(store);
+  const diagnostics = new RuntimeDiagnostics(store);
+  const reloader = new Reloader(apps, store, output);
+  const graph = new GraphPanel(context, languageClient, store, (message) => output.warn(message));
   context.subscriptions.push(
     output,
-    status,
     apps,
+    store,
+    status,
+    history,
     diagnostics,
     reloader,
     graph,

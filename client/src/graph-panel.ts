@@ -1,41 +1,29 @@
 // `Reloadable: Show Module Graph`: a webview that draws the graph. The facts come from the language server
-// (modules, layers, imports, cycles, hazard counts) and the connected app (live versions, in-flight calls,
-// the pending change set, the last reload); the webview decides how they look.
+// (modules, layers, imports with their violations and cycles, hazard counts) and the reload state (live
+// versions, in-flight calls, the pending change set, the last reload), translated here into each folder's
+// ids (panel-facts.ts); the webview decides how they look. Messages: src-shared/webview-protocol.ts.
 import { randomBytes } from 'node:crypto';
-import { commands, Uri, ViewColumn, window, type Disposable, type ExtensionContext, type WebviewPanel } from 'vscode';
+import * as path from 'node:path';
+import { commands, Uri, ViewColumn, window, workspace, type Disposable, type ExtensionContext, type WebviewPanel } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { ReloadResult } from '../../src-shared/control-protocol';
+import { assertNever } from '../../src-shared/exhaustive';
 import { ModuleGraphRequest } from '../../src-shared/lsp-protocol';
-import type { GraphFacts } from '../webview/model';
-import type { Apps } from './apps';
-import type { Reloader } from './reload';
+import { webviewProtocolVersion, type FromPanel, type ToPanel } from '../../src-shared/webview-protocol';
+import { panelFacts } from './panel-facts';
+import type { ReloadState } from './reload-state';
 
 export class GraphPanel implements Disposable {
   private panel: WebviewPanel | undefined;
   private readonly disposables: Disposable[] = [];
-  private pending: string[] | undefined;
-  private last: ReloadResult | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly context: ExtensionContext,
     private readonly client: LanguageClient,
-    private readonly apps: Apps,
-    reloader: Reloader,
+    private readonly store: ReloadState,
+    private readonly log: (message: string) => void,
   ) {
-    this.disposables.push(
-      apps.onDidChange(() => this.schedule()),
-      reloader.onDidChangePending((pending) => {
-        this.pending = pending?.load;
-        this.schedule();
-      }),
-      apps.onEvent((event) => {
-        if (event.type !== 'reload-finished' || event.result.outcome === 'planned') return;
-        this.last = event.result;
-        this.pending = undefined;
-        this.schedule();
-      }),
-    );
+    this.disposables.push(store.onDidChange(() => this.schedule()));
   }
 
   show(): void {
@@ -52,15 +40,27 @@ export class GraphPanel implements Disposable {
     this.panel = panel;
     panel.webview.html = this.html(panel, media);
     panel.onDidDispose(() => (this.panel = undefined), undefined, this.disposables);
-    panel.webview.onDidReceiveMessage(
-      async (message: { type: string; uri?: string }) => {
-        if (message.type === 'ready') await this.post();
-        else if (message.type === 'open' && message.uri) await window.showTextDocument(Uri.parse(message.uri), { viewColumn: ViewColumn.Beside });
-        else if (message.type === 'reload') await commands.executeCommand('reloadable.reload');
-      },
-      undefined,
-      this.disposables,
-    );
+    panel.webview.onDidReceiveMessage((message: FromPanel) => this.receive(message), undefined, this.disposables);
+  }
+
+  private async receive(message: FromPanel): Promise<void> {
+    if (message?.version !== webviewProtocolVersion) {
+      this.log(`graph panel: a message of protocol version ${String(message?.version)} ignored (this extension speaks ${webviewProtocolVersion})`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        await this.post();
+        break;
+      case 'open':
+        await window.showTextDocument(Uri.parse(message.uri), { viewColumn: ViewColumn.Beside });
+        break;
+      case 'reload':
+        await commands.executeCommand('reloadable.reload');
+        break;
+      default:
+        assertNever(message);
+    }
   }
 
   /** The language server finished an analysis: new facts to draw. */
@@ -79,14 +79,17 @@ export class GraphPanel implements Disposable {
     const panel = this.panel;
     if (!panel) return;
     const { folders } = await this.client.sendRequest(ModuleGraphRequest.type, {});
-    const app = this.apps.current;
-    const facts: GraphFacts = {
-      folders,
-      runtime: app.kind === 'connected' ? { project: app.discovery.project, modules: app.status.modules } : undefined,
-      pending: this.pending,
-      last: this.last ?? (app.kind === 'connected' ? app.status.lastResult : undefined),
+    const { app, pending, last } = this.store.snapshot;
+    const appFacts =
+      app.kind === 'connected'
+        ? { project: app.discovery.project, entry: app.discovery.entry, modules: app.status.modules, pending: pending?.load, last }
+        : undefined;
+    const folderInfo = (uri: string) => {
+      const folderUri = Uri.parse(uri);
+      return { path: folderUri.fsPath, name: workspace.getWorkspaceFolder(folderUri)?.name ?? path.basename(folderUri.fsPath) };
     };
-    await panel.webview.postMessage({ type: 'facts', facts });
+    const message: ToPanel = { version: webviewProtocolVersion, type: 'facts', facts: panelFacts(folders, folderInfo, appFacts) };
+    await panel.webview.postMessage(message);
   }
 
   private html(panel: WebviewPanel, media: Uri): string {

@@ -1,43 +1,30 @@
 // The history view (Explorer → Reloadable: Reloads): the app's past reloads, newest first, each with its
 // order, phases, counts and, after a rollback, the failure.
-import { EventEmitter, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, type TreeDataProvider } from 'vscode';
-import type { ControlClient } from '../../runtime/src/control/client';
+import { EventEmitter, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, type Disposable, type TreeDataProvider } from 'vscode';
 import type { ReloadResult } from '../../src-shared/control-protocol';
 import { describeCounts, formatMs } from '../../src-shared/reload-text';
+import type { ReloadState } from './reload-state';
 import { describeResult } from './status-bar';
 
 type Node = { result: ReloadResult } | { label: string; description?: string };
 
-/** As many as the runtime keeps. */
-const limit = 50;
-
-export class HistoryView implements TreeDataProvider<Node> {
+export class HistoryView implements TreeDataProvider<Node>, Disposable {
   private readonly changed = new EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private results: ReloadResult[] = [];
+  private shown: readonly ReloadResult[];
+  private readonly subscription: Disposable;
 
-  async load(client: ControlClient): Promise<void> {
-    try {
-      this.results = (await client.history()).filter((result) => result.outcome !== 'planned').reverse();
-    } catch {
-      this.results = [];
-    }
-    this.changed.fire();
-  }
-
-  add(result: ReloadResult): void {
-    if (result.outcome === 'planned' || this.results.some((known) => known.id === result.id)) return;
-    this.results = [result, ...this.results].slice(0, limit);
-    this.changed.fire();
-  }
-
-  clear(): void {
-    this.results = [];
-    this.changed.fire();
+  constructor(private readonly store: ReloadState) {
+    this.shown = store.snapshot.history;
+    this.subscription = store.onDidChange(({ history }) => {
+      if (history === this.shown) return;
+      this.shown = history;
+      this.changed.fire();
+    });
   }
 
   getChildren(node?: Node): Node[] {
-    if (!node) return this.results.map((result) => ({ result }));
+    if (!node) return this.store.snapshot.history.map((result) => ({ result }));
     if (!('result' in node)) return [];
     const { result } = node;
     const children: Node[] = [
@@ -70,5 +57,10 @@ export class HistoryView implements TreeDataProvider<Node> {
           ? new ThemeIcon('warning', new ThemeColor('list.warningForeground'))
           : new ThemeIcon('circle-slash');
     return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
   }
 }

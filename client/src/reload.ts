@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import {
   commands,
   DiagnosticSeverity,
-  EventEmitter,
   languages,
   Position,
   ProgressLocation,
@@ -18,38 +17,30 @@ import {
   type Disposable,
   type LogOutputChannel,
 } from 'vscode';
-import type { ReloadResult, RuntimeEvent } from '../../src-shared/control-protocol';
+import type { ReloadResult } from '../../src-shared/control-protocol';
 import type { Apps } from './apps';
-import type { HistoryView } from './history';
 import { say } from './errors';
-import type { RuntimeDiagnostics } from './runtime-diagnostics';
-import { describeResult, type PendingOrder, type StatusBar } from './status-bar';
+import type { ReloadState } from './reload-state';
+import { describeResult } from './status-bar';
 
 export type HazardCheck = 'block' | 'warn' | 'off';
 
 export class Reloader implements Disposable {
   private readonly disposables: Disposable[] = [];
-  /** Ids of the transactions this editor started: their results are shown by `reload`, not by the event. */
+  /** Ids of the transactions this editor started: their results are shown by `reload`, not when they finish. */
   private readonly own = new Set<number>();
   private running = false;
-  private readonly pendingChanged = new EventEmitter<PendingOrder | undefined>();
-  /** The plan of what changed since the last reload, from a dry run after each save (the runtime does not announce plans). */
-  readonly onDidChangePending = this.pendingChanged.event;
 
   constructor(
     private readonly apps: Apps,
-    private readonly status: StatusBar,
-    private readonly history: HistoryView,
-    private readonly diagnostics: RuntimeDiagnostics,
+    private readonly store: ReloadState,
     private readonly log: LogOutputChannel,
   ) {
     this.disposables.push(
-      apps.onEvent((event) => this.onEvent(event)),
-      apps.onDidChange((state) => {
-        this.status.setApp(state);
-        if (state.kind === 'connected') void this.history.load(state.client);
-        else this.history.clear();
+      apps.onEvent((event) => {
+        if (event.type === 'reload-started' && this.running) this.own.add(event.id);
       }),
+      store.onDidFinish((result) => this.finishedElsewhere(result)),
       workspace.onDidSaveTextDocument((document) => void this.onSave(document.uri)),
     );
   }
@@ -69,26 +60,20 @@ export class Reloader implements Disposable {
     const { client, discovery } = state;
     const plan = await client.reload({ files: options.files, dryRun: true });
     this.log.info(`reload of ${discovery.entry} (pid ${discovery.pid}): ${plan.changed.length} changed; ${describeResult(plan)}`);
-    if (plan.outcome === 'rolled-back') {
-      // The plan itself failed (a syntax error, a path outside the root): nothing was touched.
-      this.status.setResult(plan);
-      return this.report(plan, discovery.project, options.quiet);
-    }
     if (plan.changed.length === 0) {
-      this.setPending(undefined);
+      this.store.setPending(undefined);
       if (!options.quiet) void window.showInformationMessage(say.nothingChanged);
       return plan;
     }
     if (!(await this.hazardsAllow(plan, discovery.project, options.quiet))) return undefined;
 
     this.running = true;
-    this.status.setReloading(true);
+    this.store.setReloading(true);
     try {
       const result = await window.withProgress(
         { location: options.quiet ? ProgressLocation.Window : ProgressLocation.Notification, title: `Reloading ${plan.loadOrder.join(' → ')}` },
         async (progress) => {
           const phases = this.apps.onEvent((event) => {
-            if (event.type === 'reload-started') this.own.add(event.id);
             if (event.type === 'phase') progress.report({ message: `${event.phase}${event.module ? ` ${event.module}` : ''}` });
           });
           try {
@@ -99,14 +84,14 @@ export class Reloader implements Disposable {
         },
       );
       this.own.add(result.id);
-      await this.record(result);
+      this.store.record(result);
       return this.report(result, discovery.project, options.quiet);
     } catch (error) {
       void window.showErrorMessage(say.reloadFailed((error as Error).message));
       return undefined;
     } finally {
       this.running = false;
-      this.status.setReloading(false);
+      this.store.setReloading(false);
     }
   }
 
@@ -132,14 +117,6 @@ export class Reloader implements Disposable {
     return answer === say.reloadAnyway;
   }
 
-  /** A finished reload, started here or elsewhere: the status bar, the history, leaks, and the app's modules again. */
-  private record(result: ReloadResult): Promise<void> {
-    this.status.setResult(result);
-    this.history.add(result);
-    this.diagnostics.addLeaks(result.leaks);
-    return this.apps.refresh();
-  }
-
   /** Shows the result (never waits for the notification's answer) and returns it. */
   private report(result: ReloadResult, project: string, quiet?: boolean): ReloadResult {
     const description = describeResult(result);
@@ -163,25 +140,11 @@ export class Reloader implements Disposable {
     return result;
   }
 
-  private onEvent(event: RuntimeEvent): void {
-    switch (event.type) {
-      case 'reload-started':
-        if (!this.running) this.status.setReloading(true);
-        break;
-      case 'reload-finished':
-        if (this.own.has(event.result.id) || event.result.outcome === 'planned') return;
-        // Started by someone else: the CLI, or the app's own --watch.
-        this.status.setReloading(false);
-        void this.record(event.result);
-        if (event.result.outcome === 'rolled-back' && this.apps.current.kind === 'connected') this.report(event.result, this.apps.current.discovery.project, true);
-        break;
-      case 'leak':
-        this.diagnostics.addLeaks([event.leak]);
-        break;
-      case 'fault':
-        this.diagnostics.addFault(event.fault);
-        break;
-    }
+  /** A reload started by someone else (the CLI, the app's own --watch): its rollback is worth a notification. */
+  private finishedElsewhere(result: ReloadResult): void {
+    if (this.own.has(result.id) || result.outcome !== 'rolled-back') return;
+    const app = this.apps.current;
+    if (app.kind === 'connected') this.report(result, app.discovery.project, true);
   }
 
   /** `reloadable.reloadOnSave`, and the pending change set's order for the status bar either way. */
@@ -194,19 +157,13 @@ export class Reloader implements Disposable {
     }
     try {
       const plan = await state.client.reload({ dryRun: true });
-      this.setPending(plan.outcome === 'planned' ? { changed: plan.changed, unload: plan.unloadOrder, load: plan.loadOrder } : undefined);
+      this.store.setPending(plan.outcome === 'planned' ? { changed: plan.changed, unload: plan.unloadOrder, load: plan.loadOrder } : undefined);
     } catch {
       // The connection went away: the status bar hears it from the app list.
     }
   }
 
-  private setPending(pending: PendingOrder | undefined): void {
-    this.status.setPending(pending);
-    this.pendingChanged.fire(pending);
-  }
-
   dispose(): void {
-    this.pendingChanged.dispose();
     for (const disposable of this.disposables) disposable.dispose();
   }
 }

@@ -3,13 +3,27 @@
 // and faults (an exception thrown outside any caller, an unhandled rejection, a failed listen, at the throwing line).
 import { Diagnostic, DiagnosticSeverity, languages, Range, Uri, type DiagnosticCollection, type Disposable } from 'vscode';
 import type { FaultReport, LeakReport } from '../../src-shared/control-protocol';
+import type { ReloadState } from './reload-state';
 
 export class RuntimeDiagnostics implements Disposable {
   private readonly collection: DiagnosticCollection = languages.createDiagnosticCollection('reloadable-runtime');
-  /** Per file, keyed by line and description, so a leak reported by the event and again in the result shows once. */
+  /** Per file, keyed by line and description: one diagnostic per place and kind of report. */
   private readonly byFile = new Map<string, Map<string, Diagnostic>>();
+  private shown: { leaks: readonly LeakReport[]; faults: readonly FaultReport[] } = { leaks: [], faults: [] };
+  private readonly subscription: Disposable;
 
-  addLeaks(leaks: LeakReport[]): void {
+  constructor(store: ReloadState) {
+    this.subscription = store.onDidChange(({ leaks, faults }) => {
+      if (leaks === this.shown.leaks && faults === this.shown.faults) return;
+      this.shown = { leaks, faults };
+      this.byFile.clear();
+      this.collection.clear();
+      this.addLeaks(leaks);
+      for (const fault of faults) this.addFault(fault);
+    });
+  }
+
+  private addLeaks(leaks: readonly LeakReport[]): void {
     for (const leak of leaks) {
       if (!leak.file || !leak.line) continue;
       const message = `Still alive after ${leak.module} v${leak.version} was retired: ${leak.description}. Own it through import.meta.hot, or close it in a dispose hook.`;
@@ -17,7 +31,7 @@ export class RuntimeDiagnostics implements Disposable {
     }
   }
 
-  addFault(fault: FaultReport): void {
+  private addFault(fault: FaultReport): void {
     if (!fault.file || !fault.line) return;
     const outcome = fault.outcome === 'rolled-back' ? 'it rolled the reload back' : 'the app kept running';
     this.put(fault.file, fault.line, fault.column, `${fault.message} (${outcome})`, 'runtime-fault', DiagnosticSeverity.Error, fault.message);
@@ -34,12 +48,8 @@ export class RuntimeDiagnostics implements Disposable {
     this.collection.set(Uri.file(file), [...diagnostics.values()]);
   }
 
-  clear(): void {
-    this.byFile.clear();
-    this.collection.clear();
-  }
-
   dispose(): void {
+    this.subscription.dispose();
     this.collection.dispose();
   }
 }

@@ -5,25 +5,17 @@ import { MarkdownString, StatusBarAlignment, ThemeColor, window, type Disposable
 import type { ReloadResult } from '../../src-shared/control-protocol';
 import type { AnalysisSummaryNotification } from '../../src-shared/lsp-protocol';
 import { describeCounts, formatMs } from '../../src-shared/reload-text';
-import type { AppState } from './apps';
-
-export interface PendingOrder {
-  changed: string[];
-  unload: string[];
-  load: string[];
-}
+import type { ReloadState } from './reload-state';
 
 export class StatusBar implements Disposable {
   private readonly item: StatusBarItem;
   private summary: AnalysisSummaryNotification.Params | undefined;
-  private app: AppState = { kind: 'none' };
-  private last: ReloadResult | undefined;
-  private reloading = false;
-  private pending: PendingOrder | undefined;
+  private readonly subscription: Disposable;
 
-  constructor() {
+  constructor(private readonly store: ReloadState) {
     this.item = window.createStatusBarItem('reloadable.status', StatusBarAlignment.Left, 50);
     this.item.name = 'Reloadable';
+    this.subscription = store.onDidChange(() => this.render());
     this.render();
     this.item.show();
   }
@@ -33,34 +25,11 @@ export class StatusBar implements Disposable {
     this.render();
   }
 
-  setApp(app: AppState): void {
-    if (app.kind !== 'connected' || (this.app.kind === 'connected' && this.app.discovery.pid !== app.discovery.pid)) this.pending = undefined;
-    this.app = app;
-    if (app.kind === 'connected' && app.status.lastResult && (!this.last || this.last.id < app.status.lastResult.id)) this.last = app.status.lastResult;
-    this.render();
-  }
-
-  setReloading(reloading: boolean): void {
-    this.reloading = reloading;
-    this.render();
-  }
-
-  setResult(result: ReloadResult): void {
-    if (result.outcome === 'planned') return;
-    this.last = result;
-    this.pending = undefined;
-    this.render();
-  }
-
-  setPending(pending: PendingOrder | undefined): void {
-    this.pending = pending && pending.changed.length > 0 ? pending : undefined;
-    this.render();
-  }
-
   private render(): void {
-    const { summary, app, last } = this;
+    const { summary } = this;
+    const { app, last, reloading, pending } = this.store.snapshot;
     const parts: string[] = [];
-    if (app.kind === 'connected') parts.push(`$(${this.reloading ? 'sync~spin' : 'debug-start'}) ${path.basename(app.discovery.entry)}`);
+    if (app.kind === 'connected') parts.push(`$(${reloading ? 'sync~spin' : 'debug-start'}) ${path.basename(app.discovery.entry)}`);
     if (summary) {
       parts.push(`$(layers) ${summary.modules} · ${summary.layers.length} layers`);
       parts.push(summary.hazards === 0 ? '$(check) 0' : `${summary.errors > 0 ? '$(error)' : '$(warning)'} ${summary.hazards}`);
@@ -68,20 +37,21 @@ export class StatusBar implements Disposable {
       parts.push('$(sync~spin) Reloadable');
     }
     if (app.kind === 'connected') {
-      if (this.reloading) parts.push('reloading…');
+      if (reloading) parts.push('reloading…');
       else if (last) parts.push(`${outcomeIcon(last)} ${last.outcome === 'committed' ? formatMs(last.durationMs) : last.outcome}`);
-      if (this.pending) parts.push(`$(diff-modified) ${this.pending.changed.length} pending`);
+      if (pending) parts.push(`$(diff-modified) ${pending.changed.length} pending`);
     } else {
       parts.push(app.kind === 'refused' ? '$(lock) refused' : app.kind === 'connecting' ? 'connecting…' : 'no runtime');
     }
     this.item.text = parts.join(' · ');
-    this.item.backgroundColor = app.kind === 'connected' && last?.outcome === 'rolled-back' && !this.reloading ? new ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor = app.kind === 'connected' && last?.outcome === 'rolled-back' && !reloading ? new ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.command = app.kind === 'connected' ? 'reloadable.reload' : summary ? 'reloadable.showGraph' : undefined;
     this.item.tooltip = this.tooltip();
   }
 
   private tooltip(): MarkdownString {
-    const { summary, app, last, pending } = this;
+    const { summary } = this;
+    const { app, last, pending } = this.store.snapshot;
     const lines: string[] = [];
     if (summary) {
       lines.push(`**Reloadable**: ${summary.modules} modules, ${summary.hazards} hazards (${summary.errors} errors), ${summary.cycles} cycles`, '');
@@ -107,6 +77,7 @@ export class StatusBar implements Disposable {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.item.dispose();
   }
 }

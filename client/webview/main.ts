@@ -1,15 +1,18 @@
 // The module graph panel, in the webview: draws the layout as SVG in VS Code's theme colours, and handles
 // filters, search, folder collapsing, zoom and clicks. Facts arrive from the extension by message; every
 // decision about presentation is made here.
+import { assertNever } from '../../src-shared/exhaustive';
+import { webviewProtocolVersion, type FromPanel, type PanelFacts, type ToPanel } from '../../src-shared/webview-protocol';
 import { layoutGraph, type Layout, type PlacedNode } from './layout';
-import { buildView, type Filters, type GraphFacts, type GraphView } from './model';
+import { buildView, type Filters, type GraphView } from './model';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
 
 const vscode = acquireVsCodeApi();
+const send = (message: FromPanel) => vscode.postMessage(message);
 const svgNs = 'http://www.w3.org/2000/svg';
 const filters: Filters = (vscode.getState() as Filters | undefined) ?? {};
-let facts: GraphFacts | undefined;
+let facts: PanelFacts | undefined;
 let view: GraphView | undefined;
 let layout: Layout | undefined;
 let zoom = 1;
@@ -22,12 +25,26 @@ const layerSelect = $<HTMLSelectElement>('layer');
 const searchInput = $<HTMLInputElement>('search');
 const collapse = $<HTMLInputElement>('collapse');
 
-window.addEventListener('message', (event: MessageEvent<{ type: string; facts?: GraphFacts }>) => {
-  if (event.data.type !== 'facts' || !event.data.facts) return;
-  const previousLast = facts?.last?.id;
-  facts = event.data.facts;
-  render(facts.last !== undefined && facts.last.id !== previousLast);
+window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
+  const message = event.data;
+  if (message?.version !== webviewProtocolVersion) return;
+  switch (message.type) {
+    case 'facts': {
+      const previousLast = lastReloadId(facts);
+      facts = message.facts;
+      const last = lastReloadId(facts);
+      render(last !== undefined && last !== previousLast);
+      break;
+    }
+    default:
+      assertNever(message.type);
+  }
 });
+
+/** The id of the last reload of the folder shown: a new one is animated. */
+function lastReloadId(shown: PanelFacts | undefined): number | undefined {
+  return (shown?.folders.find((folder) => folder.folder === filters.folder) ?? shown?.folders[0])?.last?.id;
+}
 
 folderSelect.addEventListener('change', () => update({ folder: folderSelect.value || undefined, layer: undefined }));
 layerSelect.addEventListener('change', () => update({ layer: layerSelect.value || undefined }));
@@ -40,7 +57,7 @@ searchInput.addEventListener('input', () => {
 $('zoom-in').addEventListener('click', () => setZoom(zoom * 1.25));
 $('zoom-out').addEventListener('click', () => setZoom(zoom / 1.25));
 $('zoom-fit').addEventListener('click', () => fit());
-$('reload').addEventListener('click', () => vscode.postMessage({ type: 'reload' }));
+$('reload').addEventListener('click', () => send({ version: webviewProtocolVersion, type: 'reload' }));
 canvas.addEventListener('wheel', (event) => {
   if (!event.ctrlKey && !event.metaKey) return;
   event.preventDefault();
@@ -60,7 +77,7 @@ function update(change: Partial<Filters>, relayout = true): void {
 
 function render(animate: boolean): void {
   if (!facts) return;
-  fillSelect(folderSelect, facts.folders.map((folder) => [folder.folder, decodeURIComponent(folder.folder.replace(/^.*\//, ''))]), filters.folder, undefined);
+  fillSelect(folderSelect, facts.folders.map((folder) => [folder.folder, folder.name]), filters.folder, undefined);
   view = buildView(facts, filters);
   if (!view) {
     summary.textContent = 'No workspace folder with modules.';
@@ -75,7 +92,7 @@ function render(animate: boolean): void {
     canvas.replaceChildren();
     return;
   }
-  const runtime = facts.runtime ? ` · app connected, ${facts.runtime.modules.length} modules live` : ' · no app connected';
+  const runtime = facts.app ? ` · ${facts.app.entry} running, ${facts.app.modules} modules live` : ' · no app connected';
   summary.textContent = `${view.modules.length} ${filters.collapseFolders ? 'folders' : 'modules'} · ${view.layers.length} layers · ${view.violations} upward imports · ${view.cycles} cycles${runtime}`;
   layout = layoutGraph(view);
   draw(layout, animate);
@@ -166,7 +183,8 @@ function drawNode(node: PlacedNode, parent: Element, animate: boolean): void {
     node.failure ? `the last reload failed here and rolled back (${node.failure})` : undefined,
   ].filter(Boolean).join('\n');
   if (node.uri) {
-    const open = () => vscode.postMessage({ type: 'open', uri: node.uri });
+    const uri = node.uri;
+    const open = () => send({ version: webviewProtocolVersion, type: 'open', uri });
     group.addEventListener('click', open);
     group.addEventListener('keydown', (event) => {
       if ((event as KeyboardEvent).key === 'Enter') open();
@@ -208,4 +226,4 @@ function fit(): void {
   canvas.scrollTo(0, 0);
 }
 
-vscode.postMessage({ type: 'ready' });
+send({ version: webviewProtocolVersion, type: 'ready' });

@@ -1,18 +1,7 @@
-// From the facts the extension sends (the language server's graph, the runtime's live status, the pending
-// change set, the last reload) to what the panel shows, after the user's filters. Pure, tested in Node.
-import type { ModuleStatus, ReloadResult } from '../../src-shared/control-protocol';
-import type { FolderGraph } from '../../src-shared/lsp-protocol';
-import { isRuntimeEdge } from '../../src-shared/module-graph';
-
-/** What the extension posts to the panel. */
-export interface GraphFacts {
-  folders: FolderGraph[];
-  /** The connected app's modules (ids relative to its project), when an app is connected. */
-  runtime?: { project: string; modules: ModuleStatus[] };
-  /** The pending change set's load order. */
-  pending?: string[];
-  last?: ReloadResult;
-}
+// From the facts the extension sends (src-shared/webview-protocol.ts: the language server's graph with its
+// decided flags, the app's facts already in the folder's ids) to what the panel shows, after the user's
+// filters. Presentation only: nothing here decides a violation or a cycle. Pure, tested in Node.
+import type { PanelFacts } from '../../src-shared/webview-protocol';
 
 export interface Filters {
   /** Folder URI; absent: the first folder. */
@@ -74,36 +63,16 @@ function basename(id: string): string {
   return id.slice(id.lastIndexOf('/') + 1);
 }
 
-export function buildView(facts: GraphFacts, filters: Filters): GraphView | undefined {
+export function buildView(facts: PanelFacts, filters: Filters): GraphView | undefined {
   const graph = facts.folders.find((folder) => folder.folder === filters.folder) ?? facts.folders[0];
   if (!graph) return undefined;
-  const layerIndex = new Map(graph.layers.map((layer, index) => [layer, index]));
-  const cycleOf = new Map<string, number>();
-  graph.cycles.forEach((cycle, index) => cycle.forEach((id) => cycleOf.set(id, index)));
-  // The runtime names modules relative to its project; when that is a subfolder of the workspace folder,
-  // the ids differ by that prefix.
-  const prefix = facts.runtime ? relativePrefix(graph.folder, facts.runtime.project) : '';
-  const live = new Map<string, ModuleStatus>((facts.runtime?.modules ?? []).map((module) => [prefix + module.id, module]));
-  const pending = new Map((facts.pending ?? []).map((id, index) => [prefix + id, index + 1]));
-  const last = new Map((facts.last?.outcome === 'committed' ? facts.last.loadOrder : []).map((id, index) => [prefix + id, index + 1]));
-  const failedError = facts.last?.outcome === 'rolled-back' ? facts.last.error : undefined;
-  const failed = failedError?.module ? prefix + failedError.module : undefined;
+  const inCycle = new Set(graph.cycles.flat());
+  const live = new Map((graph.live ?? []).map((module) => [module.id, module]));
+  const pending = new Map((graph.pending ?? []).map((id, index) => [id, index + 1]));
+  const last = new Map((graph.last?.loadOrder ?? []).map((id, index) => [id, index + 1]));
+  const failure = graph.last?.failure;
   const search = filters.search?.trim().toLowerCase();
-
-  const isUpward = (from: string | null, to: string | null) =>
-    from !== null && to !== null && (layerIndex.get(from) ?? -1) < (layerIndex.get(to) ?? -1);
-  const layerOf = new Map(graph.modules.map((module) => [module.id, module.layer]));
-  // An import erased at compile time neither breaks the layers nor closes a cycle: the server's rules say the same.
-  const allEdges: ViewEdge[] = graph.edges.map((edge) => {
-    const runtime = isRuntimeEdge(edge);
-    return {
-      from: edge.from,
-      to: edge.to,
-      upward: runtime && isUpward(layerOf.get(edge.from) ?? null, layerOf.get(edge.to) ?? null),
-      cycle: runtime && cycleOf.has(edge.from) && cycleOf.get(edge.from) === cycleOf.get(edge.to),
-      typeOnly: edge.typeOnly,
-    };
-  });
+  const allEdges: ViewEdge[] = graph.edges.map((edge) => ({ from: edge.from, to: edge.to, upward: edge.upward, cycle: edge.inCycle, typeOnly: edge.typeOnly }));
   let modules: ViewModule[] = graph.modules
     .filter((module) => !filters.layer || module.layer === filters.layer)
     .map((module) => ({
@@ -114,11 +83,11 @@ export function buildView(facts: GraphFacts, filters: Filters): GraphView | unde
       hazards: module.hazards,
       size: 1,
       version: live.get(module.id)?.version,
-      inFlight: live.has(module.id) ? live.get(module.id)!.inFlight + live.get(module.id)!.retiring.reduce((sum, old) => sum + old.inFlight, 0) : undefined,
+      inFlight: live.get(module.id)?.inFlight,
       pendingOrder: pending.get(module.id),
       lastOrder: last.get(module.id),
-      failure: module.id === failed ? `${failedError!.phase}: ${failedError!.message}` : undefined,
-      inCycle: cycleOf.has(module.id),
+      failure: failure && module.id === failure.module ? failure.reason : undefined,
+      inCycle: inCycle.has(module.id),
       matches: !search || module.id.toLowerCase().includes(search),
     }));
   const shown = new Set(modules.map((module) => module.id));
@@ -162,11 +131,4 @@ export function buildView(facts: GraphFacts, filters: Filters): GraphView | unde
     cycles: graph.cycles.length,
     configError: graph.configError,
   };
-}
-
-/** `src/` when the runtime's project is the folder's `src` subfolder; empty when they are the same folder. */
-function relativePrefix(folderUri: string, project: string): string {
-  const folder = decodeURIComponent(folderUri.replace(/^file:\/\//, '')).replace(/\/$/, '');
-  const projectPath = project.replace(/\\/g, '/').replace(/\/$/, '');
-  return projectPath.startsWith(folder + '/') ? projectPath.slice(folder.length + 1) + '/' : '';
 }

@@ -21,7 +21,7 @@ function project(name: string, files: Record<string, string | Buffer>): string {
 }
 
 describe('reloadable check', () => {
-  it('prints the JSON of DESIGN §6 with relative paths and 1-based positions, and exits 1 on errors', async () => {
+  it('prints the documented JSON with relative paths and 1-based positions, and exits 1 on errors', async () => {
     const { code, stdout } = await runCli(['check', layered, '--format', 'json']);
     assert.equal(code, 1);
     const report = JSON.parse(stdout);
@@ -149,7 +149,7 @@ describe('reloadable graph', () => {
     assert.match(dot.stdout, /^digraph modules \{/);
     assert.match(dot.stdout, /subgraph cluster_\d+ \{\n {4}label="core";/);
     assert.match(dot.stdout, /"src\/core\/db\.ts" -> "src\/http\/types\.ts" \[style=dashed\];/);
-    assert.match(dot.stdout, /"src\/core\/db\.ts" -> "src\/http\/routes\.ts" \[color=red\];/);
+    assert.match(dot.stdout, /"src\/core\/db\.ts" -> "src\/http\/routes\.ts" \[style=bold, color=red\];/);
     const mermaid = await runCli(['graph', layered, '--format', 'mermaid']);
     assert.match(mermaid.stdout, /^flowchart BT\n/);
     assert.match(mermaid.stdout, /subgraph layer\d+\["services"\]/);

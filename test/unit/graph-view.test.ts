@@ -1,23 +1,36 @@
-// The module graph panel's model and layout (client/webview), in Node: what is flagged, where modules land,
-// what collapsing and filtering do, and that a 2,000-module graph is laid out with no overlaps.
+// The module graph panel, in Node: the facts the extension sends (server flags presented, the app's facts in
+// the folder's ids), the model (what collapsing and filtering do), and the layout (where modules land, and that
+// a 2,000-module graph is laid out with no overlaps).
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import type { ModuleStatus } from '../../src-shared/control-protocol';
+import type { ModuleStatus, ReloadResult } from '../../src-shared/control-protocol';
 import type { FolderGraph } from '../../src-shared/lsp-protocol';
+import type { PanelFolder } from '../../src-shared/webview-protocol';
+import { ProjectAnalysis } from '../../server/src/analysis/analyzer';
+import { panelFacts, prefixIn } from '../../client/src/panel-facts';
 import { layoutGraph, type PlacedNode } from '../../client/webview/layout';
-import { buildView, type GraphFacts } from '../../client/webview/model';
+import { buildView } from '../../client/webview/model';
+import { fixturesDir } from '../helpers/fixtures';
 
 const folder = 'file:///ws';
+const folderInfo = () => ({ path: '/ws', name: 'ws' });
 
-function graph(modules: Array<[string, string | null, number?]>, edges: Array<[string, string]>, cycles: string[][] = []): FolderGraph {
+/** A folder's graph as the server sends it: `upward` and `cycle` name the edges the server flagged. */
+function graph(
+  modules: Array<[string, string | null, number?]>,
+  edges: Array<[string, string, ('upward' | 'cycle')?]>,
+  cycles: string[][] = [],
+): PanelFolder {
   return {
     folder,
+    name: 'ws',
     layers: ['core', 'services', 'http'],
     modules: modules.map(([id, layer, hazards]) => ({ id, layer, uri: `${folder}/${id}`, hazards: hazards ?? 0 })),
-    edges: edges.map(([from, to]) => ({ from, to, kind: 'static', typeOnly: false })),
+    edges: edges.map(([from, to, flag]) => ({ from, to, kind: 'static', typeOnly: false, upward: flag === 'upward', inCycle: flag === 'cycle' })),
     cycles,
     reloadOrder: { unload: [], load: [] },
-  } as FolderGraph;
+  };
 }
 
 const layered = graph(
@@ -32,9 +45,9 @@ const layered = graph(
   [
     ['src/http/routes.ts', 'src/services/users.ts'],
     ['src/services/users.ts', 'src/core/db.ts'],
-    ['src/services/users.ts', 'src/services/audit.ts'],
-    ['src/services/audit.ts', 'src/services/users.ts'],
-    ['src/core/log.ts', 'src/http/routes.ts'],
+    ['src/services/users.ts', 'src/services/audit.ts', 'cycle'],
+    ['src/services/audit.ts', 'src/services/users.ts', 'cycle'],
+    ['src/core/log.ts', 'src/http/routes.ts', 'upward'],
     ['src/main.ts', 'src/http/routes.ts'],
   ],
   [['src/services/audit.ts', 'src/services/users.ts']],
@@ -44,54 +57,67 @@ function overlaps(a: PlacedNode, b: PlacedNode): boolean {
   return Math.abs(a.x - b.x) * 2 < a.width + b.width && Math.abs(a.y - b.y) * 2 < a.height + b.height;
 }
 
-describe('the graph panel model', () => {
-  test('flags upward imports and cycle edges, and only those', () => {
-    const view = buildView({ folders: [layered] }, {})!;
+describe('the facts of the graph', () => {
+  test('the server flags exactly the edges its rules report, type-only imports never', () => {
+    const analysis = ProjectAnalysis.open(path.join(fixturesDir, 'projects/layered'));
+    const diagnostics = analysis.check().diagnostics;
+    const edges = analysis.decidedEdges();
+    const reportedAt = (code: string) => new Set(diagnostics.filter((d) => d.code === code).map((d) => analysis.idOf(d.file)));
+    const upward = edges.filter((edge) => edge.upward);
+    assert.ok(upward.length > 0 && upward.every((edge) => !edge.typeOnly && reportedAt('layer-violation').has(edge.from)));
+    assert.deepEqual(new Set(edges.filter((edge) => edge.inCycle).map((edge) => edge.from)), reportedAt('import-cycle'));
+    assert.ok(edges.some((edge) => edge.typeOnly), 'the fixture has a type-only import');
+    assert.ok(edges.filter((edge) => edge.typeOnly).every((edge) => !edge.upward && !edge.inCycle));
+  });
+
+  test('the panel presents the flags it is sent and decides none', () => {
+    const view = buildView(panelFacts([layered], folderInfo, undefined), {})!;
     const flagged = (kind: 'upward' | 'cycle') => view.edges.filter((edge) => edge[kind]).map((edge) => `${edge.from}>${edge.to}`).sort();
     assert.deepEqual(flagged('upward'), ['src/core/log.ts>src/http/routes.ts']);
     assert.deepEqual(flagged('cycle'), ['src/services/audit.ts>src/services/users.ts', 'src/services/users.ts>src/services/audit.ts']);
     assert.equal(view.violations, 1);
     assert.equal(view.cycles, 1);
+    const unflagged: FolderGraph = { ...layered, edges: layered.edges.map((edge) => ({ ...edge, upward: false, inCycle: false })) };
+    assert.equal(buildView(panelFacts([unflagged], folderInfo, undefined), {})!.violations, 0, 'no layer arithmetic of its own');
   });
 
-  test('flags no type-only import: it is erased before it runs, as the server\'s rules say', () => {
-    const typeOnly = (from: string, to: string) => ({ from, to, kind: 'static' as const, typeOnly: true });
-    const folderGraph = { ...layered, edges: [...layered.edges, typeOnly('src/core/db.ts', 'src/http/routes.ts'), typeOnly('src/services/audit.ts', 'src/services/users.ts')] };
-    const view = buildView({ folders: [folderGraph] }, {})!;
-    const erased = view.edges.filter((edge) => edge.typeOnly);
-    assert.equal(erased.length, 2);
-    assert.ok(erased.every((edge) => !edge.upward && !edge.cycle));
-    assert.equal(view.violations, 1);
-  });
-
-  test('maps the runtime’s live versions and the pending order onto modules of a project in a subfolder', () => {
+  test("translates the app's live versions and pending order into the ids of the folder it runs in", () => {
     const live = (id: string, version: number, inFlight: number): ModuleStatus => ({ id, layer: null, version, inFlight, stateful: false, retiring: [{ version: version - 1, inFlight: 1 }] });
-    const facts: GraphFacts = {
-      folders: [graph([['app/src/a.ts', 'core'], ['app/src/b.ts', 'core']], [['app/src/b.ts', 'app/src/a.ts']])],
-      runtime: { project: '/ws/app', modules: [live('src/a.ts', 3, 2), live('src/b.ts', 1, 0)] },
-      pending: ['src/a.ts', 'src/b.ts'],
-    };
+    const subfolder = graph([['app/src/a.ts', 'core'], ['app/src/b.ts', 'core']], [['app/src/b.ts', 'app/src/a.ts']]);
+    const app = { project: '/ws/app', entry: 'src/main.ts', modules: [live('src/a.ts', 3, 2), live('src/b.ts', 1, 0)], pending: ['src/a.ts', 'src/b.ts'] };
+    const facts = panelFacts([subfolder], folderInfo, app);
     const view = buildView(facts, {})!;
     const a = view.modules.find((module) => module.id === 'app/src/a.ts')!;
     assert.deepEqual([a.version, a.inFlight, a.pendingOrder], [3, 3, 1]);
     assert.equal(view.modules.find((module) => module.id === 'app/src/b.ts')!.pendingOrder, 2);
+    const elsewhere = panelFacts([subfolder], folderInfo, { ...app, project: '/other' });
+    assert.equal(elsewhere.folders[0]!.live, undefined, 'an app of another folder shows nothing here');
+  });
+
+  test('knows where an app runs relative to a folder, by path, not by text', () => {
+    assert.equal(prefixIn('/ws', '/ws'), '');
+    assert.equal(prefixIn('/ws', '/ws/app'), 'app/');
+    assert.equal(prefixIn('/ws', '/wsx/app'), undefined);
   });
 
   test('numbers the modules of a committed reload, and marks the module a rolled-back one failed in', () => {
     const result = (outcome: 'committed' | 'rolled-back') => ({
       id: 7, outcome, changed: ['src/http/routes.ts'], unloadOrder: ['src/http/routes.ts'], loadOrder: ['src/services/users.ts', 'src/http/routes.ts'],
       error: outcome === 'rolled-back' ? { module: 'src/http/routes.ts', phase: 'transform', message: 'Unexpected ","' } : undefined,
-    }) as unknown as GraphFacts['last'];
-    const committed = buildView({ folders: [layered], last: result('committed') }, {})!;
+    }) as unknown as ReloadResult;
+    const app = (last: ReloadResult) => ({ project: '/ws', entry: 'src/main.ts', modules: [], last });
+    const committed = buildView(panelFacts([layered], folderInfo, app(result('committed'))), {})!;
     const byId = (view: typeof committed, id: string) => view.modules.find((module) => module.id === id)!;
     assert.deepEqual([byId(committed, 'src/services/users.ts').lastOrder, byId(committed, 'src/http/routes.ts').lastOrder, byId(committed, 'src/core/db.ts').lastOrder], [1, 2, undefined]);
     assert.ok(committed.modules.every((module) => module.failure === undefined));
-    const rolledBack = buildView({ folders: [layered], last: result('rolled-back') }, {})!;
+    const rolledBack = buildView(panelFacts([layered], folderInfo, app(result('rolled-back'))), {})!;
     assert.equal(byId(rolledBack, 'src/http/routes.ts').failure, 'transform: Unexpected ","');
     assert.ok(rolledBack.modules.every((module) => module.lastOrder === undefined));
     assert.equal(rolledBack.modules.filter((module) => module.failure).length, 1);
   });
+});
 
+describe('the graph panel model', () => {
   test('collapses a directory into one node, keeping its totals and the flags of its edges', () => {
     const view = buildView({ folders: [layered] }, { collapseFolders: true })!;
     const services = view.modules.find((module) => module.label === 'src/services/')!;
@@ -134,8 +160,8 @@ describe('the graph panel layout', () => {
         if (j % 6 <= i % 6 && j !== i) edges.push([modules[i][0], modules[j][0]]);
       }
     }
-    const big = { ...graph([], []), layers, modules: modules.map(([id, layer]) => ({ id, layer, uri: `${folder}/${id}`, hazards: 0 })), edges: edges.map(([from, to]) => ({ from, to, kind: 'static' as const, typeOnly: false })) };
-    const layout = layoutGraph(buildView({ folders: [big as FolderGraph] }, {})!);
+    const big: PanelFolder = { ...graph([], []), layers, modules: modules.map(([id, layer]) => ({ id, layer, uri: `${folder}/${id}`, hazards: 0 })), edges: edges.map(([from, to]) => ({ from, to, kind: 'static' as const, typeOnly: false, upward: false, inCycle: false })) };
+    const layout = layoutGraph(buildView({ folders: [big] }, {})!);
     assert.equal(layout.nodes.length, 2000);
     const byBand = new Map<string, PlacedNode[]>();
     for (const node of layout.nodes) byBand.set(node.layer!, [...(byBand.get(node.layer!) ?? []), node]);

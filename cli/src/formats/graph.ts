@@ -1,9 +1,8 @@
 import { compareIds } from '../../../src-shared/module-graph';
-import type { GraphReport } from '../commands/graph';
+import type { DrawnGraph } from '../commands/graph';
 
-/** Graphviz: layers as clusters, bottom layer at the bottom; type-only edges dashed; cycle edges red. */
-export function formatDot(report: GraphReport): string {
-  const inCycle = cycleEdges(report);
+/** Graphviz: layers as clusters, bottom layer at the bottom; type-only edges dashed; cycle edges red, upward ones bold. */
+export function formatDot(report: DrawnGraph): string {
   const quote = (text: string) => JSON.stringify(text);
   const lines = ['digraph modules {', '  rankdir=BT;', '  node [shape=box, fontname="Helvetica"];'];
   const byLayer = groupByLayer(report);
@@ -15,7 +14,7 @@ export function formatDot(report: GraphReport): string {
     if (layer !== null) lines.push('  }');
   }
   for (const edge of report.edges) {
-    const attributes = [edge.typeOnly ? 'style=dashed' : '', inCycle.has(`${edge.from}\u0000${edge.to}`) && !edge.typeOnly ? 'color=red' : '']
+    const attributes = [edge.typeOnly ? 'style=dashed' : edge.upward ? 'style=bold' : '', edge.inCycle ? 'color=red' : '']
       .filter(Boolean)
       .join(', ');
     lines.push(`  ${quote(edge.from)} -> ${quote(edge.to)}${attributes ? ` [${attributes}]` : ''};`);
@@ -24,8 +23,8 @@ export function formatDot(report: GraphReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Mermaid flowchart: layers as subgraphs; type-only edges dotted; cycle edges marked. */
-export function formatMermaid(report: GraphReport): string {
+/** Mermaid flowchart: layers as subgraphs; type-only edges dotted; cycle and upward edges marked. */
+export function formatMermaid(report: DrawnGraph): string {
   const nodeName = new Map(report.modules.map((module, index) => [module.id, `m${index}`]));
   const label = (text: string) => `"${text.replace(/"/g, '#quot;')}"`;
   const lines = ['flowchart BT'];
@@ -36,16 +35,15 @@ export function formatMermaid(report: GraphReport): string {
     for (const id of ids) lines.push(`${indent}${nodeName.get(id)}[${label(id)}]`);
     if (layer !== null) lines.push('  end');
   }
-  const inCycle = cycleEdges(report);
   for (const edge of report.edges) {
-    const arrow = edge.typeOnly ? '-.->' : inCycle.has(`${edge.from}\u0000${edge.to}`) ? '-- cycle -->' : '-->';
+    const arrow = edge.typeOnly ? '-.->' : edge.inCycle ? '-- cycle -->' : edge.upward ? '-- up -->' : '-->';
     lines.push(`  ${nodeName.get(edge.from)} ${arrow} ${nodeName.get(edge.to)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** Modules by layer, bottom layer first, modules in no layer last. */
-function groupByLayer(report: GraphReport): Map<string | null, string[]> {
+function groupByLayer(report: DrawnGraph): Map<string | null, string[]> {
   const groups = new Map<string | null, string[]>(report.layers.map((layer) => [layer, []]));
   for (const module of report.modules) {
     const list = groups.get(module.layer) ?? [];
@@ -57,14 +55,4 @@ function groupByLayer(report: GraphReport): Map<string | null, string[]> {
     else ids.sort(compareIds);
   }
   return groups;
-}
-
-function cycleEdges(report: GraphReport): Set<string> {
-  const cycleOf = new Map<string, number>();
-  report.cycles.forEach((cycle, index) => cycle.forEach((id) => cycleOf.set(id, index)));
-  return new Set(
-    report.edges
-      .filter((edge) => cycleOf.has(edge.from) && cycleOf.get(edge.from) === cycleOf.get(edge.to))
-      .map((edge) => `${edge.from}\u0000${edge.to}`),
-  );
 }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { ts } from './typescript';
 import { internalErrorCode, type HazardCode } from '../../../src-shared/hazard-codes';
 import { LayerMap } from '../../../src-shared/layers';
-import { compareIds, type ModuleGraph } from '../../../src-shared/module-graph';
+import { compareIds, type DecidedEdge, type ModuleGraph } from '../../../src-shared/module-graph';
 import { orderModules, planReload, type HotAcceptance, type ReloadPlan } from '../../../src-shared/reload-order';
 import { toDiagnostics, type HazardDiagnostic } from './diagnostics';
 import { say } from './errors';
@@ -155,6 +155,11 @@ export class ProjectAnalysis {
   /** The module graph: every module with its layer, and every import between modules. */
   graph(): ModuleGraph {
     return this.graphFacts().graph;
+  }
+
+  /** The graph's edges, each with whether it goes up the layers and whether it closes a cycle, as the rules decide. */
+  decidedEdges(): DecidedEdge[] {
+    return this.graphFacts().facts.decidedEdges();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { runtimeAdjacency, type ModuleGraph } from '../../../src-shared/module-graph';
+import { isRuntimeEdge, runtimeAdjacency, type DecidedEdge, type ModuleEdge, type ModuleGraph } from '../../../src-shared/module-graph';
 import { stronglyConnectedComponents } from '../../../src-shared/strongly-connected';
 import type { LayerMap } from '../../../src-shared/layers';
 import type { RelatedLocation } from './file-context';
@@ -35,4 +35,21 @@ export class GraphFacts {
     }
   }
 
+  /** A runtime import from a lower layer to a higher one: what `layer-violation` reports. */
+  goesUp(edge: Pick<ModuleEdge, 'from' | 'to' | 'typeOnly'>): boolean {
+    return isRuntimeEdge(edge) && this.layers.goesUp(this.layers.layerOf(edge.from), this.layers.layerOf(edge.to));
+  }
+
+  /** A runtime import between two modules of one cycle: what `import-cycle` reports. */
+  closesCycle(edge: Pick<ModuleEdge, 'from' | 'to' | 'typeOnly'>): boolean {
+    return isRuntimeEdge(edge) && this.cycleOf.get(edge.from)?.has(edge.to) === true;
+  }
+
+  /** The graph's edges with both facts, as the rules decided them. */
+  decidedEdges(): DecidedEdge[] {
+    this.decided ??= this.graph.edges.map((edge) => ({ ...edge, upward: this.goesUp(edge), inCycle: this.closesCycle(edge) }));
+    return this.decided;
+  }
+
+  private decided: DecidedEdge[] | undefined;
 }

@@ -1,4 +1,4 @@
-// The custom requests of src-shared/lsp-protocol.ts: the module graph and the reload order of a change set.
+// The custom request of src-shared/lsp-protocol.ts: each folder's module graph, with the facts the rules decided.
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ConfigError } from '../../../src-shared/config';
@@ -24,7 +24,7 @@ export function moduleGraph(workspace: Workspace, params: ModuleGraphRequest.Par
         const file = path.join(folder, module.id);
         return { ...module, uri: URI.file(file).toString(), hazards: hazardCount(file) };
       }),
-      edges: graph.edges,
+      edges: state.decidedEdges(),
       cycles: state.cycles(),
       reloadOrder: state.reloadOrder(),
     });

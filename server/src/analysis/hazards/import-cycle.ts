@@ -12,7 +12,7 @@ export function checkCycles(id: string, imports: readonly ResolvedImport[], fact
   if (!members) return;
   const reported = new Set<string>();
   for (const record of imports) {
-    if (record.typeOnly || record.target === undefined || !members.has(record.target) || reported.has(record.target)) continue;
+    if (record.target === undefined || reported.has(record.target) || !facts.closesCycle({ from: id, to: record.target, typeOnly: record.typeOnly })) continue;
     reported.add(record.target);
     const back = shortestPath(facts.adjacency, record.target, id, members) ?? [record.target];
     const cycle = record.target === id ? [id, id] : [id, ...back];

@@ -7,9 +7,8 @@ export function checkLayers(id: string, imports: readonly ResolvedImport[], fact
   const fromLayer = facts.layers.layerOf(id);
   if (fromLayer === null) return;
   for (const record of imports) {
-    if (record.typeOnly || record.target === undefined) continue;
+    if (record.target === undefined || !facts.goesUp({ from: id, to: record.target, typeOnly: record.typeOnly })) continue;
     const toLayer = facts.layers.layerOf(record.target);
-    if (!facts.layers.goesUp(fromLayer, toLayer)) continue;
     const related = { ...facts.moduleStart(record.target), message: say.layerViolationTarget(fromLayer) };
     sink.report('layer-violation', record.node, say.layerViolation(fromLayer, toLayer!, record.target), [related]);
   }
