@@ -19,12 +19,12 @@ export function ensureTools(folder) {
   npm(['install', '--no-audit', '--no-fund', ...Object.entries(tools).map(([name, version]) => `${name}@${version}`)], folder);
 }
 
-/** @theia/* sources, as their npm packages ship them, with a tsconfig and Theia's layers. */
-export function ensureTheia(folder) {
+/** @theia/* sources (all the listed packages, or the ones named), as their npm packages ship them, with a tsconfig and Theia's layers. */
+export function ensureTheia(folder, packages = theiaPackages) {
   if (existsSync(join(folder, 'reloadable.config.json'))) return;
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(join(folder, 'packages'), { recursive: true });
-  for (const name of theiaPackages) {
+  for (const name of packages) {
     // A package missing at this version, or shipping no src/, is left out rather than failing the run.
     try {
       const tarball = npm(['pack', '--silent', `@theia/${name}@${theiaVersion}`], folder).trim().split('\n').pop();
@@ -55,7 +55,7 @@ export function countModules(folder) {
   const visit = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) visit(join(dir, entry.name));
-      else if (/\.tsx?$/.test(entry.name) && !/\.d\.ts$/.test(entry.name)) count++;
+      else if (/\.tsx?$/.test(entry.name) && !/\.d\.ts$|\.spec\.tsx?$/.test(entry.name)) count++;
     }
   };
   visit(folder);

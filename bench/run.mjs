@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { countModules, ensureTheia, ensureTools, theiaPackages, theiaVersion, tools } from './corpora.mjs';
 import { generate } from './generate-synthetic.mjs';
 import { benchRuntime, runtimeSection } from './runtime.mjs';
@@ -36,11 +36,49 @@ function measure(command, args, cwd) {
   return { seconds, mb: Math.round(kilobytes / 1024), status: result.status, stdout: result.stdout };
 }
 
-function eslintConfig(folder) {
+function eslintConfig(folder, ruleOptions = {}) {
   const file = join(folder, 'eslint.bench.mjs');
+  const setting = JSON.stringify(['warn', ruleOptions]);
   writeFileSync(file, `import tseslint from '${join(toolsDir, 'node_modules/typescript-eslint/dist/index.js')}';
-export default [{ files: ['**/*.ts', '**/*.tsx'], ignores: ['**/*.d.ts'], languageOptions: { parser: tseslint.parser, parserOptions: { project: './tsconfig.json', tsconfigRootDir: ${JSON.stringify(folder)} } }, plugins: { '@typescript-eslint': tseslint.plugin }, rules: { '@typescript-eslint/no-floating-promises': 'warn' } }];\n`);
+export default [{ files: ['**/*.ts', '**/*.tsx'], ignores: ['**/*.d.ts', '**/*.spec.ts', '**/*.spec.tsx'], languageOptions: { parser: tseslint.parser, parserOptions: { project: './tsconfig.json', tsconfigRootDir: ${JSON.stringify(folder)} } }, plugins: { '@typescript-eslint': tseslint.plugin }, rules: { '@typescript-eslint/no-floating-promises': ${setting} } }];\n`);
   return file;
+}
+
+/**
+ * `floating-promise` against typescript-eslint's `no-floating-promises` on one codebase, line by line,
+ * with `checkThenables` off (both tools' default) and on. The codebase has typings of its own (.d.ts).
+ */
+function agreement(folder, source) {
+  const configFile = join(folder, 'reloadable.config.json');
+  const original = readFileSync(configFile, 'utf8');
+  const rows = [];
+  for (const checkThenables of [false, true]) {
+    const config = JSON.parse(original);
+    config.rules = { ...config.rules, 'floating-promise': ['warning', { checkThenables }] };
+    writeFileSync(configFile, JSON.stringify(config));
+    const ours = JSON.parse(measure(process.execPath, [cli, 'check', folder, '--format', 'json'], folder).stdout);
+    writeFileSync(configFile, original);
+    const oursLines = new Set(ours.diagnostics.filter((d) => d.code === 'floating-promise').map((d) => `${d.file}:${d.line}`));
+    const eslint = JSON.parse(measure(bin('eslint'), ['--no-config-lookup', '-c', eslintConfig(folder, { checkThenables }), '--format', 'json', source], folder).stdout);
+    const theirLines = new Set(
+      eslint.flatMap((result) =>
+        result.messages.filter((m) => m.ruleId === '@typescript-eslint/no-floating-promises').map((m) => `${relative(folder, result.filePath).split(sep).join('/')}:${m.line}`),
+      ),
+    );
+    const both = [...oursLines].filter((line) => theirLines.has(line)).length;
+    rows.push({ checkThenables, ours: oursLines.size, theirs: theirLines.size, both, onlyOurs: [...oursLines].filter((l) => !theirLines.has(l)), onlyTheirs: [...theirLines].filter((l) => !oursLines.has(l)) });
+  }
+  return rows;
+}
+
+/** Where the fixed cost of a run goes: `graph` on a one-module project, and a parse-only pass over a corpus. */
+function fixedCost(folder, source) {
+  const one = join(corpora, 'one-module');
+  mkdirSync(one, { recursive: true });
+  writeFileSync(join(one, 'main.ts'), 'export const answer = 42;\n');
+  const runs = Array.from({ length: 5 }, () => measure(process.execPath, [cli, 'graph', one], one).seconds).sort((a, b) => a - b);
+  const parse = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/parse-floor.ts'), join(folder, source)], { cwd: root, encoding: 'utf8' }));
+  return { oneModule: runs[2], parse };
 }
 
 function benchCorpus(label, folder, source, { eslint = true } = {}) {
@@ -61,6 +99,9 @@ function benchAnalysis() {
   ensureTools(toolsDir);
   mkdirSync(corpora, { recursive: true });
   const results = [];
+  const core = join(corpora, 'theia-core');
+  ensureTheia(core, ['core']);
+  results.push(benchCorpus(`@theia/core ${theiaVersion} alone`, core, 'packages'));
   const theia = join(corpora, 'theia');
   ensureTheia(theia);
   const included = readdirSync(join(theia, 'packages')).length;
@@ -71,6 +112,33 @@ function benchAnalysis() {
     results.push(benchCorpus(`synthetic layered project, ${size} modules`, folder, 'src', { eslint: size <= 10000 }));
   }
   const lines = ['Each figure is one run of the whole process: wall time and peak resident memory (`/usr/bin/time`).', ''];
+  const cost = fixedCost(core, 'packages');
+  const coreGraph = results[0].rows.find((r) => r.task.startsWith('graph +')).seconds;
+  lines.push(
+    '### Fixed cost and the parse floor',
+    '',
+    `\`reloadable graph\` on a one-module project: **${cost.oneModule.toFixed(2)} s** (median of 5), the start-up every run pays (Node, the bundle`,
+    `from V8's code cache, the config and tsconfig). A parse-only pass over @theia/core's ${cost.parse.files} modules with TypeScript's parser, in one`,
+    `process: ${cost.parse.coldMs.toFixed(0)} ms the first time (${(cost.parse.coldMs / cost.parse.files).toFixed(2)} ms a module, the JIT still warming up), ${cost.parse.warmMs.toFixed(0)} ms the second`,
+    `(${(cost.parse.warmMs / cost.parse.files).toFixed(2)} ms a module). The whole \`graph\` of @theia/core took ${coreGraph.toFixed(2)} s: ${(coreGraph - cost.oneModule - cost.parse.coldMs / 1000).toFixed(2)} s above start-up and the cold parse.`,
+    '',
+  );
+  const agreed = agreement(core, 'packages');
+  lines.push(
+    `### floating-promise against typescript-eslint ${tools['typescript-eslint']} on @theia/core`,
+    '',
+    '@theia/core carries typings of its own (`src/typings/*.d.ts`, `src/browser/file-icons-js.d.ts`), which both tools read through its tsconfig.',
+    'Lines reported by each, matched by file and line.',
+    '',
+    '| checkThenables | reloadable | typescript-eslint | both | agreement (both ÷ either) | only reloadable | only typescript-eslint |',
+    '|---|---:|---:|---:|---:|---|---|',
+  );
+  for (const row of agreed) {
+    const either = row.ours + row.theirs - row.both;
+    const list = (items) => (items.length === 0 ? '—' : items.slice(0, 5).map((item) => `\`${item}\``).join(', ') + (items.length > 5 ? `, … (${items.length})` : ''));
+    lines.push(`| ${row.checkThenables ? 'on' : 'off (default)'} | ${row.ours} | ${row.theirs} | ${row.both} | ${either === 0 ? '1.00' : (row.both / either).toFixed(2)} | ${list(row.onlyOurs)} | ${list(row.onlyTheirs)} |`);
+  }
+  lines.push('');
   for (const result of results) {
     const ours = result.rows.find((r) => r.task.startsWith('graph +'));
     const cruiser = result.rows.find((r) => r.tool.startsWith('dependency-cruiser'));
