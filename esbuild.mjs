@@ -4,8 +4,8 @@ import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
-// The metafile is small and the bundle tests read it, so every build writes it.
-const metafile = true;
+// `npm run build` asks for it: the bundle tests read what went into each output.
+const metafile = process.argv.includes('--metafile');
 const watch = process.argv.includes('--watch');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -57,9 +57,22 @@ const outputs = {
   'runtime-register': { ...esm, entryPoints: ['runtime/src/hooks/register.ts'], outfile: 'runtime/out/register.mjs' },
   'runtime-transform-hooks': { ...esm, entryPoints: ['runtime/src/hooks/transform-hooks.ts'], outfile: 'runtime/out/transform-hooks.mjs' },
   // The module graph panel's script, for the webview (a browser): the layout library is bundled in.
-  webview: { ...node, platform: 'browser', format: 'iife', mainFields: ['browser', 'module', 'main'], entryPoints: ['client/webview/main.ts'], outfile: 'client/out/webview/graph.js' },
+  webview: {
+    ...node,
+    platform: 'browser',
+    format: 'iife',
+    mainFields: ['browser', 'module', 'main'],
+    entryPoints: ['client/webview/main.ts'],
+    outfile: 'client/out/webview/graph.js',
+  },
   // The mocha suite the extension host runs (test/e2e); mocha loads its reporters by name, so it stays outside.
-  'e2e-suite': { ...node, entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/e2e/index.js', external: ['vscode', 'mocha'], sourcemap: true },
+  'e2e-suite': {
+    ...node,
+    entryPoints: ['test/e2e/suite/index.ts'],
+    outfile: 'out/test/e2e/index.js',
+    external: ['vscode', 'mocha'],
+    sourcemap: true,
+  },
 };
 
 const contexts = await Promise.all(Object.entries(outputs).map(async ([name, options]) => [name, await esbuild.context(options)]));

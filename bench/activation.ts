@@ -16,7 +16,9 @@ const anchor = 'TypeScript and JavaScript Language Features';
 
 /** The "Activation: N ms" of an extension's row in the Running Extensions editor, once it has one. */
 async function activationMs(page: Page, name: string): Promise<number> {
-  const row = page.locator('.runtime-extensions-editor .monaco-list-row').filter({ has: page.locator('.name', { hasText: new RegExp(`^${name}$`) }) });
+  const row = page
+    .locator('.runtime-extensions-editor .monaco-list-row')
+    .filter({ has: page.locator('.name', { hasText: new RegExp(`^${name}$`) }) });
   const time = row.locator('.activation-time', { hasText: /Activation: \d+ms/ });
   await time.waitFor({ timeout: 60_000 });
   return Number(/(\d+)ms/.exec((await time.textContent()) ?? '')![1]);

@@ -4,8 +4,26 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 
 export const theiaPackages = [
-  'core', 'filesystem', 'editor', 'monaco', 'workspace', 'navigator', 'terminal', 'plugin-ext', 'debug', 'preferences',
-  'markers', 'search-in-workspace', 'scm', 'output', 'task', 'notebook', 'ai-core', 'ai-chat', 'outline-view', 'process',
+  'core',
+  'filesystem',
+  'editor',
+  'monaco',
+  'workspace',
+  'navigator',
+  'terminal',
+  'plugin-ext',
+  'debug',
+  'preferences',
+  'markers',
+  'search-in-workspace',
+  'scm',
+  'output',
+  'task',
+  'notebook',
+  'ai-core',
+  'ai-chat',
+  'outline-view',
+  'process',
 ];
 export const theiaVersion = '1.75.0';
 export const tools = { 'dependency-cruiser': '17.4.3', madge: '8.0.0', eslint: '9.39.5', 'typescript-eslint': '8.73.0', typescript: '5.9.3' };
@@ -27,7 +45,10 @@ export function ensureTheia(folder, packages = theiaPackages) {
   for (const name of packages) {
     // A package missing at this version, or shipping no src/, is left out rather than failing the run.
     try {
-      const tarball = npm(['pack', '--silent', `@theia/${name}@${theiaVersion}`], folder).trim().split('\n').pop();
+      const tarball = npm(['pack', '--silent', `@theia/${name}@${theiaVersion}`], folder)
+        .trim()
+        .split('\n')
+        .pop();
       const target = join(folder, 'packages', name);
       mkdirSync(target, { recursive: true });
       execFileSync('tar', ['xzf', tarball, '-C', target, '--strip-components=1', 'package/src'], { cwd: folder, stdio: 'ignore' });
@@ -36,18 +57,35 @@ export function ensureTheia(folder, packages = theiaPackages) {
       process.stderr.write(`bench: @theia/${name}@${theiaVersion} left out (not on npm or no src/)\n`);
     }
   }
-  writeFileSync(join(folder, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node10', jsx: 'react', experimentalDecorators: true, emitDecoratorMetadata: true, strict: true, skipLibCheck: true, noEmit: true, types: [] },
-    include: ['packages/*/src'],
-  }));
-  writeFileSync(join(folder, 'reloadable.config.json'), JSON.stringify({
-    layers: [
-      { name: 'common', include: ['packages/*/src/common/**'] },
-      { name: 'browser-node', include: ['packages/*/src/browser/**', 'packages/*/src/node/**'] },
-      { name: 'electron', include: ['packages/*/src/electron-*/**'] },
-    ],
-    ignore: ['**/*.spec.ts', '**/*.spec.tsx'],
-  }));
+  writeFileSync(
+    join(folder, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'commonjs',
+        moduleResolution: 'node10',
+        jsx: 'react',
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        strict: true,
+        skipLibCheck: true,
+        noEmit: true,
+        types: [],
+      },
+      include: ['packages/*/src'],
+    }),
+  );
+  writeFileSync(
+    join(folder, 'reloadable.config.json'),
+    JSON.stringify({
+      layers: [
+        { name: 'common', include: ['packages/*/src/common/**'] },
+        { name: 'browser-node', include: ['packages/*/src/browser/**', 'packages/*/src/node/**'] },
+        { name: 'electron', include: ['packages/*/src/electron-*/**'] },
+      ],
+      ignore: ['**/*.spec.ts', '**/*.spec.tsx'],
+    }),
+  );
 }
 
 export function countModules(folder) {

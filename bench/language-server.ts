@@ -22,7 +22,11 @@ async function main(): Promise<void> {
 
   /** Resolves once a refresh has finished (every refresh ends with a summary), after `since` notifications. */
   async function settled(since: number): Promise<void> {
-    await server.waitFor(() => server.notifications.slice(since).some((n) => n.method === 'reloadable/analysisSummary'), 'the refresh to finish', 120_000);
+    await server.waitFor(
+      () => server.notifications.slice(since).some((n) => n.method === 'reloadable/analysisSummary'),
+      'the refresh to finish',
+      120_000,
+    );
   }
 
   const syntactic: number[] = [];
@@ -47,7 +51,8 @@ async function main(): Promise<void> {
       });
     await server.waitFor(() => published().length >= 2, `both passes on ${file}`, 120_000);
     const [first, second] = published();
-    if (!(second!.params as PublishDiagnosticsParams).diagnostics.some((d) => d.code === 'floating-promise')) throw new Error(`the type-aware pass on ${file} did not report the floating promise`);
+    if (!(second!.params as PublishDiagnosticsParams).diagnostics.some((d) => d.code === 'floating-promise'))
+      throw new Error(`the type-aware pass on ${file} did not report the floating promise`);
     syntactic.push(first!.at - sent);
     typed.push(second!.at - sent);
     await settled(mark);

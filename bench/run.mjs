@@ -39,8 +39,11 @@ function measure(command, args, cwd) {
 function eslintConfig(folder, ruleOptions = {}) {
   const file = join(folder, 'eslint.bench.mjs');
   const setting = JSON.stringify(['warn', ruleOptions]);
-  writeFileSync(file, `import tseslint from '${join(toolsDir, 'node_modules/typescript-eslint/dist/index.js')}';
-export default [{ files: ['**/*.ts', '**/*.tsx'], ignores: ['**/*.d.ts', '**/*.spec.ts', '**/*.spec.tsx'], languageOptions: { parser: tseslint.parser, parserOptions: { project: './tsconfig.json', tsconfigRootDir: ${JSON.stringify(folder)} } }, plugins: { '@typescript-eslint': tseslint.plugin }, rules: { '@typescript-eslint/no-floating-promises': ${setting} } }];\n`);
+  writeFileSync(
+    file,
+    `import tseslint from '${join(toolsDir, 'node_modules/typescript-eslint/dist/index.js')}';
+export default [{ files: ['**/*.ts', '**/*.tsx'], ignores: ['**/*.d.ts', '**/*.spec.ts', '**/*.spec.tsx'], languageOptions: { parser: tseslint.parser, parserOptions: { project: './tsconfig.json', tsconfigRootDir: ${JSON.stringify(folder)} } }, plugins: { '@typescript-eslint': tseslint.plugin }, rules: { '@typescript-eslint/no-floating-promises': ${setting} } }];\n`,
+  );
   return file;
 }
 
@@ -59,14 +62,25 @@ function agreement(folder, source) {
     const ours = JSON.parse(measure(process.execPath, [cli, 'check', folder, '--format', 'json'], folder).stdout);
     writeFileSync(configFile, original);
     const oursLines = new Set(ours.diagnostics.filter((d) => d.code === 'floating-promise').map((d) => `${d.file}:${d.line}`));
-    const eslint = JSON.parse(measure(bin('eslint'), ['--no-config-lookup', '-c', eslintConfig(folder, { checkThenables }), '--format', 'json', source], folder).stdout);
+    const eslint = JSON.parse(
+      measure(bin('eslint'), ['--no-config-lookup', '-c', eslintConfig(folder, { checkThenables }), '--format', 'json', source], folder).stdout,
+    );
     const theirLines = new Set(
       eslint.flatMap((result) =>
-        result.messages.filter((m) => m.ruleId === '@typescript-eslint/no-floating-promises').map((m) => `${relative(folder, result.filePath).split(sep).join('/')}:${m.line}`),
+        result.messages
+          .filter((m) => m.ruleId === '@typescript-eslint/no-floating-promises')
+          .map((m) => `${relative(folder, result.filePath).split(sep).join('/')}:${m.line}`),
       ),
     );
     const both = [...oursLines].filter((line) => theirLines.has(line)).length;
-    rows.push({ checkThenables, ours: oursLines.size, theirs: theirLines.size, both, onlyOurs: [...oursLines].filter((l) => !theirLines.has(l)), onlyTheirs: [...theirLines].filter((l) => !oursLines.has(l)) });
+    rows.push({
+      checkThenables,
+      ours: oursLines.size,
+      theirs: theirLines.size,
+      both,
+      onlyOurs: [...oursLines].filter((l) => !theirLines.has(l)),
+      onlyTheirs: [...theirLines].filter((l) => !oursLines.has(l)),
+    });
   }
   return rows;
 }
@@ -77,7 +91,9 @@ function fixedCost(folder, source) {
   mkdirSync(one, { recursive: true });
   writeFileSync(join(one, 'main.ts'), 'export const answer = 42;\n');
   const runs = Array.from({ length: 5 }, () => measure(process.execPath, [cli, 'graph', one], one).seconds).sort((a, b) => a - b);
-  const parse = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/parse-floor.ts'), join(folder, source)], { cwd: root, encoding: 'utf8' }));
+  const parse = JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/parse-floor.ts'), join(folder, source)], { cwd: root, encoding: 'utf8' }),
+  );
   return { oneModule: runs[2], parse };
 }
 
@@ -85,12 +101,23 @@ function benchCorpus(label, folder, source, { eslint = true } = {}) {
   const rows = [];
   const row = (tool, task, m) => rows.push({ tool, task, ...m });
   row('reloadable', 'graph + layers + cycles', measure(process.execPath, [cli, 'graph', folder], folder));
-  row('dependency-cruiser ' + tools['dependency-cruiser'], 'graph (post-compilation)', measure(bin('depcruise'), ['--no-config', '--ts-config', 'tsconfig.json', '--output-type', 'json', source], folder));
+  row(
+    'dependency-cruiser ' + tools['dependency-cruiser'],
+    'graph (post-compilation)',
+    measure(bin('depcruise'), ['--no-config', '--ts-config', 'tsconfig.json', '--output-type', 'json', source], folder),
+  );
   row('madge ' + tools.madge, 'graph', measure(bin('madge'), ['--json', '--extensions', 'ts,tsx', '--ts-config', 'tsconfig.json', source], folder));
   row('reloadable', 'check, syntactic rules', measure(process.execPath, [cli, 'check', folder, '--no-types', '--format', 'json'], folder));
   row('reloadable', 'check, all rules (type-aware included)', measure(process.execPath, [cli, 'check', folder, '--format', 'json'], folder));
-  if (eslint) row('ESLint + typescript-eslint', 'no-floating-promises (type-aware)', measure(bin('eslint'), ['--no-config-lookup', '-c', eslintConfig(folder), '--format', 'json', source], folder));
-  const incremental = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/incremental.ts'), folder], { cwd: root, encoding: 'utf8' }));
+  if (eslint)
+    row(
+      'ESLint + typescript-eslint',
+      'no-floating-promises (type-aware)',
+      measure(bin('eslint'), ['--no-config-lookup', '-c', eslintConfig(folder), '--format', 'json', source], folder),
+    );
+  const incremental = JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/incremental.ts'), folder], { cwd: root, encoding: 'utf8' }),
+  );
   return { label, modules: countModules(join(folder, source)), rows, incremental };
 }
 
@@ -135,14 +162,29 @@ function benchAnalysis() {
   );
   for (const row of agreed) {
     const either = row.ours + row.theirs - row.both;
-    const list = (items) => (items.length === 0 ? '—' : items.slice(0, 5).map((item) => `\`${item}\``).join(', ') + (items.length > 5 ? `, … (${items.length})` : ''));
-    lines.push(`| ${row.checkThenables ? 'on' : 'off (default)'} | ${row.ours} | ${row.theirs} | ${row.both} | ${either === 0 ? '1.00' : (row.both / either).toFixed(2)} | ${list(row.onlyOurs)} | ${list(row.onlyTheirs)} |`);
+    const list = (items) =>
+      items.length === 0
+        ? '—'
+        : items
+            .slice(0, 5)
+            .map((item) => `\`${item}\``)
+            .join(', ') + (items.length > 5 ? `, … (${items.length})` : '');
+    lines.push(
+      `| ${row.checkThenables ? 'on' : 'off (default)'} | ${row.ours} | ${row.theirs} | ${row.both} | ${either === 0 ? '1.00' : (row.both / either).toFixed(2)} | ${list(row.onlyOurs)} | ${list(row.onlyTheirs)} |`,
+    );
   }
   lines.push('');
   for (const result of results) {
     const ours = result.rows.find((r) => r.task.startsWith('graph +'));
     const cruiser = result.rows.find((r) => r.tool.startsWith('dependency-cruiser'));
-    lines.push(`### ${result.label}`, '', `${result.modules} modules.`, '', '| tool | task | wall (s) | peak memory (MB) | exit |', '|---|---|---:|---:|---:|');
+    lines.push(
+      `### ${result.label}`,
+      '',
+      `${result.modules} modules.`,
+      '',
+      '| tool | task | wall (s) | peak memory (MB) | exit |',
+      '|---|---|---:|---:|---:|',
+    );
     for (const r of result.rows) lines.push(`| ${r.tool} | ${r.task} | ${r.seconds.toFixed(2)} | ${r.mb} | ${r.status} |`);
     lines.push(
       '',
@@ -154,7 +196,14 @@ function benchAnalysis() {
   return lines;
 }
 
-const tsx = (script, ...args) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', script), ...args.map(String)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+const tsx = (script, ...args) =>
+  JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', script), ...args.map(String)], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
 const ms = (value) => value.toFixed(1);
 
 /** The editor part: its section of RESULTS.md, as lines. */
@@ -178,7 +227,11 @@ function benchEditor() {
   const meta = JSON.parse(readFileSync(join(root, 'out/meta/extension.json'), 'utf8'));
   const inputs = Object.values(meta.outputs).find((output) => output.entryPoint === 'client/src/extension.ts').inputs;
   const libraryBytes = Object.entries(inputs)
-    .filter(([file]) => /node_modules\/(vscode-languageclient|vscode-languageserver-protocol|vscode-languageserver-types|vscode-jsonrpc|minimatch|brace-expansion|balanced-match|semver)\//.test(file))
+    .filter(([file]) =>
+      /node_modules\/(vscode-languageclient|vscode-languageserver-protocol|vscode-languageserver-types|vscode-jsonrpc|minimatch|brace-expansion|balanced-match|semver)\//.test(
+        file,
+      ),
+    )
     .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
   const kb = (bytes) => (bytes / 1024).toFixed(0);
   const theiaRow = servers[0].ours;
@@ -189,7 +242,7 @@ function benchEditor() {
     '',
     `The production server (\`server/out/server.js\`) over stdio, driven as VS Code drives it: the project's analysis at start, then ${edits} edits`,
     'of open modules spread over the project, each appending a dropped timer and a floating promise. Each is timed from sending',
-    '`didChange` to the arrival of that version\'s `publishDiagnostics`: the first carries the rules that need no type checker, the second',
+    "`didChange` to the arrival of that version's `publishDiagnostics`: the first carries the rules that need no type checker, the second",
     `the type-aware one. The anchor is TypeScript ${tools.typescript}'s own tsserver on the same project and edits, timed from \`updateOpen\``,
     'with `geterr` (no delay) to its `syntaxDiag` and `semanticDiag` events. Start: ours analyses every module (both passes),',
     'tsserver loads the project and checks the first open file. Memory: resident, read once the start is over.',
@@ -198,8 +251,13 @@ function benchEditor() {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { label, ours, anchor } of servers) {
-    for (const [name, row] of [['reloadable', ours], [`tsserver ${tools.typescript}`, anchor]]) {
-      lines.push(`| ${label} | ${name} | ${row.modules} | ${row.initialSeconds.toFixed(1)} | ${row.rssMb} | ${ms(row.syntactic.p50)} | ${ms(row.syntactic.p95)} | ${ms(row.typed.p50)} | ${ms(row.typed.p95)} |`);
+    for (const [name, row] of [
+      ['reloadable', ours],
+      [`tsserver ${tools.typescript}`, anchor],
+    ]) {
+      lines.push(
+        `| ${label} | ${name} | ${row.modules} | ${row.initialSeconds.toFixed(1)} | ${row.rssMb} | ${ms(row.syntactic.p50)} | ${ms(row.syntactic.p95)} | ${ms(row.typed.p50)} | ${ms(row.typed.p95)} |`,
+      );
     }
   }
   lines.push(
@@ -233,7 +291,9 @@ function benchEditor() {
 const marked = (part, lines) => [`<!-- ${part}: start -->`, ...lines, `<!-- ${part}: end -->`].join('\n');
 const resultsFile = join(root, 'bench/RESULTS.md');
 const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
-const previousPart = (part) => new RegExp(`<!-- ${part}: start -->[\\s\\S]*?<!-- ${part}: end -->`).exec(previous)?.[0] ?? marked(part, ['Not measured yet: `npm run bench`.', '']);
+const previousPart = (part) =>
+  new RegExp(`<!-- ${part}: start -->[\\s\\S]*?<!-- ${part}: end -->`).exec(previous)?.[0] ??
+  marked(part, ['Not measured yet: `npm run bench`.', '']);
 const stamp = `${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 
 /** Transform cost per file: the runtime's pipeline against esbuild's and TypeScript's transforms. */
@@ -244,7 +304,7 @@ function transformSection() {
     '',
     `The repository's own ${result.files} TypeScript files (${(result.bytes / 1024).toFixed(0)} KB; ${result.withDecorators} with decorators, the Nest conformance app's), each transformed`,
     'three times in one process, the first round discarded; legacy decorators with metadata asked for. The runtime compiles with oxc, then',
-    'rewrites the module (imports, exports, call counting) on oxc-parser\'s tree; it used esbuild\'s transform API before.',
+    "rewrites the module (imports, exports, call counting) on oxc-parser's tree; it used esbuild's transform API before.",
     '',
     '| transformer | p50 per file (ms) | p95 per file (ms) | all files (ms) |',
     '|---|---:|---:|---:|',
@@ -264,7 +324,8 @@ const runs = {
   editor: async () => benchEditor(),
 };
 const sections = [];
-for (const part of parts) sections.push(only && only !== part ? previousPart(part) : marked(part, [`Measured ${stamp}.`, '', ...(await runs[part]())]), '');
+for (const part of parts)
+  sections.push(only && only !== part ? previousPart(part) : marked(part, [`Measured ${stamp}.`, '', ...(await runs[part]())]), '');
 const text = ['# Benchmark results', '', 'Written by `npm run bench`. Each part measures its anchors in the same run.', '', ...sections].join('\n');
 writeFileSync(resultsFile, text);
 process.stdout.write(text);

@@ -73,7 +73,12 @@ class App {
     symlinkSync(join(contender.toolsDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const app = new App(dir, contender, await freePort());
     app.write(1);
-    app.child = spawn(node, contender.args, { cwd: dir, env: { ...process.env, PORT: String(app.port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    app.child = spawn(node, contender.args, {
+      cwd: dir,
+      env: { ...process.env, PORT: String(app.port), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     app.child.stdout.on('data', (chunk) => (app.output += chunk));
     app.child.stderr.on('data', (chunk) => (app.output += chunk));
     const ours = contender.args.includes(cli);
@@ -207,14 +212,22 @@ async function latencyUnderLoad(contender, reloads) {
       }
       const requested = await app.reload();
       const version = app.version;
-      if (await waitFor(() => load.firstSeen.has(version) || app.child.exitCode !== null, 10_000) && load.firstSeen.has(version)) latencies.push(load.firstSeen.get(version) - requested);
+      if ((await waitFor(() => load.firstSeen.has(version) || app.child.exitCode !== null, 10_000)) && load.firstSeen.has(version))
+        latencies.push(load.firstSeen.get(version) - requested);
       else missed++;
       // Saves come apart: file watchers (chokidar among them) drop a second change within 50 ms of the first.
       await sleep(contender.restarts ? 300 : 100);
     }
     const seconds = (performance.now() - started) / 1000;
     await load.stop();
-    return { latencies, missed, served: load.served, perSecond: load.served / seconds, failed: load.failed, crashed: crashed ? app.output.trim().split('\n').slice(-3).join(' ').slice(0, 160) : undefined };
+    return {
+      latencies,
+      missed,
+      served: load.served,
+      perSecond: load.served / seconds,
+      failed: load.failed,
+      crashed: crashed ? app.output.trim().split('\n').slice(-3).join(' ').slice(0, 160) : undefined,
+    };
   } finally {
     await app.stop();
   }
@@ -281,7 +294,12 @@ async function throughput(contender, seconds) {
   try {
     const bin = join(contender.toolsDir, 'node_modules/autocannon/autocannon.js');
     const cannon = (duration) =>
-      JSON.parse(execFileSync(node, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${app.port}/`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+      JSON.parse(
+        execFileSync(node, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${app.port}/`], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
+      );
     cannon(1);
     const cpuBefore = groupCpuSeconds(app.child.pid);
     const result = cannon(seconds);
@@ -348,7 +366,7 @@ export function runtimeSection(result) {
     'response from the new version: our control request, or the file write for the tools that watch files (their',
     'watcher is part of their latency, as our `--watch` row shows for ours). Heap: `heapUsed` after collection, grown',
     `over ${result.heapReloads} reloads, per reload. Throughput: autocannon, 8 connections, ${result.seconds} s after a 1 s warm-up, no reloads, the median of ${result.rounds}`,
-    'interleaved rounds; CPU per request is the app\'s processes\' user + system time over the requests served.',
+    "interleaved rounds; CPU per request is the app's processes' user + system time over the requests served.",
     '',
     '| runtime | failed requests | served | missed reloads | latency p50 (ms) | latency p99 (ms) | heap per reload (KB) | throughput (req/s) | vs plain node | CPU per request (µs) | vs plain node |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -43,9 +43,37 @@ const result = {
   bytes: sources.reduce((sum, source) => sum + source.text.length, 0),
   rows: [
     { name: 'oxc compile (runtime step 1)', ...measure(({ file, text }) => compile(file, text, file, 'esm', settings)) },
-    { name: 'oxc compile + rewrite (the runtime)', ...measure(({ file, text }) => rewrite(compile(file, text, file, 'esm', settings).code, 'esm', false)) },
-    { name: `esbuild ${esbuild.version} transformSync`, ...measure(({ file, text }) => esbuild.transformSync(text, { loader: 'ts', sourcefile: file, sourcemap: 'external', format: 'esm', tsconfigRaw: { compilerOptions: { experimentalDecorators: true } } })) },
-    { name: `TypeScript ${ts.version} transpileModule`, ...measure(({ file, text }) => ts.transpileModule(text, { fileName: file, compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: true, experimentalDecorators: true, emitDecoratorMetadata: true } })) },
+    {
+      name: 'oxc compile + rewrite (the runtime)',
+      ...measure(({ file, text }) => rewrite(compile(file, text, file, 'esm', settings).code, 'esm', false)),
+    },
+    {
+      name: `esbuild ${esbuild.version} transformSync`,
+      ...measure(({ file, text }) =>
+        esbuild.transformSync(text, {
+          loader: 'ts',
+          sourcefile: file,
+          sourcemap: 'external',
+          format: 'esm',
+          tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
+        }),
+      ),
+    },
+    {
+      name: `TypeScript ${ts.version} transpileModule`,
+      ...measure(({ file, text }) =>
+        ts.transpileModule(text, {
+          fileName: file,
+          compilerOptions: {
+            target: ts.ScriptTarget.ES2022,
+            module: ts.ModuleKind.ESNext,
+            sourceMap: true,
+            experimentalDecorators: true,
+            emitDecoratorMetadata: true,
+          },
+        }),
+      ),
+    },
   ],
 };
 process.stdout.write(JSON.stringify(result));

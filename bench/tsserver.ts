@@ -34,7 +34,8 @@ new StreamMessageReader(child.stdout).listen((message) => {
 });
 let seq = 0;
 const send = (command: string, args: unknown) => child.stdin.write(`${JSON.stringify({ seq: ++seq, type: 'request', command, arguments: args })}\n`);
-const waitFor = (ready: () => boolean, what: string) => waitUntil(ready, what, { events: [[arrived, 'message']], child, context: () => stderr, timeoutMs: 600_000 });
+const waitFor = (ready: () => boolean, what: string) =>
+  waitUntil(ready, what, { events: [[arrived, 'message']], child, context: () => stderr, timeoutMs: 600_000 });
 const diagnostic = (since: number, event: string, file: string) => messages.slice(since).find((m) => m.event === event && m.body?.file === file);
 
 async function main(): Promise<void> {

@@ -39,7 +39,12 @@ function apps(toolsDir) {
   ];
   return [
     { name: 'plain node:http app', folder: 'node-http', files: { route: 'src/routes.ts', entry: 'src/main.ts' }, contenders: common('src/main.ts') },
-    { name: 'Express 4 app', folder: 'express4', files: { route: 'src/routes/index.ts', entry: 'src/index.ts' }, contenders: common('src/index.ts').slice(0, 3) },
+    {
+      name: 'Express 4 app',
+      folder: 'express4',
+      files: { route: 'src/routes/index.ts', entry: 'src/index.ts' },
+      contenders: common('src/index.ts').slice(0, 3),
+    },
     {
       name: 'NestJS app',
       folder: 'nest',
@@ -60,7 +65,11 @@ async function freePort() {
 /** The first line of output that reads like an error, for the table. */
 function firstError(output) {
   const line = output.split('\n').find((text) => /error|cannot|can't|failed/i.test(text)) ?? output.split('\n').find(Boolean) ?? '';
-  return line.replace(/\u001b\[[0-9;]*m/g, '').replace(/\|/g, '/').trim().slice(0, 140);
+  return line
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .replace(/\|/g, '/')
+    .trim()
+    .slice(0, 140);
 }
 
 function get(port, agent) {
@@ -69,7 +78,9 @@ function get(port, agent) {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => (response.statusCode === 200 ? resolve({ body, entry: String(response.headers['x-entry']) }) : reject(new Error(`${response.statusCode}`))));
+      response.on('end', () =>
+        response.statusCode === 200 ? resolve({ body, entry: String(response.headers['x-entry']) }) : reject(new Error(`${response.statusCode}`)),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -82,10 +93,16 @@ class Run {
     const source = join(root, 'test/conformance/apps', app.folder);
     mkdirSync(join(source, '.run'), { recursive: true });
     const dir = mkdtempSync(join(source, '.run', 'bench-'));
-    for (const entry of ['package.json', 'tsconfig.json', 'src']) if (existsSync(join(source, entry))) cpSync(join(source, entry), join(dir, entry), { recursive: true });
+    for (const entry of ['package.json', 'tsconfig.json', 'src'])
+      if (existsSync(join(source, entry))) cpSync(join(source, entry), join(dir, entry), { recursive: true });
     const run = new Run(dir, await freePort());
     const started = performance.now();
-    run.child = spawn(node, contender.args, { cwd: dir, env: { ...process.env, PORT: String(run.port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    run.child = spawn(node, contender.args, {
+      cwd: dir,
+      env: { ...process.env, PORT: String(run.port), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     run.child.stdout.on('data', (chunk) => (run.output += chunk));
     run.child.stderr.on('data', (chunk) => (run.output += chunk));
     const agent = new Agent({ keepAlive: false });
@@ -169,7 +186,8 @@ async function editUnderLoad(app, contender, edits) {
       const marker = `${kind}-${round + 1}`;
       const failedBefore = load.failed;
       const written = run.edit(app.files[kind], `'${kind}-${round}'`, `'${marker}'`);
-      const served = () => load.seen.find((answer) => answer.at > written && (kind === 'route' ? answer.body.includes(marker) : answer.entry === marker));
+      const served = () =>
+        load.seen.find((answer) => answer.at > written && (kind === 'route' ? answer.body.includes(marker) : answer.entry === marker));
       const deadline = performance.now() + 30_000;
       while (!served() && performance.now() < deadline && run.child.exitCode === null) await sleep(1);
       const first = served();
@@ -236,7 +254,9 @@ export function unmodifiedSection(result) {
       lines.push(`| ${row.app} | ${row.tool} | – | – | – | – | not measured: ${row.error} |`);
       continue;
     }
-    lines.push(`| ${row.app} | ${row.tool} | ${median(row.failedPerEdit)}, ${Math.max(...row.failedPerEdit)} | ${ms(median(row.route))} | ${ms(median(row.entry))} | ${row.missed} | ${ms(row.startupMs)} |`);
+    lines.push(
+      `| ${row.app} | ${row.tool} | ${median(row.failedPerEdit)}, ${Math.max(...row.failedPerEdit)} | ${ms(median(row.route))} | ${ms(median(row.entry))} | ${row.missed} | ${ms(row.startupMs)} |`,
+    );
   }
   const ours = result.rows.filter((row) => row.tool.startsWith('reloadable') && !row.error);
   const summary = ours.map((row) => {
@@ -244,6 +264,10 @@ export function unmodifiedSection(result) {
     const ratio = median(row.entry) / median(row.route);
     return `${row.app}: ${Math.max(...row.failedPerEdit)} failed requests at most, entry edit ${ratio.toFixed(1)}× a route edit, start-up ${tsxRow ? `${(row.startupMs / tsxRow.startupMs).toFixed(2)}× tsx's` : 'without tsx to compare'}`;
   });
-  lines.push('', `Targets for reloadable: 0 failed requests, an entry edit within 3× a route edit, new code ≤ 100 ms after the save on Nest, start-up within 1.5× of tsx. ${summary.join('; ')}.`, '');
+  lines.push(
+    '',
+    `Targets for reloadable: 0 failed requests, an entry edit within 3× a route edit, new code ≤ 100 ms after the save on Nest, start-up within 1.5× of tsx. ${summary.join('; ')}.`,
+    '',
+  );
   return lines;
 }

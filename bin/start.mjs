@@ -68,7 +68,18 @@ function openInCodeServer() {
   const password = randomBytes(12).toString('base64url');
   const editor = spawn(
     codeServer,
-    ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'password', '--disable-telemetry', '--disable-update-check', '--user-data-dir', userData, '--extensions-dir', join(home, 'extensions')],
+    [
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'password',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      join(home, 'extensions'),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: editorEnv(password) },
   );
   children.push(editor);

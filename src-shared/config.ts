@@ -58,10 +58,7 @@ export function defaultConfig(): ReloadableConfig {
  * Finds and parses the config of a project folder: `reloadable.config.json`, else the `"reloadable"` key of
  * package.json, else the defaults. `read` returns a file's text, or undefined when it does not exist.
  */
-export function readConfig(
-  folder: string,
-  read: (file: string) => string | undefined,
-): { config: ReloadableConfig; configFile: string | undefined } {
+export function readConfig(folder: string, read: (file: string) => string | undefined): { config: ReloadableConfig; configFile: string | undefined } {
   const configFile = `${folder}/${configFileName}`;
   const configText = read(configFile);
   if (configText !== undefined) return { config: parseConfig(configText, configFile), configFile };
@@ -226,7 +223,10 @@ function isAbsoluteOrEscaping(path: string): boolean {
 }
 
 function normalizeRelative(path: string): string {
-  const parts = path.replace(/\\/g, '/').split('/').filter((part) => part !== '' && part !== '.');
+  const parts = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((part) => part !== '' && part !== '.');
   return parts.length === 0 ? '.' : parts.join('/');
 }
 

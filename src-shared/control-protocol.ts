@@ -11,18 +11,7 @@ export const controlProtocolVersion = 1;
  * a new version still rolls the reload back.
  */
 export type ReloadPhase =
-  | 'plan'
-  | 'transform'
-  | 'evaluate'
-  | 'link'
-  | 'init'
-  | 'listen'
-  | 'drain'
-  | 'save'
-  | 'restore'
-  | 'commit'
-  | 'settle'
-  | 'dispose';
+  'plan' | 'transform' | 'evaluate' | 'link' | 'init' | 'listen' | 'drain' | 'save' | 'restore' | 'commit' | 'settle' | 'dispose';
 
 /** `planned` answers a dry run: the order is computed, nothing is loaded. */
 export type ReloadOutcome = 'committed' | 'rolled-back' | 'no-change' | 'planned';

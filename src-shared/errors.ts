@@ -10,7 +10,8 @@ export const configMessages = {
     `is not a known key: ${didYouMean(suggestion)}known keys are ${list(known)}`,
   notPath: (got: string) => `must be a non-empty relative path, got ${got}`,
   escapesProject: (path: string) => `must stay inside the project folder, got "${path}": use a path relative to the config file`,
-  layersNotArray: (got: string) => `must be an array of layers, bottom layer first, got ${got}: write [ { "name": "core", "include": ["src/core/**"] } ]`,
+  layersNotArray: (got: string) =>
+    `must be an array of layers, bottom layer first, got ${got}: write [ { "name": "core", "include": ["src/core/**"] } ]`,
   layerNotObject: (got: string) => `must be an object with "name" and "include", got ${got}`,
   layerName: (got: string) => `must be a non-empty string naming the layer, got ${got}`,
   duplicateLayer: (name: string) => `names the layer "${name}" a second time: layer names must be unique`,

@@ -74,12 +74,7 @@ export function findCycles(adjacency: Map<string, string[]>): string[][] {
  * The shortest import path from `from` to `to`, both ends included, staying inside `within` when given;
  * undefined when there is none. Names a cycle: the path from an import's target back to its importer.
  */
-export function shortestPath(
-  adjacency: Map<string, string[]>,
-  from: string,
-  to: string,
-  within?: ReadonlySet<string>,
-): string[] | undefined {
+export function shortestPath(adjacency: Map<string, string[]>, from: string, to: string, within?: ReadonlySet<string>): string[] | undefined {
   if (from === to) return [from];
   const previous = new Map<string, string>();
   const queue = [from];

@@ -58,7 +58,11 @@ export async function main(argv: string[]): Promise<number> {
       const changed = options.changed?.map((name) => moduleId(project, name));
       const report = graphReport(project, changed);
       const text =
-        options.format === 'dot' ? formatDot(drawnGraph(project, report)) : options.format === 'mermaid' ? formatMermaid(drawnGraph(project, report)) : `${JSON.stringify(report, null, 2)}\n`;
+        options.format === 'dot'
+          ? formatDot(drawnGraph(project, report))
+          : options.format === 'mermaid'
+            ? formatMermaid(drawnGraph(project, report))
+            : `${JSON.stringify(report, null, 2)}\n`;
       process.stdout.write(text);
     });
 
@@ -72,14 +76,22 @@ export async function main(argv: string[]): Promise<number> {
     .option('--init-timeout <ms>', "how long a module's code may run when it loads, top-level awaits included", milliseconds)
     .option('--settle <ms>', 'how long after a commit a fault of the new code still rolls the reload back (0: none)', millisecondsOrZero)
     .option('--exit-on-error', "Node's default: an uncaught exception or unhandled rejection ends the process")
-    .action(async (entry: string, args: string[], options: { watch?: boolean; drainTimeout?: number; initTimeout?: number; settle?: number; exitOnError?: boolean }) => {
-      const { runCommand } = await runtime();
-      exitCode = await runCommand(entry, args, { ...options, watch: options.watch === true, exitOnError: options.exitOnError === true, version });
-    });
+    .action(
+      async (
+        entry: string,
+        args: string[],
+        options: { watch?: boolean; drainTimeout?: number; initTimeout?: number; settle?: number; exitOnError?: boolean },
+      ) => {
+        const { runCommand } = await runtime();
+        exitCode = await runCommand(entry, args, { ...options, watch: options.watch === true, exitOnError: options.exitOnError === true, version });
+      },
+    );
 
   program
     .command('reload')
-    .description('reload what changed in the running app (or the named files); exits 1 on rollback, 2 when no app runs, 3 when the app died during it')
+    .description(
+      'reload what changed in the running app (or the named files); exits 1 on rollback, 2 when no app runs, 3 when the app died during it',
+    )
     .argument('[files...]', 'files to reload even if unchanged')
     .option('--project <dir>', "the app's project folder", '.')
     .option('--json', 'print the result as JSON')

@@ -10,7 +10,8 @@ export const say = {
   reloadRunning: 'A reload is already running.',
   nothingChanged: 'Reloadable: nothing changed since the last reload.',
   reloadFailed: (message: string) => `Reloadable: the reload request failed: ${message}`,
-  blockedByHazards: (errors: string[], order: string) => `Reloadable: not reloading, the change set has reload hazards of error severity: ${errors.join(', ')}. ${order}`,
+  blockedByHazards: (errors: string[], order: string) =>
+    `Reloadable: not reloading, the change set has reload hazards of error severity: ${errors.join(', ')}. ${order}`,
   hazardsInChangeSet: (errors: string[]) => `The change set has reload hazards of error severity: ${errors.join(', ')}.`,
   hazardsDetail: (order: string) => `${order} The reload may keep old code alive or fail; fix the hazards first to be safe.`,
   reloadAnyway: 'Reload Anyway',

@@ -56,7 +56,11 @@ export async function activate(context: ExtensionContext): Promise<ReloadableApi
     registerDebugConfigurations(),
     ...registerCommands({ client: languageClient, output, apps, reloader, graph }),
   );
-  apps.onDidChange((state) => void commands.executeCommand('setContext', 'reloadable.connected', state.kind === 'connected'), undefined, context.subscriptions);
+  apps.onDidChange(
+    (state) => void commands.executeCommand('setContext', 'reloadable.connected', state.kind === 'connected'),
+    undefined,
+    context.subscriptions,
+  );
   client.onNotification(AnalysisSummaryNotification.type, (summary) => {
     status.setSummary(summary);
     graph.analysisChanged();

@@ -30,11 +30,18 @@ export class HistoryView implements TreeDataProvider<Node>, Disposable {
     const children: Node[] = [
       { label: 'load order', description: result.loadOrder.join(' → ') || '—' },
       { label: 'unload order', description: result.unloadOrder.join(' → ') || '—' },
-      { label: 'phases', description: Object.entries(result.phases).map(([phase, ms]) => `${phase} ${formatMs(ms ?? 0)}`).join(', ') },
+      {
+        label: 'phases',
+        description: Object.entries(result.phases)
+          .map(([phase, ms]) => `${phase} ${formatMs(ms ?? 0)}`)
+          .join(', '),
+      },
       { label: 'calls', description: describeCounts(result) },
     ];
-    if (result.error) children.push({ label: `failed in ${result.error.phase}`, description: `${result.error.module ?? ''} ${result.error.message}` });
-    for (const leak of result.leaks) children.push({ label: `leak: ${leak.kind}`, description: `${leak.module} v${leak.version}: ${leak.description}` });
+    if (result.error)
+      children.push({ label: `failed in ${result.error.phase}`, description: `${result.error.module ?? ''} ${result.error.message}` });
+    for (const leak of result.leaks)
+      children.push({ label: `leak: ${leak.kind}`, description: `${leak.module} v${leak.version}: ${leak.description}` });
     for (const warning of result.warnings) children.push({ label: 'warning', description: warning });
     return children;
   }

@@ -55,6 +55,14 @@ function live(module: ModuleStatus, id: (moduleId: string) => string): LiveModul
 
 function lastReload(result: ReloadResult, id: (moduleId: string) => string): LastReload | undefined {
   if (result.outcome === 'planned') return undefined;
-  const failure = result.outcome === 'rolled-back' && result.error ? { module: result.error.module && id(result.error.module), reason: `${result.error.phase}: ${result.error.message}` } : undefined;
-  return { id: result.id, outcome: result.outcome, loadOrder: result.outcome === 'committed' ? result.loadOrder.map(id) : [], ...(failure ? { failure } : {}) };
+  const failure =
+    result.outcome === 'rolled-back' && result.error
+      ? { module: result.error.module && id(result.error.module), reason: `${result.error.phase}: ${result.error.message}` }
+      : undefined;
+  return {
+    id: result.id,
+    outcome: result.outcome,
+    loadOrder: result.outcome === 'committed' ? result.loadOrder.map(id) : [],
+    ...(failure ? { failure } : {}),
+  };
 }

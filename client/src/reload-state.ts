@@ -102,11 +102,19 @@ export class ReloadState implements Disposable {
     const sameApp = before.kind === 'connected' && app.kind === 'connected' && before.discovery.pid === app.discovery.pid;
     if (sameApp) {
       // A status refresh of the app already driven.
-      const last = app.status.lastResult && (!this.state.last || this.state.last.id < app.status.lastResult.id) ? app.status.lastResult : this.state.last;
+      const last =
+        app.status.lastResult && (!this.state.last || this.state.last.id < app.status.lastResult.id) ? app.status.lastResult : this.state.last;
       this.update({ app, last });
       return;
     }
-    this.update({ app, reloading: false, last: app.kind === 'connected' ? app.status.lastResult : undefined, pending: undefined, history: [], faults: app.kind === 'connected' ? app.status.faults : [] });
+    this.update({
+      app,
+      reloading: false,
+      last: app.kind === 'connected' ? app.status.lastResult : undefined,
+      pending: undefined,
+      history: [],
+      faults: app.kind === 'connected' ? app.status.faults : [],
+    });
     if (app.kind === 'connected') void this.loadHistory(app);
   }
 

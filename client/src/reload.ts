@@ -103,7 +103,9 @@ export class Reloader implements Disposable {
       languages
         .getDiagnostics(Uri.file(path.join(project, id)))
         .filter((diagnostic) => diagnostic.source === 'reloadable' && diagnostic.severity === DiagnosticSeverity.Error)
-        .map((diagnostic) => `${id}:${diagnostic.range.start.line + 1} ${typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code}`),
+        .map(
+          (diagnostic) => `${id}:${diagnostic.range.start.line + 1} ${typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code}`,
+        ),
     );
     if (errors.length === 0) return true;
     this.log.warn(`the change set has error-severity hazards (reload.hazardCheck is "${check}"): ${errors.join(', ')}`);
@@ -113,7 +115,11 @@ export class Reloader implements Disposable {
       return false;
     }
     if (quiet) return true;
-    const answer = await window.showWarningMessage(say.hazardsInChangeSet(errors), { modal: true, detail: say.hazardsDetail(order) }, say.reloadAnyway);
+    const answer = await window.showWarningMessage(
+      say.hazardsInChangeSet(errors),
+      { modal: true, detail: say.hazardsDetail(order) },
+      say.reloadAnyway,
+    );
     return answer === say.reloadAnyway;
   }
 

@@ -37,7 +37,15 @@ export class RuntimeDiagnostics implements Disposable {
     this.put(fault.file, fault.line, fault.column, `${fault.message} (${outcome})`, 'runtime-fault', DiagnosticSeverity.Error, fault.message);
   }
 
-  private put(file: string, line: number, column: number | undefined, message: string, code: string, severity: DiagnosticSeverity, key: string): void {
+  private put(
+    file: string,
+    line: number,
+    column: number | undefined,
+    message: string,
+    code: string,
+    severity: DiagnosticSeverity,
+    key: string,
+  ): void {
     const start = Math.max(0, (column ?? 1) - 1);
     const diagnostic = new Diagnostic(new Range(line - 1, start, line - 1, start + 1), message, severity);
     diagnostic.source = 'reloadable runtime';

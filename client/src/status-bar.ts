@@ -44,7 +44,8 @@ export class StatusBar implements Disposable {
       parts.push(app.kind === 'refused' ? '$(lock) refused' : app.kind === 'connecting' ? 'connecting…' : 'no runtime');
     }
     this.item.text = parts.join(' · ');
-    this.item.backgroundColor = app.kind === 'connected' && last?.outcome === 'rolled-back' && !reloading ? new ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      app.kind === 'connected' && last?.outcome === 'rolled-back' && !reloading ? new ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.command = app.kind === 'connected' ? 'reloadable.reload' : summary ? 'reloadable.showGraph' : undefined;
     this.item.tooltip = this.tooltip();
   }

@@ -58,11 +58,15 @@ $('zoom-in').addEventListener('click', () => setZoom(zoom * 1.25));
 $('zoom-out').addEventListener('click', () => setZoom(zoom / 1.25));
 $('zoom-fit').addEventListener('click', () => fit());
 $('reload').addEventListener('click', () => send({ version: webviewProtocolVersion, type: 'reload' }));
-canvas.addEventListener('wheel', (event) => {
-  if (!event.ctrlKey && !event.metaKey) return;
-  event.preventDefault();
-  setZoom(zoom * (event.deltaY < 0 ? 1.1 : 1 / 1.1));
-}, { passive: false });
+canvas.addEventListener(
+  'wheel',
+  (event) => {
+    if (!event.ctrlKey && !event.metaKey) return;
+    event.preventDefault();
+    setZoom(zoom * (event.deltaY < 0 ? 1.1 : 1 / 1.1));
+  },
+  { passive: false },
+);
 
 function update(change: Partial<Filters>, relayout = true): void {
   Object.assign(filters, change);
@@ -77,14 +81,24 @@ function update(change: Partial<Filters>, relayout = true): void {
 
 function render(animate: boolean): void {
   if (!facts) return;
-  fillSelect(folderSelect, facts.folders.map((folder) => [folder.folder, folder.name]), filters.folder, undefined);
+  fillSelect(
+    folderSelect,
+    facts.folders.map((folder) => [folder.folder, folder.name]),
+    filters.folder,
+    undefined,
+  );
   view = buildView(facts, filters);
   if (!view) {
     summary.textContent = 'No workspace folder with modules.';
     canvas.replaceChildren();
     return;
   }
-  fillSelect(layerSelect, view.layers.map((layer) => [layer, layer]), filters.layer, 'all layers');
+  fillSelect(
+    layerSelect,
+    view.layers.map((layer) => [layer, layer]),
+    filters.layer,
+    'all layers',
+  );
   searchInput.value = filters.search ?? '';
   collapse.checked = filters.collapseFolders ?? false;
   if (view.configError) {
@@ -117,7 +131,11 @@ function fillSelect(select: HTMLSelectElement, options: Array<[string, string]>,
   select.hidden = options.length < (all ? 1 : 2);
 }
 
-function element<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
+function element<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attributes: Record<string, string | number>,
+  parent?: Element,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(svgNs, name);
   for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
   parent?.appendChild(node);
@@ -125,10 +143,24 @@ function element<K extends keyof SVGElementTagNameMap>(name: K, attributes: Reco
 }
 
 function draw({ nodes, edges, bands, width, height }: Layout, animate: boolean): void {
-  const svg = element('svg', { id: 'graph', width: width * zoom, height: height * zoom, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'module graph' });
+  const svg = element('svg', {
+    id: 'graph',
+    width: width * zoom,
+    height: height * zoom,
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': 'module graph',
+  });
   const defs = element('defs', {}, svg);
-  for (const [id, cls] of [['arrow', 'edge'], ['arrow-error', 'edge error']]) {
-    const marker = element('marker', { id, viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, defs);
+  for (const [id, cls] of [
+    ['arrow', 'edge'],
+    ['arrow-error', 'edge error'],
+  ]) {
+    const marker = element(
+      'marker',
+      { id, viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' },
+      defs,
+    );
     element('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: `arrowhead ${cls}` }, marker);
   }
   for (const band of bands) {
@@ -140,8 +172,20 @@ function draw({ nodes, edges, bands, width, height }: Layout, animate: boolean):
   for (const edge of edges) {
     const [a, b] = edge.points;
     const error = edge.upward || edge.cycle;
-    const line = element('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: `edge${error ? ' error' : ''}${edge.typeOnly ? ' type-only' : ''}`, 'marker-end': `url(#${error ? 'arrow-error' : 'arrow'})` }, edgeGroup);
-    element('title', {}, line).textContent = `${edge.from} → ${edge.to}${edge.upward ? ' (goes up the layers)' : ''}${edge.cycle ? ' (in a cycle)' : ''}`;
+    const line = element(
+      'line',
+      {
+        x1: a.x,
+        y1: a.y,
+        x2: b.x,
+        y2: b.y,
+        class: `edge${error ? ' error' : ''}${edge.typeOnly ? ' type-only' : ''}`,
+        'marker-end': `url(#${error ? 'arrow-error' : 'arrow'})`,
+      },
+      edgeGroup,
+    );
+    element('title', {}, line).textContent =
+      `${edge.from} → ${edge.to}${edge.upward ? ' (goes up the layers)' : ''}${edge.cycle ? ' (in a cycle)' : ''}`;
   }
   const nodeGroup = element('g', { class: 'nodes' }, svg);
   for (const node of nodes) drawNode(node, nodeGroup, animate);
@@ -156,7 +200,11 @@ function drawNode(node: PlacedNode, parent: Element, animate: boolean): void {
   if (node.lastOrder) classes.push('last-reload');
   if (node.failure) classes.push('failed');
   if (node.uri) classes.push('clickable');
-  const group = element('g', { class: classes.join(' '), transform: `translate(${node.x - node.width / 2},${node.y - node.height / 2})`, 'data-id': node.id, tabindex: 0 }, parent);
+  const group = element(
+    'g',
+    { class: classes.join(' '), transform: `translate(${node.x - node.width / 2},${node.y - node.height / 2})`, 'data-id': node.id, tabindex: 0 },
+    parent,
+  );
   element('rect', { width: node.width, height: node.height, rx: 4 }, group);
   const label = node.size > 1 ? `${node.label} (${node.size})` : node.label;
   element('text', { x: 8, y: 19, class: 'label' }, group).textContent = label;
@@ -181,7 +229,9 @@ function drawNode(node: PlacedNode, parent: Element, animate: boolean): void {
     node.pendingOrder ? `pending: loads ${ordinal(node.pendingOrder)}` : undefined,
     node.lastOrder ? `last reload: loaded ${ordinal(node.lastOrder)}` : undefined,
     node.failure ? `the last reload failed here and rolled back (${node.failure})` : undefined,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   if (node.uri) {
     const uri = node.uri;
     const open = () => send({ version: webviewProtocolVersion, type: 'open', uri });

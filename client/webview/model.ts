@@ -72,7 +72,13 @@ export function buildView(facts: PanelFacts, filters: Filters): GraphView | unde
   const last = new Map((graph.last?.loadOrder ?? []).map((id, index) => [id, index + 1]));
   const failure = graph.last?.failure;
   const search = filters.search?.trim().toLowerCase();
-  const allEdges: ViewEdge[] = graph.edges.map((edge) => ({ from: edge.from, to: edge.to, upward: edge.upward, cycle: edge.inCycle, typeOnly: edge.typeOnly }));
+  const allEdges: ViewEdge[] = graph.edges.map((edge) => ({
+    from: edge.from,
+    to: edge.to,
+    upward: edge.upward,
+    cycle: edge.inCycle,
+    typeOnly: edge.typeOnly,
+  }));
   let modules: ViewModule[] = graph.modules
     .filter((module) => !filters.layer || module.layer === filters.layer)
     .map((module) => ({
@@ -100,7 +106,16 @@ export function buildView(facts: PanelFacts, filters: Filters): GraphView | unde
       const key = groupOf(module);
       const group = groups.get(key);
       if (!group) {
-        groups.set(key, { ...module, id: key, label: `${directoryOf(module.id)}/`, uri: undefined, version: undefined, pendingOrder: undefined, lastOrder: undefined, failure: undefined });
+        groups.set(key, {
+          ...module,
+          id: key,
+          label: `${directoryOf(module.id)}/`,
+          uri: undefined,
+          version: undefined,
+          pendingOrder: undefined,
+          lastOrder: undefined,
+          failure: undefined,
+        });
         continue;
       }
       group.size++;
@@ -117,7 +132,12 @@ export function buildView(facts: PanelFacts, filters: Filters): GraphView | unde
       if (from === to) continue;
       const key = `${from}\u0000${to}`;
       const known = merged.get(key);
-      merged.set(key, known ? { ...known, upward: known.upward || edge.upward, cycle: known.cycle || edge.cycle, typeOnly: known.typeOnly && edge.typeOnly } : { ...edge, from, to });
+      merged.set(
+        key,
+        known
+          ? { ...known, upward: known.upward || edge.upward, cycle: known.cycle || edge.cycle, typeOnly: known.typeOnly && edge.typeOnly }
+          : { ...edge, from, to },
+      );
     }
     modules = [...groups.values()];
     edges = [...merged.values()];

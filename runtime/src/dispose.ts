@@ -21,7 +21,10 @@ export async function disposeVersion(version: ModuleVersion, record: ModuleRecor
   const data = record?.data ?? {};
   for (const dispose of version.disposers) {
     try {
-      await withTimeout(version.call(() => dispose(data)), options.waitMs);
+      await withTimeout(
+        version.call(() => dispose(data)),
+        options.waitMs,
+      );
     } catch (error) {
       warnings.push(say.disposeThrew(version.id, version.number, messageOf(error)));
     }

@@ -15,29 +15,23 @@ export const say = {
     `${who} cannot listen on ${address}: ${holder === 'nobody' ? message : `the address is held by ${holder}`}. ` +
     `Listen on another address, or stop ${holder === 'nobody' ? 'the conflict' : holder} first`,
   syntaxError: (file: string, line: number, column: number, text: string) => `${file}:${line}:${column}: ${text}`,
-  cannotResolve: (specifier: string, from: string) =>
-    `cannot find module '${specifier}' imported by ${from}: check the path, or install the package`,
-  initTimeout: (id: string, ms: number) =>
-    `${id} did not finish initialising within ${ms} ms (an endless loop?): its old version keeps serving`,
+  cannotResolve: (specifier: string, from: string) => `cannot find module '${specifier}' imported by ${from}: check the path, or install the package`,
+  initTimeout: (id: string, ms: number) => `${id} did not finish initialising within ${ms} ms (an endless loop?): its old version keeps serving`,
   initThrew: (id: string, message: string) => `${id} threw while initialising: ${message}`,
   missingExport: (importer: string, name: string, dependency: string) =>
     `${importer} imports \`${name}\` from ${dependency}, whose new version does not export it: ` +
     `export it again, or change the importer in the same reload`,
   exportsKindChanged: (id: string, was: string, now: string) =>
     `${id} now exports ${now} as module.exports where it exported ${was}: importers hold the old kind; restart the app`,
-  declined: (ids: string[]) =>
-    `${ids.join(', ')} declined hot updates (import.meta.hot.decline()): restart the app to apply this change`,
+  declined: (ids: string[]) => `${ids.join(', ')} declined hot updates (import.meta.hot.decline()): restart the app to apply this change`,
   outsideRoot: (file: string, root: string) => `${file} is outside the app's root ${root}: only the app's own modules can be reloaded`,
   notLoaded: (file: string) => `${file} is not a module of the running app (nothing imports it yet): ignored`,
   deleted: (id: string, importer: string) =>
     `${id} was deleted but ${importer} still imports it: remove that import in the same change, or restore the file`,
-  stoppedListening: (addresses: string[]) =>
-    `the new version did not listen on ${addresses.join(', ')} again: the old server there was closed`,
+  stoppedListening: (addresses: string[]) => `the new version did not listen on ${addresses.join(', ')} again: the old server there was closed`,
   stateNotReturned: (id: string, message: string) => `state of ${id} could not be handed back to the old version: ${message}`,
-  faultDuringReload: (id: string, version: number, what: string, message: string) =>
-    `${id} v${version} ${what}: ${message}`,
-  exited: (who: string, code: number | undefined, where: string) =>
-    `${who} called process.exit(${code ?? ''})${where}`,
+  faultDuringReload: (id: string, version: number, what: string, message: string) => `${id} v${version} ${what}: ${message}`,
+  exited: (who: string, code: number | undefined, where: string) => `${who} called process.exit(${code ?? ''})${where}`,
   drainTimeout: (ids: string[], ms: number) =>
     `${ids.join(', ')} still had calls running after ${ms} ms, so state could not be handed over: the old version resumed`,
   saveThrew: (id: string, message: string) => `state save() of ${id} threw: ${message}`,

@@ -22,7 +22,11 @@ export interface Affected {
 export function liveAdjacency(registry: Registry): Map<string, string[]> {
   const adjacency = new Map<string, string[]>();
   for (const [id, record] of registry.records) {
-    if (record.current) adjacency.set(id, record.current.imports.filter((to) => registry.records.get(to)?.current));
+    if (record.current)
+      adjacency.set(
+        id,
+        record.current.imports.filter((to) => registry.records.get(to)?.current),
+      );
   }
   return adjacency;
 }
@@ -33,7 +37,10 @@ function loadingAdjacency(registry: Registry): Map<string, string[]> {
   for (const [id, record] of registry.records) {
     const version = record.current;
     if (!version) continue;
-    adjacency.set(id, [...version.edges].filter(([to, kind]) => kind !== 'dynamic' && registry.records.get(to)?.current).map(([to]) => to));
+    adjacency.set(
+      id,
+      [...version.edges].filter(([to, kind]) => kind !== 'dynamic' && registry.records.get(to)?.current).map(([to]) => to),
+    );
   }
   return adjacency;
 }

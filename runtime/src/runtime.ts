@@ -4,7 +4,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReloadableConfig } from '../../src-shared/config';
-import type { AppInfo, FaultReport, ReloadFailure, ReloadRequest, ReloadResult, RuntimeEvent, StatusRequest } from '../../src-shared/control-protocol';
+import type {
+  AppInfo,
+  FaultReport,
+  ReloadFailure,
+  ReloadRequest,
+  ReloadResult,
+  RuntimeEvent,
+  StatusRequest,
+} from '../../src-shared/control-protocol';
 import { LayerMap } from '../../src-shared/layers';
 import { findCycles } from '../../src-shared/strongly-connected';
 import { appContext } from './context';
@@ -190,8 +198,14 @@ export class Runtime implements HotHost {
     } catch (error) {
       this.registry.drop(session);
       for (const version of session.versions.values()) void this.disposeQuietly(version);
-      this.startError = { module: error instanceof ReloadStepError ? error.module : null, phase: error instanceof ReloadStepError ? error.phase : 'init', message: messageOf(error) };
-      this.logger.error(say.cannotStart(messageOf(error), error instanceof ReloadStepError && error.cause instanceof Error ? error.cause.stack : undefined));
+      this.startError = {
+        module: error instanceof ReloadStepError ? error.module : null,
+        phase: error instanceof ReloadStepError ? error.phase : 'init',
+        message: messageOf(error),
+      };
+      this.logger.error(
+        say.cannotStart(messageOf(error), error instanceof ReloadStepError && error.cause instanceof Error ? error.cause.stack : undefined),
+      );
       return error;
     } finally {
       session.active = false;
@@ -275,7 +289,9 @@ export class Runtime implements HotHost {
     const record = version.record;
     let mailbox = record.mailboxes[index];
     if (!mailbox) {
-      mailbox = new Mailbox(version.id, index, (owner, error) => this.logger.warn(say.handlerError(owner.id, error instanceof Error ? (error.stack ?? error.message) : String(error))));
+      mailbox = new Mailbox(version.id, index, (owner, error) =>
+        this.logger.warn(say.handlerError(owner.id, error instanceof Error ? (error.stack ?? error.message) : String(error))),
+      );
       record.mailboxes[index] = mailbox;
     }
     // A first version's handler takes messages at once; a candidate's only when its reload commits.
@@ -297,9 +313,20 @@ export class Runtime implements HotHost {
   private fault(fault: Fault): void {
     const version = fault.version;
     const transaction = this.transaction;
-    const what = fault.kind === 'unhandled-rejection' ? 'rejected a promise nobody handled' : fault.kind === 'listen' ? 'could not listen' : 'threw outside any caller';
-    const message = fault.kind === 'listen' ? messageOf(fault.error) : `${version ? `${version.id} v${version.number}` : 'the app'} ${what}: ${messageOf(fault.error)}`;
-    const rolledBack = transaction !== undefined && transaction.owns(version) && transaction.fail(new ReloadStepError(version!.id, fault.kind === 'listen' ? 'listen' : phaseOf(transaction), message, undefined, fault.error));
+    const what =
+      fault.kind === 'unhandled-rejection'
+        ? 'rejected a promise nobody handled'
+        : fault.kind === 'listen'
+          ? 'could not listen'
+          : 'threw outside any caller';
+    const message =
+      fault.kind === 'listen'
+        ? messageOf(fault.error)
+        : `${version ? `${version.id} v${version.number}` : 'the app'} ${what}: ${messageOf(fault.error)}`;
+    const rolledBack =
+      transaction !== undefined &&
+      transaction.owns(version) &&
+      transaction.fail(new ReloadStepError(version!.id, fault.kind === 'listen' ? 'listen' : phaseOf(transaction), message, undefined, fault.error));
     const stack = fault.error instanceof Error ? fault.error.stack : undefined;
     const position = version && stack ? frameIn(stack, version.file) : undefined;
     const report: FaultReport = {
@@ -320,7 +347,11 @@ export class Runtime implements HotHost {
 
   private bindFailed(version: ModuleVersion | undefined, error: Error, address: Address, holder: string): void {
     const message = say.cannotListen(version ? `${version.id} v${version.number}` : 'the app', address.description, holder, messageOf(error));
-    this.fault({ kind: 'listen', error: Object.assign(new Error(message), { stack: `${message}\n${error.stack?.split('\n').slice(1).join('\n') ?? ''}` }), version });
+    this.fault({
+      kind: 'listen',
+      error: Object.assign(new Error(message), { stack: `${message}\n${error.stack?.split('\n').slice(1).join('\n') ?? ''}` }),
+      version,
+    });
   }
 
   private claim(claimer: ModuleVersion | undefined, holder: ModuleVersion | undefined): 'at-commit' | 'now' | 'conflict' | 'ignore' {
@@ -412,7 +443,8 @@ export class Runtime implements HotHost {
     const live = new Map([...this.registry.records].filter(([, record]) => record.current).map(([id, record]) => [id, record.current!]));
     const order = evaluationOrder(this.registry, live, this.entryRecord).reverse();
     for (const version of order) {
-      for (const warning of await disposeVersion(version, version.record, { bus: this.bus, waitMs: 1000, keep: () => false })) this.logger.warn(warning);
+      for (const warning of await disposeVersion(version, version.record, { bus: this.bus, waitMs: 1000, keep: () => false }))
+        this.logger.warn(warning);
     }
   }
 
@@ -597,7 +629,10 @@ export class Runtime implements HotHost {
     if (result.outcome === 'committed') this.logger.info(`reload #${result.id} committed in ${result.durationMs} ms: ${modules}`);
     else this.logger.error(`reload #${result.id} rolled back (${result.error?.phase}): ${result.error?.message}`);
     for (const warning of result.warnings) this.logger.warn(warning);
-    for (const leak of result.leaks) this.logger.warn(`leak: ${leak.module} v${leak.version} left a ${leak.description} alive${leak.line ? ` (created at ${leak.file}:${leak.line}:${leak.column})` : ''}`);
+    for (const leak of result.leaks)
+      this.logger.warn(
+        `leak: ${leak.module} v${leak.version} left a ${leak.description} alive${leak.line ? ` (created at ${leak.file}:${leak.line}:${leak.column})` : ''}`,
+      );
   }
 }
 
@@ -619,4 +654,3 @@ function announceTypeScript(): void {
 function phaseOf(transaction: Transaction): 'init' | 'settle' {
   return transaction.result.phases.commit !== undefined ? 'settle' : 'init';
 }
-

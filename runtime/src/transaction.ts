@@ -78,7 +78,12 @@ function fileExists(registry: Registry, id: string): boolean {
 }
 
 /** A reload of `changed` (module ids). Never throws: every failure is the result's `error`. */
-export function startTransaction(context: TransactionContext, id: number, changed: string[], warnings: string[]): { transaction: Transaction; result: Promise<ReloadResult> } {
+export function startTransaction(
+  context: TransactionContext,
+  id: number,
+  changed: string[],
+  warnings: string[],
+): { transaction: Transaction; result: Promise<ReloadResult> } {
   const transaction = new Transaction(context, id, changed, warnings);
   return { transaction, result: transaction.run() };
 }
@@ -168,7 +173,13 @@ export class Transaction {
     this.timedSync('transform', () => {
       for (const [id, source] of session.sources) {
         const record = this.registry.records.get(id)!;
-        session.transforms.set(id, transformModule({ file: record.file, id, source: source.text, format: record.format, settings: this.registry.options.settings }, source.stamp.hash));
+        session.transforms.set(
+          id,
+          transformModule(
+            { file: record.file, id, source: source.text, format: record.format, settings: this.registry.options.settings },
+            source.stamp.hash,
+          ),
+        );
         this.stamps.set(id, source.stamp);
       }
     });
@@ -197,7 +208,8 @@ export class Transaction {
         if (!importer.edges.has(id) || !record.current) continue;
         this.registry.checkNames(importer, this.registry.namesImportedFrom(importer, id), version);
       }
-      for (const id of deleted) if (importer.edges.has(id) && importer.edges.get(id) !== 'dynamic') throw new ReloadStepError(id, 'link', say.deleted(id, importer.id));
+      for (const id of deleted)
+        if (importer.edges.has(id) && importer.edges.get(id) !== 'dynamic') throw new ReloadStepError(id, 'link', say.deleted(id, importer.id));
     }
     for (const version of session.versions.values()) {
       for (const id of deleted) if (version.edges.has(id)) throw new ReloadStepError(id, 'link', say.deleted(id, version.id));
@@ -237,7 +249,9 @@ export class Transaction {
   /** Suspends and drains stateful modules, hands their state over, then commits. */
   private async swap(): Promise<void> {
     const session = this.session!;
-    const stateful = [...session.versions.values()].map((version) => version.record.current).filter((old): old is ModuleVersion => !!old?.stateful && !!old.record.current);
+    const stateful = [...session.versions.values()]
+      .map((version) => version.record.current)
+      .filter((old): old is ModuleVersion => !!old?.stateful && !!old.record.current);
     for (const old of stateful) {
       old.counter.g = true;
       for (const mailbox of old.record.mailboxes) mailbox.pause();
@@ -246,7 +260,15 @@ export class Transaction {
       if (stateful.length > 0) {
         const inFlight = stateful.reduce((sum, version) => sum + version.inFlight, 0);
         const drained = await this.timed('drain', () => this.guard(drainAll(stateful, this.context.drainTimeoutMs)));
-        if (!drained) throw new ReloadStepError(stateful[0]!.id, 'drain', say.drainTimeout(stateful.map((version) => version.id), this.context.drainTimeoutMs));
+        if (!drained)
+          throw new ReloadStepError(
+            stateful[0]!.id,
+            'drain',
+            say.drainTimeout(
+              stateful.map((version) => version.id),
+              this.context.drainTimeoutMs,
+            ),
+          );
         this.result.drained += inFlight;
         this.timedSync('restore', () => this.handOver(stateful.map((old) => [old, session.versions.get(old.id)!])));
       }
@@ -340,7 +362,9 @@ export class Transaction {
   /** Modules the new code no longer reaches from the entry (or a package) retire with the rest. */
   private findOrphans(): ModuleVersion[] {
     const reached = new Set<string>();
-    const stack = [...this.registry.records.values()].filter((record) => record.loadedByPackage || record === this.context.entry()).map((record) => record.id);
+    const stack = [...this.registry.records.values()]
+      .filter((record) => record.loadedByPackage || record === this.context.entry())
+      .map((record) => record.id);
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (reached.has(id)) continue;
@@ -427,7 +451,8 @@ export class Transaction {
           record.settleNames();
           this.registry.bindShims(record, record.current);
         }
-        while (record.mailboxes.length > (record.current?.mailboxHandlers.length ?? 0) && !record.mailboxes.at(-1)!.hasHandler) record.mailboxes.pop();
+        while (record.mailboxes.length > (record.current?.mailboxHandlers.length ?? 0) && !record.mailboxes.at(-1)!.hasHandler)
+          record.mailboxes.pop();
       }
       // The candidates ran their code: whatever it started is stopped, and what it could not stop is reported.
       void Promise.all(candidates.map((candidate) => this.dispose(candidate))).then(() => {
@@ -438,7 +463,10 @@ export class Transaction {
       const version = this.registry.records.get(id)?.current;
       if (version) this.result.versions[id] = version.number;
     }
-    this.lifecycle('rollback', this.result.loadOrder.map((id) => this.registry.records.get(id)?.current).filter((v): v is ModuleVersion => !!v));
+    this.lifecycle(
+      'rollback',
+      this.result.loadOrder.map((id) => this.registry.records.get(id)?.current).filter((v): v is ModuleVersion => !!v),
+    );
   }
 
   /** Puts the replaced versions back after a commit (a fault in the settle window). */
@@ -559,8 +587,20 @@ function delay(ms: number): Promise<void> {
 /** A result before anything ran: the start of every transaction, and the whole answer when none is needed. */
 export function emptyResult(id: number, outcome: ReloadResult['outcome'], changed: string[], warnings: string[]): ReloadResult {
   return {
-    id, outcome, changed, unloadOrder: [], loadOrder: [], startedAt: new Date().toISOString(), durationMs: 0, phases: {},
-    drained: 0, queued: 0, forced: 0, versions: {}, warnings, leaks: [],
+    id,
+    outcome,
+    changed,
+    unloadOrder: [],
+    loadOrder: [],
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    phases: {},
+    drained: 0,
+    queued: 0,
+    forced: 0,
+    versions: {},
+    warnings,
+    leaks: [],
   };
 }
 

@@ -68,10 +68,12 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
     });
   };
   const recheck = (files: string[]) => {
-    original.setTimeout(() => {
-      for (const file of runtime.changedFiles(files)) if (rolledBack.get(file) !== runtime.lookAt(file).hash) changed.add(file);
-      if (changed.size > 0 && !timer) schedule(0);
-    }, recheckMs).unref();
+    original
+      .setTimeout(() => {
+        for (const file of runtime.changedFiles(files)) if (rolledBack.get(file) !== runtime.lookAt(file).hash) changed.add(file);
+        if (changed.size > 0 && !timer) schedule(0);
+      }, recheckMs)
+      .unref();
   };
   const watcher = watch(root, {
     ignoreInitial: true,

@@ -89,7 +89,10 @@ connection.onCodeAction(
     return codeActions(documents, params);
   }),
 );
-connection.onRequest(ModuleGraphRequest.type, answering({ folders: [] }, (params: ModuleGraphRequest.Params) => moduleGraph(workspace, params ?? {}, (file) => diagnostics.hazardsIn(file))));
+connection.onRequest(
+  ModuleGraphRequest.type,
+  answering({ folders: [] }, (params: ModuleGraphRequest.Params) => moduleGraph(workspace, params ?? {}, (file) => diagnostics.hazardsIn(file))),
+);
 
 /**
  * A handler whose internal failures stay in the server's log: the client gets an empty answer, never the

@@ -36,17 +36,52 @@ const fromJson = (answer: HttpAnswer): Markers => {
 
 const apps: ConformanceApp[] = [
   { name: 'node-http', entry: 'src/main.ts', files: { route: 'src/routes.ts', service: 'src/greeter.ts', entry: 'src/main.ts' }, read: fromJson },
-  { name: 'express4', entry: 'src/index.ts', files: { route: 'src/routes/index.ts', service: 'src/services/greeter.ts', entry: 'src/index.ts' }, read: fromJson },
-  { name: 'express5', entry: 'src/main.ts', files: { route: 'src/router.ts', service: 'src/services/greeter.ts', entry: 'src/main.ts' }, read: fromJson },
-  { name: 'fastify', entry: 'src/app.ts', files: { route: 'src/routes/root.ts', service: 'src/services/greeter.ts', entry: 'src/app.ts' }, read: fromJson },
-  { name: 'hono', entry: 'src/index.ts', files: { route: 'src/routes.ts', service: 'src/services/greeter.ts', entry: 'src/index.ts' }, read: fromJson },
-  { name: 'koa', entry: 'src/server.ts', files: { route: 'src/router.ts', service: 'src/services/greeter.ts', entry: 'src/server.ts' }, read: fromJson },
-  { name: 'nest', entry: 'src/main.ts', files: { route: 'src/app.controller.ts', service: 'src/app.service.ts', entry: 'src/main.ts' }, read: fromJson },
+  {
+    name: 'express4',
+    entry: 'src/index.ts',
+    files: { route: 'src/routes/index.ts', service: 'src/services/greeter.ts', entry: 'src/index.ts' },
+    read: fromJson,
+  },
+  {
+    name: 'express5',
+    entry: 'src/main.ts',
+    files: { route: 'src/router.ts', service: 'src/services/greeter.ts', entry: 'src/main.ts' },
+    read: fromJson,
+  },
+  {
+    name: 'fastify',
+    entry: 'src/app.ts',
+    files: { route: 'src/routes/root.ts', service: 'src/services/greeter.ts', entry: 'src/app.ts' },
+    read: fromJson,
+  },
+  {
+    name: 'hono',
+    entry: 'src/index.ts',
+    files: { route: 'src/routes.ts', service: 'src/services/greeter.ts', entry: 'src/index.ts' },
+    read: fromJson,
+  },
+  {
+    name: 'koa',
+    entry: 'src/server.ts',
+    files: { route: 'src/router.ts', service: 'src/services/greeter.ts', entry: 'src/server.ts' },
+    read: fromJson,
+  },
+  {
+    name: 'nest',
+    entry: 'src/main.ts',
+    files: { route: 'src/app.controller.ts', service: 'src/app.service.ts', entry: 'src/main.ts' },
+    read: fromJson,
+  },
   {
     name: 'apollo',
     entry: 'src/index.ts',
     files: { route: 'src/resolvers.ts', service: 'src/greeter.ts', entry: 'src/index.ts' },
-    request: { method: 'POST', path: '/', body: JSON.stringify({ query: '{ route service entry }' }), headers: { 'content-type': 'application/json' } },
+    request: {
+      method: 'POST',
+      path: '/',
+      body: JSON.stringify({ query: '{ route service entry }' }),
+      headers: { 'content-type': 'application/json' },
+    },
     read: (answer) => (JSON.parse(answer.body) as { data: Markers }).data,
   },
 ];
@@ -81,10 +116,11 @@ for (const spec of apps) {
       const port = await freePort();
       app = await RunningApp.runIn(copyOf(spec.name), { entry: spec.entry, port, anyOutput: true });
       client = await ControlClient.connect(app.discovery(), 'conformance');
-      const send = (agent?: http.Agent) => call(port, spec.request ?? {}, agent).then((answer) => {
-        if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${answer.body}`);
-        return spec.read(answer);
-      });
+      const send = (agent?: http.Agent) =>
+        call(port, spec.request ?? {}, agent).then((answer) => {
+          if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${answer.body}`);
+          return spec.read(answer);
+        });
       assert.deepEqual(await send(), { route: 'route-1', service: 'service-1', entry: 'entry-1' });
 
       const load = startLoad<Markers>(port, 4, send);

@@ -56,52 +56,67 @@ function packagedWorkbench(open: () => string | Promise<string>, opened: (page: 
 describe('the packaged extension in VS Code', () => {
   let page: Page;
   const workspace = copyWorkspace('test/fixtures/workspaces/hazards');
-  packagedWorkbench(() => workspace, (opened) => (page = opened));
+  packagedWorkbench(
+    () => workspace,
+    (opened) => (page = opened),
+  );
 
-  uiTest('the status bar shows the modules, layers and hazards', () => page, async () => {
-    // Four modules, two layers, two hazards (one error): the analysis of the whole folder has finished.
-    // Codicons render as empty spans, so the text runs "4 · 2 layers ·  2 · no runtime".
-    const item = page.locator('.statusbar-item', { hasText: /4 · 2 layers ·\s*2 · no runtime/ });
-    await item.waitFor({ timeout: 60_000 });
-    await screenshot(page, '1-status-bar');
-  });
+  uiTest(
+    'the status bar shows the modules, layers and hazards',
+    () => page,
+    async () => {
+      // Four modules, two layers, two hazards (one error): the analysis of the whole folder has finished.
+      // Codicons render as empty spans, so the text runs "4 · 2 layers ·  2 · no runtime".
+      const item = page.locator('.statusbar-item', { hasText: /4 · 2 layers ·\s*2 · no runtime/ });
+      await item.waitFor({ timeout: 60_000 });
+      await screenshot(page, '1-status-bar');
+    },
+  );
 
-  uiTest('the Problems panel lists both hazards with their codes', () => page, async () => {
-    await runCommand(page, 'View: Focus Problems');
-    const rows = page.locator('.markers-panel .monaco-list-row');
-    await rows.filter({ hasText: 'unowned-timer' }).first().waitFor({ timeout: 30_000 });
-    await rows.filter({ hasText: 'layer-violation' }).first().waitFor();
-    await screenshot(page, '2-problems');
-  });
+  uiTest(
+    'the Problems panel lists both hazards with their codes',
+    () => page,
+    async () => {
+      await runCommand(page, 'View: Focus Problems');
+      const rows = page.locator('.markers-panel .monaco-list-row');
+      await rows.filter({ hasText: 'unowned-timer' }).first().waitFor({ timeout: 30_000 });
+      await rows.filter({ hasText: 'layer-violation' }).first().waitFor();
+      await screenshot(page, '2-problems');
+    },
+  );
 
-  uiTest('the dropped timer is squiggled, and its quick fix removes it', () => page, async () => {
-    // From the Problems row to the line, as a person would.
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' }).first().dblclick();
-    const editor = page.locator('.editor-instance .monaco-editor').first();
-    await editor.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });
-    await screenshot(page, '3-squiggle');
-    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'import.meta.hot.setInterval' });
-    // VS Code cancels a code action request when a provider registers meanwhile (the TypeScript extension
-    // activating on the first .ts file): the menu then shows nothing, and a person presses Ctrl+. again.
-    for (let attempt = 1; ; attempt++) {
-      await page.keyboard.press('Control+.');
-      try {
-        await fix.waitFor({ timeout: 10_000 });
-        break;
-      } catch (error) {
-        if (attempt === 3) throw error;
-        await page.keyboard.press('Escape');
+  uiTest(
+    'the dropped timer is squiggled, and its quick fix removes it',
+    () => page,
+    async () => {
+      // From the Problems row to the line, as a person would.
+      await page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' }).first().dblclick();
+      const editor = page.locator('.editor-instance .monaco-editor').first();
+      await editor.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });
+      await screenshot(page, '3-squiggle');
+      const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'import.meta.hot.setInterval' });
+      // VS Code cancels a code action request when a provider registers meanwhile (the TypeScript extension
+      // activating on the first .ts file): the menu then shows nothing, and a person presses Ctrl+. again.
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press('Control+.');
+        try {
+          await fix.waitFor({ timeout: 10_000 });
+          break;
+        } catch (error) {
+          if (attempt === 3) throw error;
+          await page.keyboard.press('Escape');
+        }
       }
-    }
-    await screenshot(page, '4-quick-fixes');
-    // The menu takes keys (a pointer block covers it for the mouse until it settles): down to the fix, Enter.
-    await focusRow(page, fix, 'the fix');
-    await page.keyboard.press('Enter');
-    await editor.locator('.view-lines', { hasText: 'import.meta.hot!.setInterval' }).waitFor({ timeout: 15_000 });
-    await editor.locator('.squiggly-warning').first().waitFor({ state: 'detached', timeout: 30_000 });
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' }).first().waitFor({ state: 'detached', timeout: 30_000 });
-    await screenshot(page, '5-fixed');
-  });
+      await screenshot(page, '4-quick-fixes');
+      // The menu takes keys (a pointer block covers it for the mouse until it settles): down to the fix, Enter.
+      await focusRow(page, fix, 'the fix');
+      await page.keyboard.press('Enter');
+      await editor.locator('.view-lines', { hasText: 'import.meta.hot!.setInterval' }).waitFor({ timeout: 15_000 });
+      await editor.locator('.squiggly-warning').first().waitFor({ state: 'detached', timeout: 30_000 });
+      await page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+      await screenshot(page, '5-fixed');
+    },
+  );
 });
 
 describe('driving the example app from VS Code', () => {
@@ -124,59 +139,77 @@ describe('driving the example app from VS Code', () => {
     await app?.stop();
   });
 
-  uiTest('the status bar shows the app it drives', () => page, async () => {
-    await page.locator('.statusbar-item', { hasText: /main\.ts ·\s*\d+ · \d+ layers/ }).waitFor({ timeout: 60_000 });
-    await screenshot(page, '6-connected');
-  });
+  uiTest(
+    'the status bar shows the app it drives',
+    () => page,
+    async () => {
+      await page.locator('.statusbar-item', { hasText: /main\.ts ·\s*\d+ · \d+ layers/ }).waitFor({ timeout: 60_000 });
+      await screenshot(page, '6-connected');
+    },
+  );
 
-  uiTest('an edit reloads with one click on the status bar, and the app serves it', () => page, async () => {
-    app.edit(routes, (text) => text.replace('response.end(JSON.stringify({ path, count,', "response.end(JSON.stringify({ path, count, greeting: 'hello from the editor',"));
-    await page.locator('.statusbar-item', { hasText: /main\.ts/ }).click();
-    const result = notification(/reloaded \d+ modules? in [\d.]+ ms: .*src\/http\/routes\.ts.*drained \d+, queued \d+, forced 0/);
-    await result.waitFor({ timeout: 30_000 });
-    await page.locator('.statusbar-item', { hasText: /main\.ts .*[\d.]+ ms/ }).waitFor();
-    await notification(/Reloading /).waitFor({ state: 'detached' });
-    await screenshot(page, '7-reloaded');
-    const body = await app.get('/from-the-editor');
-    assert.equal(body.greeting, 'hello from the editor');
-    assert.equal(body.version, 2);
-  });
+  uiTest(
+    'an edit reloads with one click on the status bar, and the app serves it',
+    () => page,
+    async () => {
+      app.edit(routes, (text) =>
+        text.replace('response.end(JSON.stringify({ path, count,', "response.end(JSON.stringify({ path, count, greeting: 'hello from the editor',"),
+      );
+      await page.locator('.statusbar-item', { hasText: /main\.ts/ }).click();
+      const result = notification(/reloaded \d+ modules? in [\d.]+ ms: .*src\/http\/routes\.ts.*drained \d+, queued \d+, forced 0/);
+      await result.waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar-item', { hasText: /main\.ts .*[\d.]+ ms/ }).waitFor();
+      await notification(/Reloading /).waitFor({ state: 'detached' });
+      await screenshot(page, '7-reloaded');
+      const body = await app.get('/from-the-editor');
+      assert.equal(body.greeting, 'hello from the editor');
+      assert.equal(body.version, 2);
+    },
+  );
 
-  uiTest('the module graph panel shows the layers, the live versions and the last reload', () => page, async () => {
-    await runCommand(page, 'Reloadable: Show Module Graph');
-    // A webview is an iframe in an iframe.
-    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    const node = panel.locator('g.node', { hasText: 'routes.ts' });
-    await node.waitFor({ timeout: 30_000 });
-    // The last reload stays marked on its modules (and animates when it lands while the panel is open).
-    await panel.locator('g.node.last-reload', { hasText: /routes\.ts.*v2/ }).waitFor();
-    for (const layer of ['core', 'services', 'http']) await panel.locator('.band-label', { hasText: layer }).first().waitFor();
-    await screenshot(page, '8-graph');
-    // A click on a node opens its module.
-    await node.click();
-    await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
-    // Saved in the editor, the module joins the pending change set, numbered in its reload order.
-    await page.keyboard.press('Control+End');
-    await page.keyboard.type('// saved in the editor\n');
-    await page.keyboard.press('Control+S');
-    await panel.locator('g.node.pending', { hasText: 'routes.ts' }).locator('.order-text', { hasText: /^1$/ }).waitFor();
-    await screenshot(page, '8-pending');
-  });
+  uiTest(
+    'the module graph panel shows the layers, the live versions and the last reload',
+    () => page,
+    async () => {
+      await runCommand(page, 'Reloadable: Show Module Graph');
+      // A webview is an iframe in an iframe.
+      const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const node = panel.locator('g.node', { hasText: 'routes.ts' });
+      await node.waitFor({ timeout: 30_000 });
+      // The last reload stays marked on its modules (and animates when it lands while the panel is open).
+      await panel.locator('g.node.last-reload', { hasText: /routes\.ts.*v2/ }).waitFor();
+      for (const layer of ['core', 'services', 'http']) await panel.locator('.band-label', { hasText: layer }).first().waitFor();
+      await screenshot(page, '8-graph');
+      // A click on a node opens its module.
+      await node.click();
+      await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
+      // Saved in the editor, the module joins the pending change set, numbered in its reload order.
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('// saved in the editor\n');
+      await page.keyboard.press('Control+S');
+      await panel.locator('g.node.pending', { hasText: 'routes.ts' }).locator('.order-text', { hasText: /^1$/ }).waitFor();
+      await screenshot(page, '8-pending');
+    },
+  );
 
-  uiTest('a faulty edit rolls back with its reason, and the old version keeps serving', () => page, async () => {
-    app.edit(routes, (text) => text.replace("greeting: 'hello from the editor',", "greeting: 'hello from the editor' +,"));
-    await runCommand(page, 'Reloadable: Reload');
-    const failure = notification(/rolled back, the old version still serves: src\/http\/routes\.ts failed in transform/);
-    await failure.waitFor({ timeout: 30_000 });
-    await page.locator('.statusbar-item.warning-kind', { hasText: /main\.ts .*rolled-back/ }).waitFor();
-    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await panel.locator('g.node.failed', { hasText: /routes\.ts.*v2/ }).waitFor();
-    await screenshot(page, '9-rolled-back');
-    assert.equal((await app.get('/after-rollback')).greeting, 'hello from the editor');
-    // The notification's button opens the failing line.
-    await failure.locator('.monaco-button', { hasText: /Open routes\.ts:\d+/ }).click();
-    await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
-  });
+  uiTest(
+    'a faulty edit rolls back with its reason, and the old version keeps serving',
+    () => page,
+    async () => {
+      app.edit(routes, (text) => text.replace("greeting: 'hello from the editor',", "greeting: 'hello from the editor' +,"));
+      await runCommand(page, 'Reloadable: Reload');
+      const failure = notification(/rolled back, the old version still serves: src\/http\/routes\.ts failed in transform/);
+      await failure.waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar-item.warning-kind', { hasText: /main\.ts .*rolled-back/ }).waitFor();
+      const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await panel.locator('g.node.failed', { hasText: /routes\.ts.*v2/ }).waitFor();
+      await screenshot(page, '9-rolled-back');
+      assert.equal((await app.get('/after-rollback')).greeting, 'hello from the editor');
+      // The notification's button opens the failing line.
+      await failure.locator('.monaco-button', { hasText: /Open routes\.ts:\d+/ }).click();
+      await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
+    },
+  );
 });
 
 describe('the packaged extension in a multi-root workspace', () => {
@@ -198,18 +231,32 @@ describe('the packaged extension in a multi-root workspace', () => {
     for (const file of [...folders, workspaceFile]) fs.rmSync(file, { recursive: true, force: true });
   });
 
-  uiTest('the status bar adds up both folders', () => page, async () => {
-    await page.locator('.statusbar-item', { hasText: /8 · 2 layers ·\s*4 · no runtime/ }).waitFor({ timeout: 60_000 });
-    await screenshot(page, 'multi-root-status-bar');
-  });
+  uiTest(
+    'the status bar adds up both folders',
+    () => page,
+    async () => {
+      await page.locator('.statusbar-item', { hasText: /8 · 2 layers ·\s*4 · no runtime/ }).waitFor({ timeout: 60_000 });
+      await screenshot(page, 'multi-root-status-bar');
+    },
+  );
 
-  uiTest('the Problems panel shows each folder under its own config', () => page, async () => {
-    await runCommand(page, 'View: Focus Problems');
-    const timerRows = page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' });
-    await timerRows.filter({ has: page.locator('.marker-icon.warning') }).first().waitFor({ timeout: 30_000 });
-    await timerRows.filter({ has: page.locator('.marker-icon.error') }).first().waitFor();
-    await screenshot(page, 'multi-root-problems');
-  });
+  uiTest(
+    'the Problems panel shows each folder under its own config',
+    () => page,
+    async () => {
+      await runCommand(page, 'View: Focus Problems');
+      const timerRows = page.locator('.markers-panel .monaco-list-row', { hasText: 'unowned-timer' });
+      await timerRows
+        .filter({ has: page.locator('.marker-icon.warning') })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await timerRows
+        .filter({ has: page.locator('.marker-icon.error') })
+        .first()
+        .waitFor();
+      await screenshot(page, 'multi-root-problems');
+    },
+  );
 });
 
 /** Runs one suite of test/e2e/suite inside the extension host of a fresh code-server, with `folder` open. */
@@ -236,9 +283,13 @@ async function runSuiteInExtensionHost(folder: string, suite: string): Promise<v
     const code = await Promise.race([exitCode, timeout]);
     await screenshot(browser.page, `extension-host-${suite}`);
     assert.equal(code, 0, `the suite failed (exit ${code}):\n${log.join('\n')}`);
-    assert.ok(log.some((line) => /passing/.test(line)), `mocha reported:\n${log.join('\n')}`);
+    assert.ok(
+      log.some((line) => /passing/.test(line)),
+      `mocha reported:\n${log.join('\n')}`,
+    );
     // What mocha reported in there, test by test.
-    for (const line of log) if (/^info: +(✔|\d+\)|\d+ (passing|failing|pending))/.test(line)) console.log(`    [${suite}] ${line.replace(/^info: +/, '')}`);
+    for (const line of log)
+      if (/^info: +(✔|\d+\)|\d+ (passing|failing|pending))/.test(line)) console.log(`    [${suite}] ${line.replace(/^info: +/, '')}`);
   } finally {
     await browser.close();
     await server.stop();

@@ -102,7 +102,16 @@ export async function openBrowser(): Promise<{ context: BrowserContext; page: Pa
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   // The workbench's own errors, for the failure report of a test.
@@ -166,7 +175,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   // View" matches "Reloadable: Reload" too), chosen with the keys: the list re-sorts while it fills, so a
   // click may land on another row.
   const label = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\(.*\\))?$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.monaco-highlighted-label', { hasText: label }) }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.monaco-highlighted-label', { hasText: label }) })
+    .first();
   await focusRow(page, row, `the palette row "${title}"`);
   await page.keyboard.press('Enter');
 }

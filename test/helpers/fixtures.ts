@@ -35,11 +35,13 @@ export function rewriteExpectations(file: string, findings: readonly Expectation
     byLine.set(Number(line), [...(byLine.get(Number(line)) ?? []), code]);
   }
   const bytes = fs.readFileSync(file);
-  const lines = decodeSource(bytes).split('\n').map((line, index) => {
-    const bare = line.replace(marker, '');
-    const codes = byLine.get(index + 1);
-    return codes ? `${bare} // expect: ${codes.join(', ')}` : bare;
-  });
+  const lines = decodeSource(bytes)
+    .split('\n')
+    .map((line, index) => {
+      const bare = line.replace(marker, '');
+      const codes = byLine.get(index + 1);
+      return codes ? `${bare} // expect: ${codes.join(', ')}` : bare;
+    });
   // A UTF-16 fixture stays UTF-16 (little-endian, with its byte-order mark).
   const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe;
   fs.writeFileSync(file, utf16 ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines.join('\n'), 'utf16le')]) : lines.join('\n'));

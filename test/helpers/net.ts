@@ -32,14 +32,21 @@ export interface HttpAnswer {
 }
 
 /** Any request on 127.0.0.1, answered with its status, headers and body (a failure to connect rejects). */
-export function call(port: number, options: { method?: string; path?: string; body?: string; headers?: Record<string, string> }, agent?: http.Agent): Promise<HttpAnswer> {
+export function call(
+  port: number,
+  options: { method?: string; path?: string; body?: string; headers?: Record<string, string> },
+  agent?: http.Agent,
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, ...(agent ? { agent } : {}) }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, ...(agent ? { agent } : {}) },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });

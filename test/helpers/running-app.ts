@@ -32,7 +32,10 @@ export class RunningApp {
    * Runs `reloadable run <entry>` in `dir`, which the caller owns (`stop` removes it). Without `port` the app
    * must print "listening <port>"; with `port`, a line with "listening" and that port.
    */
-  static async runIn(dir: string, options: { args?: string[]; entry?: string; port?: number; nodeArgs?: string[]; anyOutput?: boolean } = {}): Promise<RunningApp> {
+  static async runIn(
+    dir: string,
+    options: { args?: string[]; entry?: string; port?: number; nodeArgs?: string[]; anyOutput?: boolean } = {},
+  ): Promise<RunningApp> {
     const { args = [], entry = 'src/main.ts', port, nodeArgs = [] } = options;
     const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'bin/reloadable.js'), 'run', entry, ...args], {
       cwd: dir,
@@ -88,7 +91,10 @@ export class RunningApp {
   /** Resolves once `ready()` holds, checked on every output chunk; rejects after 20 s or when the app exits. */
   waitFor(ready: () => boolean, what: string): Promise<void> {
     return waitUntil(ready, what, {
-      events: [[this.child.stdout!, 'data'], [this.child.stderr!, 'data']],
+      events: [
+        [this.child.stdout!, 'data'],
+        [this.child.stderr!, 'data'],
+      ],
       child: this.child,
       context: () => `${this.stdout}\n${this.stderr}`,
     });

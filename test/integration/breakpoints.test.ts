@@ -88,7 +88,11 @@ describe('breakpoints set in the .ts source', () => {
 
   const routeFile = () => app.file('src/http/route.ts');
   /** The line of the route's main answer, as an editor shows it (1-based). */
-  const answerLine = () => fs.readFileSync(routeFile(), 'utf8').split('\n').findIndex((line) => line.includes('count: next()')) + 1;
+  const answerLine = () =>
+    fs
+      .readFileSync(routeFile(), 'utf8')
+      .split('\n')
+      .findIndex((line) => line.includes('count: next()')) + 1;
 
   /** Sets a breakpoint at `line` of route.ts in each loaded script of `version`; returns how many bound. */
   async function breakAt(line: number, version: number): Promise<number> {
@@ -99,7 +103,9 @@ describe('breakpoints set in the .ts source', () => {
       // As a debugger does: the first generated position of the line (its indentation maps to nothing).
       const generated = generatedPositionFor(script.map, { source, line, column: 0, bias: LEAST_UPPER_BOUND });
       assert.notEqual(generated.line, null, `line ${line} of route.ts maps into ${script.url}`);
-      const result = await inspector.send('Debugger.setBreakpoint', { location: { scriptId, lineNumber: generated.line! - 1, columnNumber: generated.column! } });
+      const result = await inspector.send('Debugger.setBreakpoint', {
+        location: { scriptId, lineNumber: generated.line! - 1, columnNumber: generated.column! },
+      });
       if (result.breakpointId) bound++;
     }
     return bound;
@@ -134,11 +140,20 @@ describe('breakpoints set in the .ts source', () => {
   });
 
   it('keeps stack traces mapped to the .ts lines', async () => {
-    app.edit('src/http/route.ts', (text) => text.replace("if (url.pathname === '/ticks') {", "if (url.pathname === '/stack') {\n    response.end(JSON.stringify({ stack: new Error('where').stack }));\n    return;\n  }\n  if (url.pathname === '/ticks') {"));
+    app.edit('src/http/route.ts', (text) =>
+      text.replace(
+        "if (url.pathname === '/ticks') {",
+        "if (url.pathname === '/stack') {\n    response.end(JSON.stringify({ stack: new Error('where').stack }));\n    return;\n  }\n  if (url.pathname === '/ticks') {",
+      ),
+    );
     assert.equal((await client.reload()).outcome, 'committed');
     await inspector.send('Debugger.setBreakpointsActive', { active: false });
     const stack = (JSON.parse((await call(app.port, { path: '/stack' })).body) as { stack: string }).stack;
-    const line = fs.readFileSync(routeFile(), 'utf8').split('\n').findIndex((text) => text.includes("new Error('where')")) + 1;
+    const line =
+      fs
+        .readFileSync(routeFile(), 'utf8')
+        .split('\n')
+        .findIndex((text) => text.includes("new Error('where')")) + 1;
     assert.match(stack, new RegExp(`at (Server\\.)?route \\(${routeFile().replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${line}:\\d+\\)`));
   });
 });

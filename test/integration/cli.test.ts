@@ -57,7 +57,11 @@ describe('reloadable check', () => {
     assert.equal(sarif.version, '2.1.0');
     const run = sarif.runs[0];
     assert.equal(run.tool.driver.name, 'reloadable');
-    assert.ok(run.tool.driver.rules.some((rule: { id: string; helpUri: string }) => rule.id === 'layer-violation' && rule.helpUri.endsWith('docs/hazards.md#layer-violation')));
+    assert.ok(
+      run.tool.driver.rules.some(
+        (rule: { id: string; helpUri: string }) => rule.id === 'layer-violation' && rule.helpUri.endsWith('docs/hazards.md#layer-violation'),
+      ),
+    );
     const result = run.results.find((r: { ruleId: string }) => r.ruleId === 'layer-violation');
     assert.equal(result.level, 'error');
     assert.equal(run.tool.driver.rules[result.ruleIndex].id, 'layer-violation');
@@ -129,8 +133,14 @@ describe('reloadable graph', () => {
     assert.equal(code, 0);
     const graph = JSON.parse(stdout);
     assert.equal(graph.version, 1);
-    assert.deepEqual(graph.modules.find((m: { id: string }) => m.id === 'src/core/db.ts'), { id: 'src/core/db.ts', layer: 'core' });
-    assert.deepEqual(graph.modules.find((m: { id: string }) => m.id === 'src/main.ts'), { id: 'src/main.ts', layer: null });
+    assert.deepEqual(
+      graph.modules.find((m: { id: string }) => m.id === 'src/core/db.ts'),
+      { id: 'src/core/db.ts', layer: 'core' },
+    );
+    assert.deepEqual(
+      graph.modules.find((m: { id: string }) => m.id === 'src/main.ts'),
+      { id: 'src/main.ts', layer: null },
+    );
     assert.ok(graph.edges.some((e: Record<string, unknown>) => e.from === 'src/core/db.ts' && e.to === 'src/http/types.ts' && e.typeOnly === true));
     assert.deepEqual(graph.cycles, [['src/core/db.ts', 'src/http/routes.ts', 'src/services/audit.ts', 'src/services/users.ts']]);
     assert.equal(graph.reloadOrder.load.at(-1), 'src/main.ts', 'the entry loads last');
@@ -173,19 +183,31 @@ describe('reloadable check on files nested deeper than a parser goes', () => {
   // Generated here: a 4,000-term concatenation, 1,000 nested parentheses, 1,500 nested arrows.
   const folder = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-deep-')));
   fs.cpSync(path.join(fixturesDir, 'projects/deep'), folder, { recursive: true });
-  fs.writeFileSync(path.join(folder, 'src/big.ts'), `export const big = ${Array.from({ length: 4000 }, (_, index) => JSON.stringify(`part${index}`)).join(' + ')};\n`);
+  fs.writeFileSync(
+    path.join(folder, 'src/big.ts'),
+    `export const big = ${Array.from({ length: 4000 }, (_, index) => JSON.stringify(`part${index}`)).join(' + ')};\n`,
+  );
   fs.writeFileSync(path.join(folder, 'src/deep.ts'), `export const deep = ${'('.repeat(1000)}1${')'.repeat(1000)};\n`);
   fs.writeFileSync(path.join(folder, 'src/arrows.ts'), `export const arrows = ${'() => '.repeat(1500)}1;\n`);
   after(() => fs.rmSync(folder, { recursive: true, force: true }));
 
-  for (const args of [['check', '--format', 'json'], ['check', '--no-types', '--format', 'json']]) {
+  for (const args of [
+    ['check', '--format', 'json'],
+    ['check', '--no-types', '--format', 'json'],
+  ]) {
     it(`reports the other files, and names the ones it left out (${args.join(' ')})`, async () => {
       const cli = await runCli([...args, folder]);
       assert.equal(cli.code, 0, cli.stderr);
       const report = JSON.parse(cli.stdout);
       assert.equal(report.files, 2);
-      assert.deepEqual(report.diagnostics.map((d: { file: string; code: string }) => `${d.file} ${d.code}`), ['src/ok.ts unowned-timer']);
-      assert.deepEqual(report.skipped.map((s: { file: string }) => s.file), ['src/arrows.ts', 'src/deep.ts']);
+      assert.deepEqual(
+        report.diagnostics.map((d: { file: string; code: string }) => `${d.file} ${d.code}`),
+        ['src/ok.ts unowned-timer'],
+      );
+      assert.deepEqual(
+        report.skipped.map((s: { file: string }) => s.file),
+        ['src/arrows.ts', 'src/deep.ts'],
+      );
       assert.match(report.skipped[0].reason, /not analysed: nested too deeply/);
     });
   }
@@ -193,7 +215,13 @@ describe('reloadable check on files nested deeper than a parser goes', () => {
   it('says so in SARIF too, as tool execution notifications', async () => {
     const cli = await runCli(['check', '--format', 'sarif', folder]);
     const notifications = JSON.parse(cli.stdout).runs[0].invocations[0].toolExecutionNotifications;
-    assert.deepEqual(notifications.map((n: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) => n.locations[0]!.physicalLocation.artifactLocation.uri), ['src/arrows.ts', 'src/deep.ts']);
+    assert.deepEqual(
+      notifications.map(
+        (n: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
+          n.locations[0]!.physicalLocation.artifactLocation.uri,
+      ),
+      ['src/arrows.ts', 'src/deep.ts'],
+    );
   });
 
   it('prints the graph with every module', async () => {

@@ -39,7 +39,10 @@ describe('the end of an app, as the CLI tells it', () => {
       assert.match(app.stderr, /src\/services\/greeting\.ts v2 called process\.exit\(4\) at src\/services\/greeting\.ts:6:\d+; the process exits/);
       const cli = await runCli(['status', '--project', app.dir]);
       assert.equal(cli.code, 2);
-      assert.match(cli.stderr, /src\/main\.ts is not running any more \(exited with code 4: src\/services\/greeting\.ts v2 called process\.exit\(4\)/);
+      assert.match(
+        cli.stderr,
+        /src\/main\.ts is not running any more \(exited with code 4: src\/services\/greeting\.ts v2 called process\.exit\(4\)/,
+      );
     } finally {
       await app.stop();
     }
@@ -67,7 +70,10 @@ describe('the end of an app, as the CLI tells it', () => {
       const [code] = (await once(app.child, 'exit')) as [number];
       assert.equal(code, 1);
       const cli = await runCli(['status', '--project', app.dir]);
-      assert.match(cli.stderr, /not running any more \(exited with code 1: src\/services\/greeting\.ts v2 threw outside any caller: fatal on purpose/);
+      assert.match(
+        cli.stderr,
+        /not running any more \(exited with code 1: src\/services\/greeting\.ts v2 threw outside any caller: fatal on purpose/,
+      );
     } finally {
       await app.stop();
     }
@@ -77,7 +83,12 @@ describe('the end of an app, as the CLI tells it', () => {
     const app = await plainApp();
     try {
       const client = await ControlClient.connect(app.discovery(), 'test');
-      app.edit('src/http/route.ts', (text) => text.replace("if (url.pathname === '/ticks') {", "if (url.pathname === '/boom') {\n    setTimeout(() => {\n      throw new Error('request-time bug');\n    }, 0);\n  }\n  if (url.pathname === '/ticks') {"));
+      app.edit('src/http/route.ts', (text) =>
+        text.replace(
+          "if (url.pathname === '/ticks') {",
+          "if (url.pathname === '/boom') {\n    setTimeout(() => {\n      throw new Error('request-time bug');\n    }, 0);\n  }\n  if (url.pathname === '/ticks') {",
+        ),
+      );
       assert.equal((await client.reload()).outcome, 'committed');
       await call(app.port, { path: '/boom' });
       await app.waitFor(() => /request-time bug/.test(app.stderr), 'the fault to be reported');

@@ -88,11 +88,21 @@ describe('a plain layered app under load, through edits and faults', () => {
   });
 
   it('rolls back a removed export an importer needs', async () => {
-    await fault('src/services/greeting.ts', (text) => text.replace('function greet', 'function hello'), 'link', /route\.ts imports `greet` from src\/services\/greeting\.ts/);
+    await fault(
+      'src/services/greeting.ts',
+      (text) => text.replace('function greet', 'function hello'),
+      'link',
+      /route\.ts imports `greet` from src\/services\/greeting\.ts/,
+    );
   });
 
   it('rolls back an init that throws, pointing at the line', async () => {
-    const result = await fault('src/services/greeting.ts', (text) => `${text}\nthrow new Error('no database');\n`, 'init', /threw while initialising: no database/);
+    const result = await fault(
+      'src/services/greeting.ts',
+      (text) => `${text}\nthrow new Error('no database');\n`,
+      'init',
+      /threw while initialising: no database/,
+    );
     assert.equal(result.error?.line, 5);
   });
 
@@ -101,7 +111,12 @@ describe('a plain layered app under load, through edits and faults', () => {
   });
 
   it('rolls back a restore that throws, and the count goes on', async () => {
-    await fault('src/core/counter.ts', (text) => text.replace('restore: (saved: number) => void (count = saved)', "restore: () => { throw new Error('schema changed'); }"), 'restore', /schema changed/);
+    await fault(
+      'src/core/counter.ts',
+      (text) => text.replace('restore: (saved: number) => void (count = saved)', "restore: () => { throw new Error('schema changed'); }"),
+      'restore',
+      /schema changed/,
+    );
   });
 
   it('rolls back a second listen on the port the app holds, naming the holder', async () => {
@@ -119,18 +134,33 @@ describe('a plain layered app under load, through edits and faults', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const busyPort = (busy.address() as net.AddressInfo).port;
     try {
-      await fault('src/main.ts', (text) => `${text}\ncreateServer().listen(${busyPort}, '127.0.0.1');\n`, 'listen', new RegExp(`127\\.0\\.0\\.1:${busyPort}: the address is held by another process`));
+      await fault(
+        'src/main.ts',
+        (text) => `${text}\ncreateServer().listen(${busyPort}, '127.0.0.1');\n`,
+        'listen',
+        new RegExp(`127\\.0\\.0\\.1:${busyPort}: the address is held by another process`),
+      );
     } finally {
       busy.close();
     }
   });
 
   it('rolls back a throw in a timer the new code started', async () => {
-    await fault('src/http/route.ts', (text) => `${text}\nsetTimeout(() => { throw new Error('async failure'); }, 0);\n`, /init|settle/, /threw outside any caller: async failure/);
+    await fault(
+      'src/http/route.ts',
+      (text) => `${text}\nsetTimeout(() => { throw new Error('async failure'); }, 0);\n`,
+      /init|settle/,
+      /threw outside any caller: async failure/,
+    );
   });
 
   it('rolls back a rejection nobody handles', async () => {
-    await fault('src/services/greeting.ts', (text) => `${text}\nPromise.reject(new Error('forgot to await'));\n`, /init|settle/, /rejected a promise nobody handled: forgot to await/);
+    await fault(
+      'src/services/greeting.ts',
+      (text) => `${text}\nPromise.reject(new Error('forgot to await'));\n`,
+      /init|settle/,
+      /rejected a promise nobody handled: forgot to await/,
+    );
   });
 
   it('rolls back process.exit() in the new code, and the process stays up', async () => {
@@ -138,10 +168,12 @@ describe('a plain layered app under load, through edits and faults', () => {
   });
 
   it('stops the interval of a rolled-back version', async () => {
-    const ticks = async () => ((await call(port, { path: '/ticks' })).body ? (JSON.parse((await call(port, { path: '/ticks' })).body) as { ticks: number }).ticks : 0);
+    const ticks = async () =>
+      (await call(port, { path: '/ticks' })).body ? (JSON.parse((await call(port, { path: '/ticks' })).body) as { ticks: number }).ticks : 0;
     await fault(
       'src/services/greeting.ts',
-      (text) => `${text}\nsetInterval(() => { (globalThis as { ticks?: number }).ticks = ((globalThis as { ticks?: number }).ticks ?? 0) + 1; }, 1);\nawait new Promise((resolve) => setTimeout(resolve, 20));\nthrow new Error('late');\n`,
+      (text) =>
+        `${text}\nsetInterval(() => { (globalThis as { ticks?: number }).ticks = ((globalThis as { ticks?: number }).ticks ?? 0) + 1; }, 1);\nawait new Promise((resolve) => setTimeout(resolve, 20));\nthrow new Error('late');\n`,
       'init',
       /late/,
     );
@@ -163,7 +195,10 @@ describe('a plain layered app under load, through edits and faults', () => {
 
   it('commits a change that deletes a module and its last import', async () => {
     const route = fs.readFileSync(app.file('src/http/route.ts'), 'utf8');
-    fs.writeFileSync(app.file('src/http/route.ts'), route.replace("import { greet } from '../services/greeting.js';\n", '').replace('greet()', "'inline'"));
+    fs.writeFileSync(
+      app.file('src/http/route.ts'),
+      route.replace("import { greet } from '../services/greeting.js';\n", '').replace('greet()', "'inline'"),
+    );
     fs.rmSync(app.file('src/services/greeting.ts'));
     const result = await reload();
     assert.equal(result.outcome, 'committed', JSON.stringify(result.error));
@@ -178,7 +213,11 @@ describe('a plain layered app under load, through edits and faults', () => {
     assert.equal(app.child.exitCode, null);
     const counts = answers.map((body) => body.count).sort((a, b) => a - b);
     assert.ok(bodies.length > 100, `only ${bodies.length} requests`);
-    assert.deepEqual(counts, counts.map((_, index) => index + 1), 'every count from 1 to N exactly once');
+    assert.deepEqual(
+      counts,
+      counts.map((_, index) => index + 1),
+      'every count from 1 to N exactly once',
+    );
     // Requests the load made after a rollback saw the old code: no body ever came from a version whose init failed.
     assert.ok(!bodies.some((body) => body.service === 'service-bad'));
   });

@@ -41,7 +41,9 @@ describe('the language server under a demanding client', () => {
     servers.push(server);
     server.child.stdin!.write('Content-Lenght: 12\r\n\r\n{"broken": 1}');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const deaf = new Promise((_, reject) => setTimeout(() => reject(new Error('no answer: the server went deaf after the garbled header')), 10_000).unref());
+    const deaf = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('no answer: the server went deaf after the garbled header')), 10_000).unref(),
+    );
     const graph = (await Promise.race([server.connection.sendRequest('reloadable/moduleGraph', {}), deaf])) as { folders: unknown[] };
     assert.equal(graph.folders.length, 1);
   });
@@ -51,8 +53,16 @@ describe('the language server under a demanding client', () => {
     const server = await LanguageServer.start([folder]);
     servers.push(server);
     const file = path.join(folder, 'dropped.ts');
-    await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(file), languageId: 'typescript', version: 1, text: fs.readFileSync(file, 'utf8') } });
-    const diagnostic = { range: { start: { line: 900, character: 0 }, end: { line: 950, character: 4 } }, source: 'reloadable', code: 'unowned-timer', message: 'x', data: { start: -50, end: 1e9 } };
+    await server.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uri(file), languageId: 'typescript', version: 1, text: fs.readFileSync(file, 'utf8') },
+    });
+    const diagnostic = {
+      range: { start: { line: 900, character: 0 }, end: { line: 950, character: 4 } },
+      source: 'reloadable',
+      code: 'unowned-timer',
+      message: 'x',
+      data: { start: -50, end: 1e9 },
+    };
     const actions = (await server.connection.sendRequest('textDocument/codeAction', {
       textDocument: { uri: uri(file) },
       range: diagnostic.range,
@@ -72,13 +82,21 @@ describe('the language server under a demanding client', () => {
     servers.push(server);
     await server.waitFor(() => server.notifications.some((n) => n.method === 'reloadable/analysisSummary'), 'the first analysis');
     const deep = server.diagnosticsOf(path.join(folder, 'src/deep.ts'))!;
-    assert.deepEqual(deep.map((d) => d.code), ['not-analysed']);
+    assert.deepEqual(
+      deep.map((d) => d.code),
+      ['not-analysed'],
+    );
     assert.match(String(deep[0]!.message), /nested too deeply/);
-    assert.deepEqual(server.diagnosticsOf(path.join(folder, 'src/a.ts'))!.map((d) => d.code), ['unowned-timer']);
+    assert.deepEqual(
+      server.diagnosticsOf(path.join(folder, 'src/a.ts'))!.map((d) => d.code),
+      ['unowned-timer'],
+    );
     assert.deepEqual(server.diagnosticsOf(path.join(folder, 'src/concat.ts')), []);
     // An edit of another module is still analysed and published.
     const file = path.join(folder, 'src/a.ts');
-    await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(file), languageId: 'typescript', version: 1, text: `${dropped}${dropped}` } });
+    await server.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uri(file), languageId: 'typescript', version: 1, text: `${dropped}${dropped}` },
+    });
     await server.waitFor(() => server.diagnosticsOf(file)?.length === 2, 'the edit to be published');
     assert.equal(server.child.exitCode, null);
   });

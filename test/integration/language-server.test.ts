@@ -33,7 +33,7 @@ describe('the language server over stdio', () => {
     for (const dir of [timers, layered]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('publishes every module\'s hazards on start, unopened ones included, with a link to the docs', () => {
+  it("publishes every module's hazards on start, unopened ones included, with a link to the docs", () => {
     const dropped = server.diagnosticsOf(path.join(timers, 'dropped.ts'));
     assert.equal(codes(dropped).filter((c) => c.endsWith('unowned-timer')).length, 7);
     assert.deepEqual(server.diagnosticsOf(path.join(timers, 'owned.ts')), []);
@@ -48,7 +48,7 @@ describe('the language server over stdio', () => {
     assert.equal(violation.severity, 1);
     assert.ok(violation.relatedInformation?.some((r) => r.location.uri === uri(path.join(layered, 'src/http/routes.ts'))));
     const cycle = db.find((d) => d.code === 'import-cycle')!;
-    assert.ok(cycle.relatedInformation!.length >= 2, 'the cycle\'s path');
+    assert.ok(cycle.relatedInformation!.length >= 2, "the cycle's path");
   });
 
   it('re-analyses an edit and offers a quick fix that removes the hazard', async () => {
@@ -56,7 +56,9 @@ describe('the language server over stdio', () => {
     const text = 'export function start(): void {\n  setInterval(() => undefined, 1000);\n}\n';
     fs.writeFileSync(file, text);
     const document = TextDocument.create(uri(file), 'typescript', 1, text);
-    await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: document.uri, languageId: 'typescript', version: 1, text } });
+    await server.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: document.uri, languageId: 'typescript', version: 1, text },
+    });
     await server.waitFor(() => codes(server.diagnosticsOf(file)).includes('2:unowned-timer'), 'the new hazard');
     const diagnostic = server.diagnosticsOf(file)!.find((d) => d.code === 'unowned-timer')!;
     const actions: CodeAction[] = await server.connection.sendRequest('textDocument/codeAction', {
@@ -69,7 +71,10 @@ describe('the language server over stdio', () => {
     const edits = (preferred.edit!.documentChanges![0] as { edits: TextEdit[] }).edits;
     const fixed = TextDocument.applyEdits(document, edits);
     assert.match(fixed, /import\.meta\.hot\?\.own\(setInterval/);
-    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri: document.uri, version: 2 }, contentChanges: [{ text: fixed }] });
+    await server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: document.uri, version: 2 },
+      contentChanges: [{ text: fixed }],
+    });
     await server.waitFor(() => codes(server.diagnosticsOf(file)).length === 0, 'the hazard to go');
   });
 
@@ -77,10 +82,10 @@ describe('the language server over stdio', () => {
     const file = path.join(timers, 'created.ts');
     fs.writeFileSync(file, "process.on('SIGTERM', () => undefined);\n");
     await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(file), type: 1 }] });
-    await server.waitFor(() => codes(server.diagnosticsOf(file)).includes('1:stray-listener'), 'the created module\'s hazard');
+    await server.waitFor(() => codes(server.diagnosticsOf(file)).includes('1:stray-listener'), "the created module's hazard");
     fs.rmSync(file);
     await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(file), type: 3 }] });
-    await server.waitFor(() => server.diagnosticsOf(file)?.length === 0, 'the deleted module\'s diagnostics to clear');
+    await server.waitFor(() => server.diagnosticsOf(file)?.length === 0, "the deleted module's diagnostics to clear");
   });
 
   it('answers the module graph with its reload order', async () => {
@@ -157,7 +162,10 @@ describe('the language server after an edit, beyond the edited module', () => {
     };
     fs.mkdirSync(path.join(dir, 'src'));
     fs.writeFileSync(path.join(dir, 'reloadable.config.json'), '{}');
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', target: 'es2022' }, include: ['src'] }));
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', target: 'es2022' }, include: ['src'] }),
+    );
     for (const [name, text] of Object.entries(modules)) fs.writeFileSync(file(name), text);
     server = await LanguageServer.start([dir]);
     await server.waitFor(() => server.notifications.some((n) => n.method === 'reloadable/analysisSummary'), 'the first analysis');
@@ -168,8 +176,13 @@ describe('the language server after an edit, beyond the edited module', () => {
   });
 
   const edit = async (name: string, text: string) => {
-    await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(file(name)), languageId: 'typescript', version: 1, text: fs.readFileSync(file(name), 'utf8') } });
-    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri: uri(file(name)), version: 2 }, contentChanges: [{ text }] });
+    await server.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uri(file(name)), languageId: 'typescript', version: 1, text: fs.readFileSync(file(name), 'utf8') },
+    });
+    await server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: uri(file(name)), version: 2 },
+      contentChanges: [{ text }],
+    });
   };
 
   it('shows a cycle on every module of it when one import closes it', async () => {
@@ -178,14 +191,19 @@ describe('the language server after an edit, beyond the edited module', () => {
     // a.ts neither changed nor imports c.ts: only the new cycle concerns it.
     await server.waitFor(() => codes(server.diagnosticsOf(file('a.ts'))).includes('1:import-cycle'), 'the cycle on a.ts');
     await server.waitFor(() => codes(server.diagnosticsOf(file('b.ts'))).includes('1:import-cycle'), 'the cycle on b.ts');
-    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri: uri(file('c.ts')), version: 3 }, contentChanges: [{ text: 'export const c = () => 1;\n' }] });
+    await server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: uri(file('c.ts')), version: 3 },
+      contentChanges: [{ text: 'export const c = () => 1;\n' }],
+    });
     await server.waitFor(() => codes(server.diagnosticsOf(file('a.ts'))).length === 0, 'the cycle to go from a.ts');
   });
 
   it('takes a cycle away from its other module when one is deleted on disk', async () => {
     fs.writeFileSync(file('e.ts'), "import { f } from './f';\nexport const e = () => f();\n");
     fs.writeFileSync(file('f.ts'), "import { e } from './e';\nexport const f = () => e();\n");
-    await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: ['e.ts', 'f.ts'].map((name) => ({ uri: uri(file(name)), type: 1 })) });
+    await server.connection.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: ['e.ts', 'f.ts'].map((name) => ({ uri: uri(file(name)), type: 1 })),
+    });
     await server.waitFor(() => codes(server.diagnosticsOf(file('e.ts'))).includes('1:import-cycle'), 'the cycle on e.ts');
     fs.rmSync(file('f.ts'));
     await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(file('f.ts')), type: 3 }] });

@@ -48,7 +48,11 @@ describe('reloadable run under real HTTP load', () => {
     assert.deepEqual(outcomes.filter((outcome) => outcome === 'committed').length, 18);
     const counts = bodies.map((body) => body.count as number).sort((a, b) => a - b);
     assert.ok(counts.length > 100, `only ${counts.length} requests`);
-    assert.deepEqual(counts, counts.map((_, index) => index + 1), 'every count from 1 to N exactly once');
+    assert.deepEqual(
+      counts,
+      counts.map((_, index) => index + 1),
+      'every count from 1 to N exactly once',
+    );
     assert.ok(new Set(bodies.map((body) => body.version)).size > 1, 'responses came from several versions of routes.ts');
   });
 
@@ -117,7 +121,10 @@ describe('reloadable run under real HTTP load', () => {
     const cli = await runCli(['status', '--json', '--project', app.dir]);
     assert.equal(cli.code, 0, cli.stderr);
     const status = JSON.parse(cli.stdout);
-    assert.deepEqual(status.modules.map((module: { id: string }) => module.id), ['src/counter.ts', 'src/journal.ts', 'src/main.ts', 'src/routes.ts', 'src/ticker.ts']);
+    assert.deepEqual(
+      status.modules.map((module: { id: string }) => module.id),
+      ['src/counter.ts', 'src/journal.ts', 'src/main.ts', 'src/routes.ts', 'src/ticker.ts'],
+    );
     assert.ok(status.edges.some((edge: { from: string; to: string }) => edge.from === 'src/routes.ts' && edge.to === 'src/counter.ts'));
     assert.ok(status.lastResult);
   });

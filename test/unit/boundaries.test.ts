@@ -38,25 +38,43 @@ const resolvesInto = (specifier: string, file: string, folder: string) =>
 
 describe('architecture boundaries', () => {
   it('the analysis never imports the LSP library or vscode', () => {
-    assert.deepEqual(offending('server/src/analysis', (specifier) => specifier.startsWith('vscode')), []);
+    assert.deepEqual(
+      offending('server/src/analysis', (specifier) => specifier.startsWith('vscode')),
+      [],
+    );
   });
 
   it("src-shared imports nothing from node or vscode but vscode-jsonrpc's message types", () => {
-    assert.deepEqual(offending('src-shared', (specifier) => isNodeBuiltin(specifier) || (specifier.startsWith('vscode') && specifier !== 'vscode-jsonrpc')), []);
+    assert.deepEqual(
+      offending('src-shared', (specifier) => isNodeBuiltin(specifier) || (specifier.startsWith('vscode') && specifier !== 'vscode-jsonrpc')),
+      [],
+    );
   });
 
   it('client and server never import each other', () => {
-    assert.deepEqual(offending('client', (specifier, file) => resolvesInto(specifier, file, 'server')), []);
-    assert.deepEqual(offending('server', (specifier, file) => resolvesInto(specifier, file, 'client')), []);
+    assert.deepEqual(
+      offending('client', (specifier, file) => resolvesInto(specifier, file, 'server')),
+      [],
+    );
+    assert.deepEqual(
+      offending('server', (specifier, file) => resolvesInto(specifier, file, 'client')),
+      [],
+    );
   });
 
   it('the runtime never imports ts-morph, typescript or the vscode API (vscode-jsonrpc is its wire format)', () => {
-    assert.deepEqual(offending('runtime', (specifier) => /^(ts-morph|typescript|@ts-morph\/|vscode$|vscode-language)/.test(specifier)), []);
+    assert.deepEqual(
+      offending('runtime', (specifier) => /^(ts-morph|typescript|@ts-morph\/|vscode$|vscode-language)/.test(specifier)),
+      [],
+    );
   });
 
   it('the runtime bundle holds no analyser', () => {
     const meta = JSON.parse(fs.readFileSync(path.join(root, 'out/meta/runtime.json'), 'utf8')) as { inputs: Record<string, unknown> };
-    assert.deepEqual(Object.keys(meta.inputs).filter((input) => /ts-morph|typescript|server\/src/.test(input)), []);
+    assert.deepEqual(
+      Object.keys(meta.inputs).filter((input) => /ts-morph|typescript|server\/src/.test(input)),
+      [],
+    );
   });
 
   it('finds imports at all (the scan itself works)', () => {

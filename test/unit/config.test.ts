@@ -40,7 +40,11 @@ const invalid: Array<[string, string, RegExp, boolean?]> = [
   ['{ "root": "../elsewhere" }', 'root', /must stay inside the project folder/],
   ['{ "ignore": "dist/**" }', 'ignore', /wrap it in \[ \]/],
   ['{ "root": 3 }', 'root', /non-empty relative path, got the number 3/],
-  ['{ "rules": { "floating-promise": ["warning", { "checkThenable": true }] } }', 'rules.floating-promise.checkThenable', /did you mean "checkThenables"\?/],
+  [
+    '{ "rules": { "floating-promise": ["warning", { "checkThenable": true }] } }',
+    'rules.floating-promise.checkThenable',
+    /did you mean "checkThenables"\?/,
+  ],
   ['{ "rules": { "floating-promise": ["warning", { "checkThenables": "yes" }] } }', 'rules.floating-promise.checkThenables', /must be true or false/],
   ['{ "rules": { "floating-promise": ["warning"] } }', 'rules.floating-promise', /a severity and an object of options/],
   ['{ "rules": { "floating-promise": ["loud", {}] } }', 'rules.floating-promise', /must be one of/],
@@ -61,7 +65,10 @@ describe('config', () => {
   it('leaves test files out by default, and a listed `ignore` replaces the default', () => {
     const ignored = globMatcher(parseConfig('{}', 'c.json').ignore);
     const tests = ['src/user.test.ts', 'src/user.spec.mts', 'src/__tests__/user.ts', 'src/__mocks__/db.ts', 'test/helpers.ts', 'tests/a/b.js'];
-    assert.deepEqual(tests.filter((id) => !ignored(id)), []);
+    assert.deepEqual(
+      tests.filter((id) => !ignored(id)),
+      [],
+    );
     const app = ['src/user.ts', 'src/testing/fixtures.ts', 'src/contest.ts', 'src/test/seed.ts', 'latest.ts'];
     assert.deepEqual(app.filter(ignored), []);
     assert.equal(globMatcher(parseConfig('{ "ignore": ["dist/**"] }', 'c.json').ignore)('src/user.test.ts'), false);

@@ -12,8 +12,14 @@ const repoRoot = path.resolve(__dirname, '../..');
 const hotTypes = path.join(repoRoot, 'runtime/types/hot.d.ts');
 
 const options: ts.CompilerOptions = {
-  strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler, types: ['node'], typeRoots: [path.join(repoRoot, 'node_modules/@types')],
+  strict: true,
+  noEmit: true,
+  skipLibCheck: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  types: ['node'],
+  typeRoots: [path.join(repoRoot, 'node_modules/@types')],
   lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts'],
 };
 const host = ts.createCompilerHost(options);
@@ -34,7 +40,9 @@ function typeErrors(file: string, text: string): string[] {
   underTest = { file, text };
   const program = ts.createProgram([file, hotTypes], options, host);
   const source = program.getSourceFile(file)!;
-  return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d) =>
+    ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+  );
 }
 
 const count = (analysis: ProjectAnalysis, file: string, code: string) => analysis.checkFile(file).filter((d) => d.code === code).length;
@@ -86,12 +94,20 @@ describe('quick fixes offered', () => {
   });
 
   it('await a floating promise only where the code can wait', () => {
-    assert.deepEqual(offered('floating-promise', 'save();\n', 'save();'), ['void save();\n', '// reloadable-ignore-next-line floating-promise -- TODO: say why this is safe\nsave();\n']);
-    assert.equal(offered('floating-promise', 'async function f() {\n  a ? save() : 0;\n}\n', 'a ? save() : 0;')[0], 'async function f() {\n  await (a ? save() : 0);\n}\n');
+    assert.deepEqual(offered('floating-promise', 'save();\n', 'save();'), [
+      'void save();\n',
+      '// reloadable-ignore-next-line floating-promise -- TODO: say why this is safe\nsave();\n',
+    ]);
+    assert.equal(
+      offered('floating-promise', 'async function f() {\n  a ? save() : 0;\n}\n', 'a ? save() : 0;')[0],
+      'async function f() {\n  await (a ? save() : 0);\n}\n',
+    );
   });
 
   it('offers only the suppression where no fix is safe', () => {
-    assert.deepEqual(offered('layer-violation', "import { a } from './up';\n", "'./up'"), ["// reloadable-ignore-next-line layer-violation -- TODO: say why this is safe\nimport { a } from './up';\n"]);
+    assert.deepEqual(offered('layer-violation', "import { a } from './up';\n", "'./up'"), [
+      "// reloadable-ignore-next-line layer-violation -- TODO: say why this is safe\nimport { a } from './up';\n",
+    ]);
     assert.deepEqual(offered('not-a-code', 'x;\n', 'x'), []);
   });
 });

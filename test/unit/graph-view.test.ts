@@ -66,13 +66,20 @@ describe('the facts of the graph', () => {
     const upward = edges.filter((edge) => edge.upward);
     assert.ok(upward.length > 0 && upward.every((edge) => !edge.typeOnly && reportedAt('layer-violation').has(edge.from)));
     assert.deepEqual(new Set(edges.filter((edge) => edge.inCycle).map((edge) => edge.from)), reportedAt('import-cycle'));
-    assert.ok(edges.some((edge) => edge.typeOnly), 'the fixture has a type-only import');
+    assert.ok(
+      edges.some((edge) => edge.typeOnly),
+      'the fixture has a type-only import',
+    );
     assert.ok(edges.filter((edge) => edge.typeOnly).every((edge) => !edge.upward && !edge.inCycle));
   });
 
   test('the panel presents the flags it is sent and decides none', () => {
     const view = buildView(panelFacts([layered], folderInfo, undefined), {})!;
-    const flagged = (kind: 'upward' | 'cycle') => view.edges.filter((edge) => edge[kind]).map((edge) => `${edge.from}>${edge.to}`).sort();
+    const flagged = (kind: 'upward' | 'cycle') =>
+      view.edges
+        .filter((edge) => edge[kind])
+        .map((edge) => `${edge.from}>${edge.to}`)
+        .sort();
     assert.deepEqual(flagged('upward'), ['src/core/log.ts>src/http/routes.ts']);
     assert.deepEqual(flagged('cycle'), ['src/services/audit.ts>src/services/users.ts', 'src/services/users.ts>src/services/audit.ts']);
     assert.equal(view.violations, 1);
@@ -82,9 +89,27 @@ describe('the facts of the graph', () => {
   });
 
   test("translates the app's live versions and pending order into the ids of the folder it runs in", () => {
-    const live = (id: string, version: number, inFlight: number): ModuleStatus => ({ id, layer: null, version, inFlight, stateful: false, retiring: [{ version: version - 1, inFlight: 1 }] });
-    const subfolder = graph([['app/src/a.ts', 'core'], ['app/src/b.ts', 'core']], [['app/src/b.ts', 'app/src/a.ts']]);
-    const app = { project: '/ws/app', entry: 'src/main.ts', modules: [live('src/a.ts', 3, 2), live('src/b.ts', 1, 0)], pending: ['src/a.ts', 'src/b.ts'] };
+    const live = (id: string, version: number, inFlight: number): ModuleStatus => ({
+      id,
+      layer: null,
+      version,
+      inFlight,
+      stateful: false,
+      retiring: [{ version: version - 1, inFlight: 1 }],
+    });
+    const subfolder = graph(
+      [
+        ['app/src/a.ts', 'core'],
+        ['app/src/b.ts', 'core'],
+      ],
+      [['app/src/b.ts', 'app/src/a.ts']],
+    );
+    const app = {
+      project: '/ws/app',
+      entry: 'src/main.ts',
+      modules: [live('src/a.ts', 3, 2), live('src/b.ts', 1, 0)],
+      pending: ['src/a.ts', 'src/b.ts'],
+    };
     const facts = panelFacts([subfolder], folderInfo, app);
     const view = buildView(facts, {})!;
     const a = view.modules.find((module) => module.id === 'app/src/a.ts')!;
@@ -101,14 +126,26 @@ describe('the facts of the graph', () => {
   });
 
   test('numbers the modules of a committed reload, and marks the module a rolled-back one failed in', () => {
-    const result = (outcome: 'committed' | 'rolled-back') => ({
-      id: 7, outcome, changed: ['src/http/routes.ts'], unloadOrder: ['src/http/routes.ts'], loadOrder: ['src/services/users.ts', 'src/http/routes.ts'],
-      error: outcome === 'rolled-back' ? { module: 'src/http/routes.ts', phase: 'transform', message: 'Unexpected ","' } : undefined,
-    }) as unknown as ReloadResult;
+    const result = (outcome: 'committed' | 'rolled-back') =>
+      ({
+        id: 7,
+        outcome,
+        changed: ['src/http/routes.ts'],
+        unloadOrder: ['src/http/routes.ts'],
+        loadOrder: ['src/services/users.ts', 'src/http/routes.ts'],
+        error: outcome === 'rolled-back' ? { module: 'src/http/routes.ts', phase: 'transform', message: 'Unexpected ","' } : undefined,
+      }) as unknown as ReloadResult;
     const app = (last: ReloadResult) => ({ project: '/ws', entry: 'src/main.ts', modules: [], last });
     const committed = buildView(panelFacts([layered], folderInfo, app(result('committed'))), {})!;
     const byId = (view: typeof committed, id: string) => view.modules.find((module) => module.id === id)!;
-    assert.deepEqual([byId(committed, 'src/services/users.ts').lastOrder, byId(committed, 'src/http/routes.ts').lastOrder, byId(committed, 'src/core/db.ts').lastOrder], [1, 2, undefined]);
+    assert.deepEqual(
+      [
+        byId(committed, 'src/services/users.ts').lastOrder,
+        byId(committed, 'src/http/routes.ts').lastOrder,
+        byId(committed, 'src/core/db.ts').lastOrder,
+      ],
+      [1, 2, undefined],
+    );
     assert.ok(committed.modules.every((module) => module.failure === undefined));
     const rolledBack = buildView(panelFacts([layered], folderInfo, app(result('rolled-back'))), {})!;
     assert.equal(byId(rolledBack, 'src/http/routes.ts').failure, 'transform: Unexpected ","');
@@ -124,14 +161,23 @@ describe('the graph panel model', () => {
     assert.equal(services.size, 2);
     assert.equal(services.inCycle, true);
     assert.equal(view.modules.find((module) => module.label === 'src/core/')!.hazards, 2);
-    assert.ok(view.edges.every((edge) => edge.from !== edge.to), 'no edge from a folder to itself');
-    assert.ok(view.edges.some((edge) => edge.upward), 'the upward import survives the merge');
+    assert.ok(
+      view.edges.every((edge) => edge.from !== edge.to),
+      'no edge from a folder to itself',
+    );
+    assert.ok(
+      view.edges.some((edge) => edge.upward),
+      'the upward import survives the merge',
+    );
   });
 
   test('filters by layer and marks search matches', () => {
     const view = buildView({ folders: [layered] }, { layer: 'services', search: 'AUD' })!;
     assert.deepEqual(view.modules.map((module) => module.id).sort(), ['src/services/audit.ts', 'src/services/users.ts']);
-    assert.deepEqual(view.modules.filter((module) => module.matches).map((module) => module.id), ['src/services/audit.ts']);
+    assert.deepEqual(
+      view.modules.filter((module) => module.matches).map((module) => module.id),
+      ['src/services/audit.ts'],
+    );
     assert.ok(view.edges.every((edge) => edge.from.startsWith('src/services/') && edge.to.startsWith('src/services/')));
   });
 });
@@ -139,10 +185,16 @@ describe('the graph panel model', () => {
 describe('the graph panel layout', () => {
   test('puts each layer in its own band, highest layer on top, modules without a layer (the entry, typically) above it', () => {
     const layout = layoutGraph(buildView({ folders: [layered] }, {})!);
-    assert.deepEqual(layout.bands.map((band) => band.layer), ['(no layer)', 'http', 'services', 'core']);
+    assert.deepEqual(
+      layout.bands.map((band) => band.layer),
+      ['(no layer)', 'http', 'services', 'core'],
+    );
     for (const node of layout.nodes) {
       const band = layout.bands.find((candidate) => candidate.layer === (node.layer ?? '(no layer)'))!;
-      assert.ok(node.y - node.height / 2 >= band.y && node.y + node.height / 2 <= band.y + band.height, `${node.id} lies inside the ${band.layer} band`);
+      assert.ok(
+        node.y - node.height / 2 >= band.y && node.y + node.height / 2 <= band.y + band.height,
+        `${node.id} lies inside the ${band.layer} band`,
+      );
     }
     assert.equal(layout.edges.length, layered.edges.length);
   });
@@ -152,7 +204,7 @@ describe('the graph panel layout', () => {
     const modules: Array<[string, string]> = [];
     const edges: Array<[string, string]> = [];
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 2000; i++) modules.push([`src/${layers[i % 6]}/dir${i % 40}/m${i}.ts`, layers[i % 6]]);
     for (let i = 0; i < 2000; i++) {
       for (let k = 0; k < 3; k++) {
@@ -160,7 +212,12 @@ describe('the graph panel layout', () => {
         if (j % 6 <= i % 6 && j !== i) edges.push([modules[i][0], modules[j][0]]);
       }
     }
-    const big: PanelFolder = { ...graph([], []), layers, modules: modules.map(([id, layer]) => ({ id, layer, uri: `${folder}/${id}`, hazards: 0 })), edges: edges.map(([from, to]) => ({ from, to, kind: 'static' as const, typeOnly: false, upward: false, inCycle: false })) };
+    const big: PanelFolder = {
+      ...graph([], []),
+      layers,
+      modules: modules.map(([id, layer]) => ({ id, layer, uri: `${folder}/${id}`, hazards: 0 })),
+      edges: edges.map(([from, to]) => ({ from, to, kind: 'static' as const, typeOnly: false, upward: false, inCycle: false })),
+    };
     const layout = layoutGraph(buildView({ folders: [big] }, {})!);
     assert.equal(layout.nodes.length, 2000);
     const byBand = new Map<string, PlacedNode[]>();

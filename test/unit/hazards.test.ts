@@ -24,7 +24,9 @@ describe('hazard messages', () => {
   const messagesOf = (files: Record<string, string>): string[] => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-messages-'));
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(folder, name), text);
-    return ProjectAnalysis.open(folder).check().diagnostics.map((diagnostic) => diagnostic.message);
+    return ProjectAnalysis.open(folder)
+      .check()
+      .diagnostics.map((diagnostic) => diagnostic.message);
   };
 
   it('names an event given by a variable as such, not as an event called like the variable', () => {

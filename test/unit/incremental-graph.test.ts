@@ -15,7 +15,15 @@ after(() => {
 function project(modules: Record<string, string>): string {
   const folder = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-graph-')));
   folders.push(folder);
-  fs.writeFileSync(path.join(folder, 'reloadable.config.json'), JSON.stringify({ layers: [{ name: 'low', include: ['src/low/**'] }, { name: 'high', include: ['src/high/**'] }] }));
+  fs.writeFileSync(
+    path.join(folder, 'reloadable.config.json'),
+    JSON.stringify({
+      layers: [
+        { name: 'low', include: ['src/low/**'] },
+        { name: 'high', include: ['src/high/**'] },
+      ],
+    }),
+  );
   for (const [name, text] of Object.entries(modules)) write(folder, name, text);
   return folder;
 }
@@ -62,7 +70,10 @@ describe('the module graph kept across edits', () => {
     assert.deepEqual(analysis.cycles(), [['src/low/a.ts', 'src/low/b.ts', 'src/low/c.ts']]);
     assert.deepEqual(ids(analysis.takeGraphChanges(), folder), ['low/a.ts', 'low/b.ts', 'low/c.ts']);
     assert.deepEqual(ids(analysis.cycleMatesOf(c), folder), ['low/a.ts', 'low/b.ts']);
-    assert.ok(analysis.checkFile(path.join(folder, 'src/low/b.ts')).some((d) => d.code === 'import-cycle'), 'b.ts is in the new cycle without being edited');
+    assert.ok(
+      analysis.checkFile(path.join(folder, 'src/low/b.ts')).some((d) => d.code === 'import-cycle'),
+      'b.ts is in the new cycle without being edited',
+    );
   });
 
   it('resolves existing imports again when a module appears or disappears', () => {

@@ -27,7 +27,13 @@ const graphs = fc
 function reachable(adjacency: Map<string, string[]>, from: string): Set<string> {
   const seen = new Set<string>([from]);
   const stack = [from];
-  while (stack.length > 0) for (const next of adjacency.get(stack.pop()!) ?? []) if (!seen.has(next)) seen.add(next), stack.push(next);
+  while (stack.length > 0) {
+    for (const next of adjacency.get(stack.pop()!) ?? []) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(next);
+    }
+  }
   return seen;
 }
 
@@ -51,7 +57,10 @@ describe('strongly connected components', () => {
 
   it('ignore type-only edges, which compilation erases', () => {
     const graph: ModuleGraph = {
-      modules: [{ id: 'a.ts', layer: null }, { id: 'b.ts', layer: null }],
+      modules: [
+        { id: 'a.ts', layer: null },
+        { id: 'b.ts', layer: null },
+      ],
       edges: [
         { from: 'a.ts', to: 'b.ts', kind: 'static', typeOnly: false },
         { from: 'b.ts', to: 'a.ts', kind: 'static', typeOnly: true },
@@ -67,7 +76,12 @@ describe('strongly connected components', () => {
   });
 
   it('name a cycle by its shortest path', () => {
-    const adjacency = new Map([['a', ['b', 'c']], ['b', ['d']], ['c', ['a']], ['d', ['a']]]);
+    const adjacency = new Map([
+      ['a', ['b', 'c']],
+      ['b', ['d']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
     assert.deepEqual(shortestPath(adjacency, 'b', 'a'), ['b', 'd', 'a']);
     assert.deepEqual(shortestPath(adjacency, 'c', 'a'), ['c', 'a']);
     assert.equal(shortestPath(new Map([['a', []]]), 'a', 'b'), undefined);
@@ -103,7 +117,11 @@ describe('reload order', () => {
   });
 
   it('orders a subset through paths outside it', () => {
-    const adjacency = new Map([['a', ['b']], ['b', ['c']], ['c', []]]);
+    const adjacency = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', []],
+    ]);
     assert.deepEqual(orderModules(adjacency, new Set(['a', 'c'])).load, ['c', 'a']);
   });
 });
@@ -142,7 +160,11 @@ describe('reload plan', () => {
   });
 
   it('reloads a cycle as one unit even when one member accepts itself', () => {
-    const cyclic = new Map([['a', ['b']], ['b', ['a']], ['c', ['a']]]);
+    const cyclic = new Map([
+      ['a', ['b']],
+      ['b', ['a']],
+      ['c', ['a']],
+    ]);
     const plan = planReload(cyclic, ['a'], hot({ a: { selfAccepts: true }, b: { selfAccepts: true } }));
     assert.deepEqual(plan.affected, ['a', 'b']);
     assert.deepEqual(plan.units, [['a', 'b']]);

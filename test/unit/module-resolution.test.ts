@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ProjectAnalysis } from '../../server/src/analysis/analyzer';
@@ -43,7 +44,7 @@ describe('module graph of a NodeNext project', () => {
   it('re-analyses an edited module: a value use turns a type-only edge into a runtime edge', () => {
     const file = path.join(analysis.folder, 'src/main.ts');
     const edited = ProjectAnalysis.open(analysis.folder);
-    const text = require('node:fs').readFileSync(file, 'utf8') as string;
+    const text = fs.readFileSync(file, 'utf8');
     edited.setText(file, `${text}\nexport const shapeValue = new OnlyTypes();\n`);
     const edge = edited.graph().edges.find((e) => e.from === 'src/main.ts' && e.to === 'src/lib/only-types.ts');
     assert.equal(edge?.typeOnly, false);

@@ -34,7 +34,9 @@ describe('the runtime and the language server resolve alike', () => {
         const server = analysis.resolveSpecifier(specifier, file, mode);
         const resolution = runtime.resolve(specifier, file, mode === 'require' ? 'require' : 'import');
         const mine = resolution.kind === 'app' ? resolution.file : undefined;
-        rows.push(`${path.relative(folder, file)} ${specifier}: ${server ? path.relative(folder, server) : 'package'} / ${mine ? path.relative(folder, mine) : resolution.kind}`);
+        rows.push(
+          `${path.relative(folder, file)} ${specifier}: ${server ? path.relative(folder, server) : 'package'} / ${mine ? path.relative(folder, mine) : resolution.kind}`,
+        );
         assert.equal(mine, server, `${path.relative(folder, file)} imports ${specifier}`);
       }
     }

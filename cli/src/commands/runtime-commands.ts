@@ -93,7 +93,9 @@ export async function reloadCommand(files: string[], options: ClientOptions & { 
     const result = await Promise.race([client.reload({ ...(absolute.length > 0 ? { files: absolute } : {}), dryRun: options.dryRun }), closed]);
     if (result === 'closed') {
       const exited = lastExited(app.project);
-      process.stderr.write(`reloadable: ${say.diedDuringReload(app.entry, exited?.pid === app.pid ? describeExit(exited) : 'the process is gone')}\n`);
+      process.stderr.write(
+        `reloadable: ${say.diedDuringReload(app.entry, exited?.pid === app.pid ? describeExit(exited) : 'the process is gone')}\n`,
+      );
       return 3;
     }
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatReloadResult(result));

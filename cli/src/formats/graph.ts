@@ -14,9 +14,7 @@ export function formatDot(report: DrawnGraph): string {
     if (layer !== null) lines.push('  }');
   }
   for (const edge of report.edges) {
-    const attributes = [edge.typeOnly ? 'style=dashed' : edge.upward ? 'style=bold' : '', edge.inCycle ? 'color=red' : '']
-      .filter(Boolean)
-      .join(', ');
+    const attributes = [edge.typeOnly ? 'style=dashed' : edge.upward ? 'style=bold' : '', edge.inCycle ? 'color=red' : ''].filter(Boolean).join(', ');
     lines.push(`  ${quote(edge.from)} -> ${quote(edge.to)}${attributes ? ` [${attributes}]` : ''};`);
   }
   lines.push('}');

@@ -10,13 +10,20 @@ export function formatReloadResult(result: ReloadResult): string {
       lines.push('nothing changed since the last load');
       break;
     case 'planned':
-      lines.push(`reload plan for ${result.changed.join(', ') || 'no change'}`, `  unload: ${order(result.unloadOrder)}`, `  load:   ${order(result.loadOrder)}`);
+      lines.push(
+        `reload plan for ${result.changed.join(', ') || 'no change'}`,
+        `  unload: ${order(result.unloadOrder)}`,
+        `  load:   ${order(result.loadOrder)}`,
+      );
       break;
     case 'committed':
     case 'rolled-back': {
       const verb = result.outcome === 'committed' ? 'committed' : 'rolled back';
       lines.push(`reload #${result.id} ${verb} in ${formatMs(result.durationMs)}`);
-      lines.push(`  unload: ${order(result.unloadOrder)}`, `  load:   ${order(result.loadOrder.map((id) => (result.versions[id] ? `${id}@${result.versions[id]}` : id)))}`);
+      lines.push(
+        `  unload: ${order(result.unloadOrder)}`,
+        `  load:   ${order(result.loadOrder.map((id) => (result.versions[id] ? `${id}@${result.versions[id]}` : id)))}`,
+      );
       if (result.outcome === 'committed') lines.push(`  ${describeCounts(result)}`);
       const phases = Object.entries(result.phases).map(([phase, value]) => `${phase} ${formatMs(value ?? 0)}`);
       if (phases.length > 0) lines.push(`  phases: ${phases.join(' · ')}`);
@@ -50,12 +57,16 @@ export function formatStatus(status: StatusRequest.Result): string {
     );
   }
   if (status.cycles.length > 0) lines.push(`cycles: ${status.cycles.map((cycle) => cycle.join(' → ')).join('; ')}`);
-  if (status.state === 'not-started' && status.startError) lines.push(`not started: ${status.startError.message} (waiting for a change that fixes it)`);
+  if (status.state === 'not-started' && status.startError)
+    lines.push(`not started: ${status.startError.message} (waiting for a change that fixes it)`);
   for (const fault of status.faults.slice(-5)) {
     const where = fault.file ? ` at ${fault.file}:${fault.line}:${fault.column}` : '';
     lines.push(`fault (${fault.outcome === 'rolled-back' ? 'rolled back' : 'reported'}): ${fault.message}${where}`);
   }
   const last = status.lastResult;
-  if (last) lines.push(`last reload: #${last.id} ${last.outcome} in ${formatMs(last.durationMs)}${last.error ? ` (${last.error.phase}: ${last.error.message})` : ''}`);
+  if (last)
+    lines.push(
+      `last reload: #${last.id} ${last.outcome} in ${formatMs(last.durationMs)}${last.error ? ` (${last.error.phase}: ${last.error.message})` : ''}`,
+    );
   return `${lines.join('\n')}\n`;
 }

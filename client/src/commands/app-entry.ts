@@ -21,7 +21,8 @@ export async function chooseAppEntry(): Promise<AppEntry | undefined> {
     void window.showErrorMessage(say.noConfig);
     return undefined;
   }
-  const config = configs.length === 1 ? configs[0] : (await window.showQuickPick(configs.map((uri) => ({ label: workspace.asRelativePath(uri), uri }))))?.uri;
+  const config =
+    configs.length === 1 ? configs[0] : (await window.showQuickPick(configs.map((uri) => ({ label: workspace.asRelativePath(uri), uri }))))?.uri;
   if (!config) return undefined;
   let entry: string | undefined;
   try {

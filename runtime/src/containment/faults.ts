@@ -61,10 +61,14 @@ export function installFaultHandling(faults: FaultHandler, fatal: boolean): void
   handler = faults;
   if (fatal) {
     // Node ends the process; the runtime only notes why, for `status` and `reload`.
-    original.processOn('uncaughtExceptionMonitor', (error: unknown) => handler!.fatal?.({ kind: 'uncaught-exception', error, version: attribute(error) }));
+    original.processOn('uncaughtExceptionMonitor', (error: unknown) =>
+      handler!.fatal?.({ kind: 'uncaught-exception', error, version: attribute(error) }),
+    );
   } else {
     original.processOn('uncaughtException', (error: unknown) => handler!.fault({ kind: 'uncaught-exception', error, version: attribute(error) }));
-    original.processOn('unhandledRejection', (reason: unknown) => handler!.fault({ kind: 'unhandled-rejection', error: reason, version: attribute(reason) }));
+    original.processOn('unhandledRejection', (reason: unknown) =>
+      handler!.fault({ kind: 'unhandled-rejection', error: reason, version: attribute(reason) }),
+    );
   }
   const exit = realExit;
   process.exit = function (code?: number | string | null) {

@@ -65,7 +65,10 @@ export class ListenSlots {
     if (claim === 'conflict') {
       const holderName = slot.pending ? describeHolder(this.servers.get(slot.pending)?.version) : describeHolder(holder);
       const error = Object.assign(new Error(`listen EADDRINUSE: address already in use ${address.description}, held by ${holderName}`), {
-        code: 'EADDRINUSE', errno: -98, syscall: 'listen', address: address.description,
+        code: 'EADDRINUSE',
+        errno: -98,
+        syscall: 'listen',
+        address: address.description,
       });
       this.policy.bindFailed(version, error, address, holderName);
       process.nextTick(() => server.emit('error', error));
@@ -84,11 +87,22 @@ export class ListenSlots {
     return server;
   }
 
-  private bind(server: net.Server, state: ServerState, address: Address | undefined, args: unknown[], listen: (...args: unknown[]) => net.Server): net.Server {
+  private bind(
+    server: net.Server,
+    state: ServerState,
+    address: Address | undefined,
+    args: unknown[],
+    listen: (...args: unknown[]) => net.Server,
+  ): net.Server {
     const onError = (error: NodeJS.ErrnoException) => {
       if (error.syscall !== 'listen' && error.syscall !== 'bind') return;
       const holder = error.code === 'EADDRINUSE' ? 'another process' : 'nobody';
-      this.policy.bindFailed(state.version, error, address ?? { key: '?', description: String((error as { address?: unknown }).address ?? '?') }, holder);
+      this.policy.bindFailed(
+        state.version,
+        error,
+        address ?? { key: '?', description: String((error as { address?: unknown }).address ?? '?') },
+        holder,
+      );
     };
     server.prependOnceListener('error', onError);
     server.once('listening', () => {
@@ -142,7 +156,9 @@ export class ListenSlots {
 
   /** The slots servers of `versions` own now (what their replacements are expected to claim). */
   heldBy(versions: ReadonlySet<ModuleVersion>): Address[] {
-    return [...this.slots.values()].filter((slot) => versions.has(this.servers.get(slot.owner)?.version as ModuleVersion)).map((slot) => slot.address);
+    return [...this.slots.values()]
+      .filter((slot) => versions.has(this.servers.get(slot.owner)?.version as ModuleVersion))
+      .map((slot) => slot.address);
   }
 
   /** Whether a server of one of `versions` waits to take the slot at `address` over. */

@@ -35,7 +35,14 @@ export class Resources {
   /** The version retired or was dropped: what its code still starts (a bootstrap that awaited) stops at once. */
   private stopped = false;
 
-  add(kind: HandleKind, target: object, describe: () => string, alive: () => boolean, stop: () => void | Promise<void>, creator: Function): TrackedHandle {
+  add(
+    kind: HandleKind,
+    target: object,
+    describe: () => string,
+    alive: () => boolean,
+    stop: () => void | Promise<void>,
+    creator: Function,
+  ): TrackedHandle {
     const origin: { stack?: string } = {};
     Error.captureStackTrace(origin, creator);
     const handle: TrackedHandle = { kind, target, origin, describe, alive, stop };
@@ -158,12 +165,23 @@ function patchTimers(): void {
       const version = owner();
       if (!version || typeof callback !== 'function') return (schedule as Function).call(this, callback, ...rest);
       let handle: TrackedHandle | undefined;
-      const timer = (schedule as Function).call(this, function (this: unknown, ...args: unknown[]) {
-        version.resources.remove(handle);
-        return callback.apply(this, args);
-      }, ...rest) as Timer;
+      const timer = (schedule as Function).call(
+        this,
+        function (this: unknown, ...args: unknown[]) {
+          version.resources.remove(handle);
+          return callback.apply(this, args);
+        },
+        ...rest,
+      ) as Timer;
       const delay = kind === 'timer' ? ` after ${Number(rest[0] ?? 0)} ms` : '';
-      handle = version.resources.add(kind, timer, () => `${label}${delay}`, () => timer._destroyed === false, () => clear(timer), scheduled);
+      handle = version.resources.add(
+        kind,
+        timer,
+        () => `${label}${delay}`,
+        () => timer._destroyed === false,
+        () => clear(timer),
+        scheduled,
+      );
       return timer;
     }, schedule);
   const interval = likeOriginal(function interval(this: unknown, callback: unknown, ...rest: unknown[]) {
@@ -171,10 +189,21 @@ function patchTimers(): void {
     if (!version || typeof callback !== 'function') return (original.setInterval as Function).call(this, callback, ...rest);
     // An interval is a running source, not part of loading: its ticks run in the version's run context.
     const run = version.contexts.run;
-    const timer = (original.setInterval as Function).call(this, function (this: unknown, ...args: unknown[]) {
-      return appContext.run(run, () => callback.apply(this, args));
-    }, ...rest) as Timer;
-    version.resources.add('timer', timer, () => `setInterval every ${Number(rest[0] ?? 0)} ms`, () => timer._destroyed === false, () => clearInterval(timer as never), interval);
+    const timer = (original.setInterval as Function).call(
+      this,
+      function (this: unknown, ...args: unknown[]) {
+        return appContext.run(run, () => callback.apply(this, args));
+      },
+      ...rest,
+    ) as Timer;
+    version.resources.add(
+      'timer',
+      timer,
+      () => `setInterval every ${Number(rest[0] ?? 0)} ms`,
+      () => timer._destroyed === false,
+      () => clearInterval(timer as never),
+      interval,
+    );
     return timer;
   }, original.setInterval);
   const replacements = {
@@ -196,7 +225,14 @@ function patchProcessListeners(): void {
       const version = owner();
       if (version && this === process && typeof listener === 'function') {
         const isAdded = () => process.rawListeners(event).some((added: any) => added === listener || added?.listener === listener);
-        version.resources.add('listener', listener, () => `listener for process '${String(event)}'`, isAdded, () => void process.removeListener(event, listener as never), replacement);
+        version.resources.add(
+          'listener',
+          listener,
+          () => `listener for process '${String(event)}'`,
+          isAdded,
+          () => void process.removeListener(event, listener as never),
+          replacement,
+        );
       }
       return result;
     };
@@ -213,7 +249,14 @@ function patchServers(slots: ListenSlots): void {
     if (!tracked.has(this)) {
       tracked.add(this);
       const server = this;
-      version.resources.add('server', server, () => describeServer(server), () => slots.listening(server), () => slots.retire(server), net.Server.prototype.listen);
+      version.resources.add(
+        'server',
+        server,
+        () => describeServer(server),
+        () => slots.listening(server),
+        () => slots.retire(server),
+        net.Server.prototype.listen,
+      );
     }
     // The handle is made outside the version: connections and requests belong to no version's context.
     return appContext.exit(() => slots.listen(this, version, args, (...forwarded) => listen.apply(this, forwarded as never)));
@@ -241,7 +284,14 @@ function patchSockets(): void {
       tracked.add(this);
       const socket = this;
       const describe = () => (socket.remoteAddress ? `socket to ${socket.remoteAddress}:${socket.remotePort}` : 'socket');
-      version.resources.add('socket', socket, describe, () => !socket.destroyed, () => void socket.destroy(), net.Socket.prototype.connect);
+      version.resources.add(
+        'socket',
+        socket,
+        describe,
+        () => !socket.destroyed,
+        () => void socket.destroy(),
+        net.Socket.prototype.connect,
+      );
     }
     return connect.apply(this, args as never);
   } as typeof connect;
@@ -253,7 +303,14 @@ function patchSockets(): void {
       const socket = this;
       let open = true;
       socket.once('close', () => (open = false));
-      version.resources.add('socket', socket, () => 'udp socket', () => open, () => void socket.close(), dgram.Socket.prototype.bind);
+      version.resources.add(
+        'socket',
+        socket,
+        () => 'udp socket',
+        () => open,
+        () => void socket.close(),
+        dgram.Socket.prototype.bind,
+      );
     }
     return bind.apply(this, args as never);
   } as typeof bind;
@@ -276,7 +333,14 @@ function patchChildren(): void {
     if (version) {
       const child = this;
       const running = () => child.exitCode === null && child.signalCode === null;
-      version.resources.add('child-process', child, () => `child process (pid ${child.pid})`, running, () => untilExit(child, () => child.kill()), spawnTracked);
+      version.resources.add(
+        'child-process',
+        child,
+        () => `child process (pid ${child.pid})`,
+        running,
+        () => untilExit(child, () => child.kill()),
+        spawnTracked,
+      );
     }
     return result;
   };
@@ -299,7 +363,14 @@ function patchChildren(): void {
         const worker = this;
         let running = true;
         worker.once('exit', () => (running = false));
-        version.resources.add('worker', worker, () => `worker thread ${worker.threadId}`, () => running, () => untilExit(worker, () => void worker.terminate()), TrackedWorker);
+        version.resources.add(
+          'worker',
+          worker,
+          () => `worker thread ${worker.threadId}`,
+          () => running,
+          () => untilExit(worker, () => void worker.terminate()),
+          TrackedWorker,
+        );
       }
     }
   }
@@ -310,7 +381,10 @@ function patchChildren(): void {
 const exitWaitMs = 1000;
 
 /** Asks something to end and waits (a moment at most) until it has: a leak is what is still alive then. */
-function untilExit(target: { once(event: 'exit', listener: () => void): unknown; removeListener(event: 'exit', listener: () => void): unknown }, stop: () => void): Promise<void> {
+function untilExit(
+  target: { once(event: 'exit', listener: () => void): unknown; removeListener(event: 'exit', listener: () => void): unknown },
+  stop: () => void,
+): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -332,7 +406,14 @@ function patchWatchers(): void {
     if (version) {
       let open = true;
       watcher.once('close', () => (open = false));
-      version.resources.add('watcher', watcher, () => `fs watcher of ${String(args[0])}`, () => open, () => watcher.close(), trackedWatch);
+      version.resources.add(
+        'watcher',
+        watcher,
+        () => `fs watcher of ${String(args[0])}`,
+        () => open,
+        () => watcher.close(),
+        trackedWatch,
+      );
     }
     return watcher;
   }, watch) as typeof watch;
@@ -347,7 +428,14 @@ function patchWatchers(): void {
         watching = false;
         fs.unwatchFile(args[0] as string, listener);
       };
-      version.resources.add('watcher', listener, () => `fs.watchFile of ${String(args[0])}`, () => watching, stop, trackedWatchFile);
+      version.resources.add(
+        'watcher',
+        listener,
+        () => `fs.watchFile of ${String(args[0])}`,
+        () => watching,
+        stop,
+        trackedWatchFile,
+      );
     }
     return result;
   }, watchFile) as typeof watchFile;

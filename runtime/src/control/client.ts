@@ -39,7 +39,9 @@ export class ControlClient {
       closed.catch(() => undefined);
       const hello = await Promise.race([
         connection.sendRequest(HelloRequest.type, {
-          protocolVersion: controlProtocolVersion, token: discovery.token, client,
+          protocolVersion: controlProtocolVersion,
+          token: discovery.token,
+          client,
         } satisfies HelloRequest.Params),
         closed,
       ]);

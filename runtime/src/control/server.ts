@@ -13,7 +13,6 @@ import {
   SocketMessageReader,
   SocketMessageWriter,
   type Disposable,
-  type MessageConnection,
   type MessageReader,
   type DataCallback,
 } from 'vscode-jsonrpc/node';
@@ -67,7 +66,13 @@ export async function openControlEndpoint(runtime: Runtime, logger: Logger): Pro
 
   const info = runtime.info;
   const discovery: DiscoveryFile = {
-    protocolVersion: controlProtocolVersion, pid: info.pid, socket: socketPath, token, project: info.project, entry: info.entry, startedAt: info.startedAt,
+    protocolVersion: controlProtocolVersion,
+    pid: info.pid,
+    socket: socketPath,
+    token,
+    project: info.project,
+    entry: info.entry,
+    startedAt: info.startedAt,
   };
   const folder = privateFolder(discoveryFolder(info.project));
   const discoveryFile = path.join(folder, `${info.pid}.json`);
@@ -141,10 +146,12 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
     original.setTimeout(() => socket.destroy(), 50).unref();
     throw new ResponseError(code, message);
   }
-  const guard = <P, R>(handler: (params: P) => R | Promise<R>) => (params: P) => {
-    if (!authenticated) reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
-    return handler(params);
-  };
+  const guard =
+    <P, R>(handler: (params: P) => R | Promise<R>) =>
+    (params: P) => {
+      if (!authenticated) reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
+      return handler(params);
+    };
 
   connection.onRequest(HelloRequest.type, (params) => {
     const given = Buffer.from(typeof params?.token === 'string' ? params.token : '');
@@ -157,19 +164,31 @@ function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logg
     clearTimeout(helloTimer);
     return { protocolVersion: controlProtocolVersion, app: runtime.info };
   });
-  connection.onRequest(StatusRequest.type, guard(() => runtime.status()));
-  connection.onRequest(HistoryRequest.type, guard(() => runtime.history()));
-  connection.onRequest(ReloadRequest.type, guard((params: ReloadRequest.Params | undefined) => {
-    const files = params?.files;
-    if (files !== undefined && (!Array.isArray(files) || files.some((file) => typeof file !== 'string'))) {
-      throw new ResponseError(ControlErrorCodes.badRequest, '`files` must be an array of paths');
-    }
-    return runtime.reload({ ...(files ? { files } : {}), dryRun: params?.dryRun === true });
-  }));
-  connection.onRequest(SubscribeRequest.type, guard((): SubscribeRequest.Result => {
-    unsubscribe ??= runtime.subscribe((event) => void connection.sendNotification(EventNotification.type, event).catch(() => undefined));
-    return { subscribed: true };
-  }));
+  connection.onRequest(
+    StatusRequest.type,
+    guard(() => runtime.status()),
+  );
+  connection.onRequest(
+    HistoryRequest.type,
+    guard(() => runtime.history()),
+  );
+  connection.onRequest(
+    ReloadRequest.type,
+    guard((params: ReloadRequest.Params | undefined) => {
+      const files = params?.files;
+      if (files !== undefined && (!Array.isArray(files) || files.some((file) => typeof file !== 'string'))) {
+        throw new ResponseError(ControlErrorCodes.badRequest, '`files` must be an array of paths');
+      }
+      return runtime.reload({ ...(files ? { files } : {}), dryRun: params?.dryRun === true });
+    }),
+  );
+  connection.onRequest(
+    SubscribeRequest.type,
+    guard((): SubscribeRequest.Result => {
+      unsubscribe ??= runtime.subscribe((event) => void connection.sendNotification(EventNotification.type, event).catch(() => undefined));
+      return { subscribed: true };
+    }),
+  );
   connection.onRequest((method) => {
     if (!authenticated) reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
     return new ResponseError(-32601, `unknown method ${method}`);

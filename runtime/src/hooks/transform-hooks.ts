@@ -31,7 +31,10 @@ export async function load(url: string, context: unknown, next: NextLoad): Promi
   if (!url.startsWith('file:') || !typescript.has(path.extname(new URL(url).pathname))) return next(url, context);
   const file = fileURLToPath(url);
   if (!isModule(file)) return { format: 'commonjs', shortCircuit: true };
-  const { code, errors } = transformSync(file, fs.readFileSync(file, 'utf8'), { sourcemap: false, target: `node${process.versions.node.split('.')[0]}` });
+  const { code, errors } = transformSync(file, fs.readFileSync(file, 'utf8'), {
+    sourcemap: false,
+    target: `node${process.versions.node.split('.')[0]}`,
+  });
   if (errors.length > 0) throw new SyntaxError(`${file}: ${errors[0]!.message}`);
   return { format: 'module', source: code, shortCircuit: true };
 }

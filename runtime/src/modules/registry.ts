@@ -16,7 +16,7 @@ import { interopObject } from './interop';
 import { ModuleRecord, type Session, type SourceStamp } from './record';
 import type { Resolution, Resolver } from './resolver';
 import { compileVersion, runTimed } from './evaluate';
-import { ModuleVersion, type EdgeKind } from './version';
+import { ModuleVersion } from './version';
 
 export interface StampedSource {
   text: string;
@@ -163,7 +163,10 @@ export class Registry {
     record.format = formatOf(record.file);
     const transformed =
       session.transforms.get(record.id) ??
-      transformModule({ file: record.file, id: record.id, source: source.text, format: record.format, settings: this.options.settings }, source.stamp.hash);
+      transformModule(
+        { file: record.file, id: record.id, source: source.text, format: record.format, settings: this.options.settings },
+        source.stamp.hash,
+      );
     const number = (record.current?.number ?? 0) + 1;
     const version = new ModuleVersion(record, number, transformed, (...args) => this.options.host.deferCall(...args));
     version.session = session;
@@ -504,7 +507,8 @@ export class Registry {
   /** `import(specifier)` from a version, or (`from` undefined) from a package through Node. */
   async dynamicImport(version: ModuleVersion, specifier: string): Promise<unknown> {
     const resolution = this.resolve(String(specifier), version.file, 'import');
-    if (resolution.kind !== 'app') return this.options.host.importPackage(resolution.kind === 'builtin' ? `node:${resolution.name}` : String(specifier), version.file);
+    if (resolution.kind !== 'app')
+      return this.options.host.importPackage(resolution.kind === 'builtin' ? `node:${resolution.name}` : String(specifier), version.file);
     const record = this.recordFor(resolution.file);
     if (!version.edges.has(record.id)) version.edges.set(record.id, 'dynamic');
     return this.importRecord(record, version);
@@ -552,7 +556,9 @@ export class Registry {
     const importer = context?.version;
     if (importer && importer.record !== record && !importer.edges.has(record.id)) importer.edges.set(record.id, 'library');
     if (kind === 'import') return this.importRecord(record, importer);
-    const dependency = importer ? this.dependencyOf(importer, record) : (record.seenBy() ?? this.versionFor(record, new LoadSession(new Set(), true)));
+    const dependency = importer
+      ? this.dependencyOf(importer, record)
+      : (record.seenBy() ?? this.versionFor(record, new LoadSession(new Set(), true)));
     this.evaluateSync(dependency, importer ?? dependency);
     if (dependency.transformed.esmSyntax) return record.namespace;
     noteConsumed(record);
@@ -562,7 +568,8 @@ export class Registry {
   /** Forgets what a dropped session made: its new records, its versions' places. */
   drop(session: LoadSession): void {
     session.active = false;
-    for (const record of session.added) if (record.current === undefined || session.versions.get(record.id) === record.current) this.records.delete(record.id);
+    for (const record of session.added)
+      if (record.current === undefined || session.versions.get(record.id) === record.current) this.records.delete(record.id);
     for (const [id, version] of session.versions) {
       version.status = 'dropped';
       const record = this.records.get(id);

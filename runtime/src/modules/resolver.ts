@@ -57,7 +57,8 @@ export class Resolver {
   }
 
   resolve(specifier: string, fromFile: string, mode: ResolutionMode): Resolution {
-    if (specifier.startsWith('node:') || (isBuiltin(specifier) && !specifier.includes('/..'))) return { kind: 'builtin', name: specifier.replace(/^node:/, '') };
+    if (specifier.startsWith('node:') || (isBuiltin(specifier) && !specifier.includes('/..')))
+      return { kind: 'builtin', name: specifier.replace(/^node:/, '') };
     const file = this.resolveFile(specifier, fromFile, mode);
     if (!file || file.split(path.sep).includes('node_modules') || !isAppExtension(file)) return { kind: 'external' };
     return { kind: 'app', file };

@@ -86,7 +86,11 @@ function optionsFor(file: string, source: string, format: ModuleFormat, settings
 function jsxOptions(settings: CompilerSettings): TransformOptions['jsx'] {
   switch (settings.jsx) {
     case 'react':
-      return { runtime: 'classic', ...(settings.jsxFactory ? { pragma: settings.jsxFactory } : {}), ...(settings.jsxFragmentFactory ? { pragmaFrag: settings.jsxFragmentFactory } : {}) };
+      return {
+        runtime: 'classic',
+        ...(settings.jsxFactory ? { pragma: settings.jsxFactory } : {}),
+        ...(settings.jsxFragmentFactory ? { pragmaFrag: settings.jsxFragmentFactory } : {}),
+      };
     case 'react-jsxdev':
       return { runtime: 'automatic', development: true, ...(settings.jsxImportSource ? { importSource: settings.jsxImportSource } : {}) };
     default:
@@ -132,9 +136,8 @@ function compileWithOxc(file: string, source: string, id: string, format: Module
   if (error) {
     const offset = error.labels[0]?.start ?? 0;
     const { line, column } = positionOfByte(source, offset);
-    const message = /await/.test(error.message) && format === 'cjs'
-      ? say.topLevelAwaitInCommonJs(file, line)
-      : say.syntaxError(file, line, column, error.message);
+    const message =
+      /await/.test(error.message) && format === 'cjs' ? say.topLevelAwaitInCommonJs(file, line) : say.syntaxError(file, line, column, error.message);
     throw new ReloadStepError(id, 'transform', message, { file, line, column });
   }
   return { code: result.code, map: result.map as RawSourceMap };

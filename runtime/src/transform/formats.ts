@@ -8,7 +8,14 @@ export type ModuleFormat = 'esm' | 'cjs' | 'json';
 
 /** What oxc-transform should parse each extension as. */
 export const languages: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
-  '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx',
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.tsx': 'tsx',
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+  '.jsx': 'jsx',
 };
 
 /** Extensions of the files the runtime loads itself, in the order an extensionless specifier tries them. */

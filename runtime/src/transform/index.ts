@@ -80,9 +80,24 @@ function json(request: TransformRequest): Transformed {
   try {
     value = JSON.parse(request.source);
   } catch (error) {
-    throw new ReloadStepError(request.id, 'transform', say.syntaxError(request.file, 1, 1, (error as Error).message), { file: request.file, line: 1, column: 1 });
+    throw new ReloadStepError(request.id, 'transform', say.syntaxError(request.file, 1, 1, (error as Error).message), {
+      file: request.file,
+      line: 1,
+      column: 1,
+    });
   }
-  return { format: 'json', code: '', generator: false, async: false, imports: [], exports: ['default'], esmSyntax: false, map: undefined, json: value, hash: '' };
+  return {
+    format: 'json',
+    code: '',
+    generator: false,
+    async: false,
+    imports: [],
+    exports: ['default'],
+    esmSyntax: false,
+    map: undefined,
+    json: value,
+    hash: '',
+  };
 }
 
 function code(request: TransformRequest): Transformed {
@@ -98,7 +113,8 @@ function code(request: TransformRequest): Transformed {
     if (!(error instanceof RewriteError)) throw error;
     const generated = positionOfIndex(compiled.code, error.offset);
     const { line, column } = originalOfCompiled(compiled.map, generated) ?? generated;
-    const message = /await/.test(error.message) && format === 'cjs' ? say.topLevelAwaitInCommonJs(file, line) : say.syntaxError(file, line, column, error.message);
+    const message =
+      /await/.test(error.message) && format === 'cjs' ? say.topLevelAwaitInCommonJs(file, line) : say.syntaxError(file, line, column, error.message);
     throw new ReloadStepError(id, 'transform', message, { file, line, column });
   }
   return {

@@ -140,9 +140,13 @@ class Rewriter {
     const index = this.imports.length;
     for (const specifier of statement.specifiers) {
       const imported =
-        specifier.type === 'ImportDefaultSpecifier' ? 'default'
-        : specifier.type === 'ImportNamespaceSpecifier' ? '*'
-        : specifier.imported.type === 'Identifier' ? specifier.imported.name : String(specifier.imported.value);
+        specifier.type === 'ImportDefaultSpecifier'
+          ? 'default'
+          : specifier.type === 'ImportNamespaceSpecifier'
+            ? '*'
+            : specifier.imported.type === 'Identifier'
+              ? specifier.imported.name
+              : String(specifier.imported.value);
       names.push(imported);
       this.locals.set(specifier.local.name, { index, imported });
     }
@@ -195,7 +199,8 @@ class Rewriter {
     if (statement.source) {
       const names = statement.specifiers.map((specifier: Node) => exportName(specifier.local));
       const index = this.addImport(statement.source.value, 'reexport', names, statement);
-      for (const specifier of statement.specifiers) this.getters.set(exportName(specifier.exported), this.importRead(index, exportName(specifier.local)));
+      for (const specifier of statement.specifiers)
+        this.getters.set(exportName(specifier.exported), this.importRead(index, exportName(specifier.local)));
       this.s.overwrite(statement.start, statement.end, this.format === 'esm' ? '' : `${binding.import(index)} = ${binding.registry}.i(${index});`);
       return;
     }
@@ -431,7 +436,9 @@ class Rewriter {
     if (key === undefined) return '';
     let args = 'arguments';
     if (node.type === 'ArrowFunctionExpression') {
-      const simple = node.params.every((param: Node) => param.type === 'Identifier' || (param.type === 'RestElement' && param.argument.type === 'Identifier'));
+      const simple = node.params.every(
+        (param: Node) => param.type === 'Identifier' || (param.type === 'RestElement' && param.argument.type === 'Identifier'),
+      );
       if (!simple) return '';
       args = `[${node.params.map((param: Node) => (param.type === 'RestElement' ? `...${param.argument.name}` : param.name)).join(',')}]`;
     }
@@ -509,7 +516,8 @@ function declaredNames(declaration: Node): string[] {
     const node = patterns.shift()!;
     if (!node) continue;
     if (node.type === 'Identifier') names.push(node.name);
-    else if (node.type === 'ObjectPattern') patterns.push(...node.properties.map((property: Node) => (property.type === 'RestElement' ? property.argument : property.value)));
+    else if (node.type === 'ObjectPattern')
+      patterns.push(...node.properties.map((property: Node) => (property.type === 'RestElement' ? property.argument : property.value)));
     else if (node.type === 'ArrayPattern') patterns.push(...node.elements);
     else if (node.type === 'AssignmentPattern') patterns.push(node.left);
     else if (node.type === 'RestElement') patterns.push(node.argument);

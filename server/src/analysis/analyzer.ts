@@ -91,7 +91,11 @@ export class ProjectAnalysis {
 
   constructor(readonly setup: ProjectSetup) {
     this.sources = new SourceStore(setup.files);
-    this.resolver = new ModuleResolver(setup.compilerOptions, setup.folder, (file) => this.sources.has(path.resolve(file)) || ts.sys.fileExists(file));
+    this.resolver = new ModuleResolver(
+      setup.compilerOptions,
+      setup.folder,
+      (file) => this.sources.has(path.resolve(file)) || ts.sys.fileExists(file),
+    );
     this.resolverMembership = this.sources.membership;
     this.layers = new LayerMap(setup.config.layers);
     this.belongs = projectMembership(setup.folder, setup.config);
@@ -188,7 +192,10 @@ export class ProjectAnalysis {
   cycleMatesOf(file: string): string[] {
     const id = this.idOf(path.resolve(file));
     const members = this.graphFacts().facts.cycleOf.get(id) ?? new Set<string>();
-    return [...members].filter((member) => member !== id).sort(compareIds).map((member) => this.fileOf(member));
+    return [...members]
+      .filter((member) => member !== id)
+      .sort(compareIds)
+      .map((member) => this.fileOf(member));
   }
 
   /**
@@ -254,7 +261,10 @@ export class ProjectAnalysis {
       reached.add(id);
       stack.push(...(facts.adjacency.get(id) ?? []));
     }
-    return this.list().modules.map((module) => module.id).filter((id) => !reached.has(id)).sort(compareIds);
+    return this.list()
+      .modules.map((module) => module.id)
+      .filter((id) => !reached.has(id))
+      .sort(compareIds);
   }
 
   /** Checks one module; with `types: false` only the rules that need no type checker run. */
@@ -318,7 +328,8 @@ export class ProjectAnalysis {
         context,
         rules.map((rule) => ({
           visitor: rule.create(context),
-          onError: (error: unknown) => context.report(internalErrorCode, sourceFile.statements[0] ?? sourceFile, say.internalError(rule.code, messageOf(error))),
+          onError: (error: unknown) =>
+            context.report(internalErrorCode, sourceFile.statements[0] ?? sourceFile, say.internalError(rule.code, messageOf(error))),
         })),
       );
       const verbatim = isJavaScript(file) || this.setup.compilerOptions.verbatimModuleSyntax === true;
@@ -392,7 +403,9 @@ export class ProjectAnalysis {
       const edge = { from: id, to: record.target, kind: record.kind, typeOnly: record.typeOnly };
       unique.set(edgeKey(edge), edge);
     }
-    const edges = [...unique.values()].sort((a, b) => compareIds(a.to, b.to) || compareIds(a.kind, b.kind) || Number(a.typeOnly) - Number(b.typeOnly));
+    const edges = [...unique.values()].sort(
+      (a, b) => compareIds(a.to, b.to) || compareIds(a.kind, b.kind) || Number(a.typeOnly) - Number(b.typeOnly),
+    );
     const signature = edges.map(edgeKey).join('\n');
     const previous = this.edges.get(file);
     this.edges.set(file, { signature, edges });

@@ -42,12 +42,7 @@ export function suppressions(sourceFile: ts.SourceFile): Map<number, Set<string>
 }
 
 /** Places findings in their file and applies severities and suppressions. */
-export function toDiagnostics(
-  findings: readonly RawFinding[],
-  sourceFile: ts.SourceFile,
-  id: string,
-  config: ReloadableConfig,
-): HazardDiagnostic[] {
+export function toDiagnostics(findings: readonly RawFinding[], sourceFile: ts.SourceFile, id: string, config: ReloadableConfig): HazardDiagnostic[] {
   const silenced = suppressions(sourceFile);
   const diagnostics: HazardDiagnostic[] = [];
   for (const finding of findings) {

@@ -38,8 +38,8 @@ export const say = {
   skippedHuge: (bytes: number, limit: number) => `not analysed: ${bytes} bytes is over the ${limit}-byte limit for one module`,
   skippedUnreadable: (reason: string) => `not analysed: the file could not be read (${reason})`,
   skippedTooDeep: () =>
-    'not analysed: nested too deeply for TypeScript\'s parser (its call stack overflows); the other modules are analysed. ' +
-    'Generated code like this is best listed in the config\'s `ignore`',
+    "not analysed: nested too deeply for TypeScript's parser (its call stack overflows); the other modules are analysed. " +
+    "Generated code like this is best listed in the config's `ignore`",
   skippedTypes: (message: string) => `the type-aware check could not run on this file (${message}); the other checks did`,
   tsconfigProblem: (message: string) => `tsconfig problem, using defaults where needed: ${message}`,
 } as const;

@@ -82,7 +82,6 @@ export class FileContext extends FindingSink {
     this.bindings = new Bindings(sourceFile, this.scopes);
   }
 
-
   /** The other value references to the variable declared by `name`, in the scope that declares it. */
   referencesTo(name: ts.Identifier): ts.Identifier[] {
     const scope = this.scopes.declaringScope(name.text, name);
@@ -162,10 +161,7 @@ export interface RuleVisitor {
  * is dropped for the rest of the file and handed to `onError`; the others go on. The walk keeps its own stack,
  * so no depth of nesting overflows it.
  */
-export function walkFile(
-  context: FileContext,
-  rules: ReadonlyArray<{ visitor: RuleVisitor; onError: (error: unknown) => void }>,
-): void {
+export function walkFile(context: FileContext, rules: ReadonlyArray<{ visitor: RuleVisitor; onError: (error: unknown) => void }>): void {
   const active = [...rules];
   /** Runs one step of every active visitor; a visitor that throws is dropped and reported. */
   const each = (step: (visitor: RuleVisitor) => void): void => {

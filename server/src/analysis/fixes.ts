@@ -24,7 +24,19 @@ export interface HazardFix {
 }
 
 /** Methods that return the handle they are called on: a chain of them still yields the handle. */
-const chainable = new Set(['listen', 'on', 'once', 'addListener', 'prependListener', 'unref', 'ref', 'setTimeout', 'setKeepAlive', 'setNoDelay', 'setMaxListeners']);
+const chainable = new Set([
+  'listen',
+  'on',
+  'once',
+  'addListener',
+  'prependListener',
+  'unref',
+  'ref',
+  'setTimeout',
+  'setKeepAlive',
+  'setNoDelay',
+  'setMaxListeners',
+]);
 const listenerMethods = new Set(['on', 'addListener', 'addEventListener']);
 
 /** The fixes for one diagnostic: the hazard's own fixes first, then "suppress with reason". */
@@ -89,7 +101,16 @@ function ownFixes(sourceFile: ts.SourceFile, node: ts.Node, what: 'timer' | 'han
   if (ts.isVoidExpression(statement) && ts.isExpressionStatement(statement.parent)) {
     // `void setImmediate(…)`: the `void` said "dropped on purpose"; owning it replaces that.
     const voided = statement;
-    return [{ title, preferred: true, edits: [{ start: voided.getStart(sourceFile), end: whole.getStart(sourceFile), text: 'import.meta.hot?.own(' }, { start: whole.getEnd(), end: whole.getEnd(), text: ')' }] }];
+    return [
+      {
+        title,
+        preferred: true,
+        edits: [
+          { start: voided.getStart(sourceFile), end: whole.getStart(sourceFile), text: 'import.meta.hot?.own(' },
+          { start: whole.getEnd(), end: whole.getEnd(), text: ')' },
+        ],
+      },
+    ];
   }
   if (ts.isExpressionStatement(statement)) {
     return [{ title, preferred: true, edits: wrap(sourceFile, whole, 'import.meta.hot?.own(', ')') }];
@@ -113,10 +134,12 @@ function hotTimerFix(sourceFile: ts.SourceFile, node: ts.Node, hot: string): Haz
   const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   // Only the global names: an aliased import (`import { setInterval as every }`) may take other arguments.
   if ((name !== 'setInterval' && name !== 'setTimeout') || (ts.isIdentifier(callee) && callee.text !== name)) return [];
-  return [{
-    title: `Use the runtime's timer: import.meta.hot.${name}(…) (under reloadable run)`,
-    edits: [{ start: callee.getStart(sourceFile), end: callee.getEnd(), text: `${hot}.${name}` }],
-  }];
+  return [
+    {
+      title: `Use the runtime's timer: import.meta.hot.${name}(…) (under reloadable run)`,
+      edits: [{ start: callee.getStart(sourceFile), end: callee.getEnd(), text: `${hot}.${name}` }],
+    },
+  ];
 }
 
 /** `target.on(event, fn)` → `import.meta.hot!.listen(target, event, fn)`: removed when the module is reloaded. */
@@ -126,11 +149,13 @@ function hotListenFix(sourceFile: ts.SourceFile, node: ts.Node, hot: string): Ha
   if (!ts.isPropertyAccessExpression(callee) || !listenerMethods.has(callee.name.text) || callee.questionDotToken || node.questionDotToken) return [];
   const target = callee.expression.getText(sourceFile);
   const [event, listener] = node.arguments.map((argument) => argument.getText(sourceFile));
-  return [{
-    title: 'Register through the runtime: import.meta.hot.listen(…) removes it on reload (under reloadable run)',
-    preferred: true,
-    edits: [{ start: node.getStart(sourceFile), end: node.getEnd(), text: `${hot}.listen(${target}, ${event}, ${listener})` }],
-  }];
+  return [
+    {
+      title: 'Register through the runtime: import.meta.hot.listen(…) removes it on reload (under reloadable run)',
+      preferred: true,
+      edits: [{ start: node.getStart(sourceFile), end: node.getEnd(), text: `${hot}.listen(${target}, ${event}, ${listener})` }],
+    },
+  ];
 }
 
 /** `await` it where the code can wait (in an async function), or mark it dropped on purpose with `void`. */
@@ -140,9 +165,17 @@ function promiseFixes(sourceFile: ts.SourceFile, node: ts.Node): HazardFix[] {
   const at = expression.getStart(sourceFile);
   // Operators that bind less tightly than `void`/`await`: `void a as T` would be `(void a) as T`.
   const needsParentheses =
-    ts.isConditionalExpression(expression) || ts.isBinaryExpression(expression) || ts.isAsExpression(expression) || ts.isSatisfiesExpression(expression);
+    ts.isConditionalExpression(expression) ||
+    ts.isBinaryExpression(expression) ||
+    ts.isAsExpression(expression) ||
+    ts.isSatisfiesExpression(expression);
   const insert = (prefix: string): TextEdit[] =>
-    needsParentheses ? [{ start: at, end: at, text: `${prefix}(` }, { start: expression.getEnd(), end: expression.getEnd(), text: ')' }] : [{ start: at, end: at, text: prefix }];
+    needsParentheses
+      ? [
+          { start: at, end: at, text: `${prefix}(` },
+          { start: expression.getEnd(), end: expression.getEnd(), text: ')' },
+        ]
+      : [{ start: at, end: at, text: prefix }];
   const fixes: HazardFix[] = [];
   if (inAsyncFunction(node)) fixes.push({ title: 'Wait for it: await', preferred: true, edits: insert('await ') });
   fixes.push({ title: 'Mark it dropped on purpose: void', edits: insert('void ') });
@@ -173,7 +206,13 @@ function indentationAt(sourceFile: ts.SourceFile, position: number): string {
 }
 
 function isStatementListMember(statement: ts.Statement): boolean {
-  return ts.isSourceFile(statement.parent) || ts.isBlock(statement.parent) || ts.isModuleBlock(statement.parent) || ts.isCaseClause(statement.parent) || ts.isDefaultClause(statement.parent);
+  return (
+    ts.isSourceFile(statement.parent) ||
+    ts.isBlock(statement.parent) ||
+    ts.isModuleBlock(statement.parent) ||
+    ts.isCaseClause(statement.parent) ||
+    ts.isDefaultClause(statement.parent)
+  );
 }
 
 function inAsyncFunction(node: ts.Node): boolean {

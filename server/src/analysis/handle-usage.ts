@@ -70,7 +70,6 @@ function isChainStart(reference: ts.Identifier, context: FileContext): boolean {
 function isExported(declaration: ts.VariableDeclaration): boolean {
   const statement = declaration.parent.parent;
   return (
-    ts.isVariableStatement(statement) &&
-    (ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) ?? false)
+    ts.isVariableStatement(statement) && (ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) ?? false)
   );
 }

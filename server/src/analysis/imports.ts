@@ -29,12 +29,17 @@ export function collectImports(context: FileContext, verbatimModuleSyntax: boole
       const clause = statement.exportClause;
       const typeOnly =
         statement.isTypeOnly ||
-        (!verbatimModuleSyntax && clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((element) => element.isTypeOnly));
+        (!verbatimModuleSyntax &&
+          clause !== undefined &&
+          ts.isNamedExports(clause) &&
+          clause.elements.length > 0 &&
+          clause.elements.every((element) => element.isTypeOnly));
       records.push({ specifier: statement.moduleSpecifier.text, kind: 'reexport', typeOnly, node: statement, mode: 'import' });
     } else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference)) {
       const expression = statement.moduleReference.expression;
       if (!ts.isStringLiteral(expression)) continue;
-      const typeOnly = statement.isTypeOnly || (!verbatimModuleSyntax && !isExportedDeclaration(statement) && !context.isUsedAsValue(statement.name.text));
+      const typeOnly =
+        statement.isTypeOnly || (!verbatimModuleSyntax && !isExportedDeclaration(statement) && !context.isUsedAsValue(statement.name.text));
       records.push({ specifier: expression.text, kind: 'require', typeOnly, node: statement, mode: 'require' });
     }
   }

@@ -66,10 +66,14 @@ function readTsconfig(file: string, problems: SetupProblem[]): { options: ts.Com
   const read = (configPath: string): { options: ts.CompilerOptions; files: string[] } => {
     seen.add(configPath);
     // The app's JavaScript modules run and reload like its TypeScript: listed and resolved as if `allowJs` were on.
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { allowJs: true }, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (diagnostic) => problems.push(problemOf(configPath, diagnostic)),
-    });
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      configPath,
+      { allowJs: true },
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (diagnostic) => problems.push(problemOf(configPath, diagnostic)),
+      },
+    );
     if (!parsed) return { options: defaultCompilerOptions(), files: [] };
     for (const diagnostic of parsed.errors) {
       // "No inputs were found" is normal for a solution file that only lists references.

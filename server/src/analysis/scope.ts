@@ -85,10 +85,7 @@ function collectDeclarations(scope: ts.Node, names: Set<string>): void {
 function addStatementDeclarations(statement: ts.Statement, names: Set<string>): void {
   if (ts.isVariableStatement(statement)) {
     for (const declaration of statement.declarationList.declarations) addBindingNames(declaration.name, names);
-  } else if (
-    (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) &&
-    statement.name
-  ) {
+  } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && statement.name) {
     names.add(statement.name.text);
   } else if (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name)) {
     names.add(statement.name.text);

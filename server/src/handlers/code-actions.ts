@@ -28,10 +28,15 @@ export function codeActions(documents: TextDocuments<TextDocument>, params: Code
         diagnostics: [diagnostic],
         ...(fix.preferred ? { isPreferred: true } : {}),
         edit: {
-          documentChanges: [{
-            textDocument: { uri: document.uri, version: document.version },
-            edits: fix.edits.map((edit) => ({ range: { start: document.positionAt(edit.start), end: document.positionAt(edit.end) }, newText: edit.text })),
-          }],
+          documentChanges: [
+            {
+              textDocument: { uri: document.uri, version: document.version },
+              edits: fix.edits.map((edit) => ({
+                range: { start: document.positionAt(edit.start), end: document.positionAt(edit.end) },
+                newText: edit.text,
+              })),
+            },
+          ],
         },
       });
     }

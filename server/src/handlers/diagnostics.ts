@@ -50,7 +50,10 @@ export class DiagnosticsPublisher {
         if (run !== this.fullRun || progress?.token.isCancellationRequested) break;
         this.publishFile(project, file, types);
         if (index % 25 === 0) {
-          progress?.report(Math.round(((types ? files.length : 0) + index) / (2 * files.length || 1) * 100), `${types ? 'types' : 'syntax'}: ${index}/${files.length}`);
+          progress?.report(
+            Math.round((((types ? files.length : 0) + index) / (2 * files.length || 1)) * 100),
+            `${types ? 'types' : 'syntax'}: ${index}/${files.length}`,
+          );
           // Let edits and requests in between batches.
           await new Promise((resolve) => setImmediate(resolve));
         }
@@ -179,7 +182,14 @@ export class DiagnosticsPublisher {
     const character = Math.max(0, error.column - 1);
     void this.connection.sendDiagnostics({
       uri: URI.file(error.file || folder).toString(),
-      diagnostics: [{ range: { start: { line, character }, end: { line, character: character + 1 } }, severity: DiagnosticSeverity.Error, source: 'reloadable', message: error.message }],
+      diagnostics: [
+        {
+          range: { start: { line, character }, end: { line, character: character + 1 } },
+          severity: DiagnosticSeverity.Error,
+          source: 'reloadable',
+          message: error.message,
+        },
+      ],
     });
   }
 
@@ -190,7 +200,13 @@ export class DiagnosticsPublisher {
 
 /** The one note a module left out of the analysis gets, at its first line, with the reason. */
 function notAnalysed(reason: string): Diagnostic {
-  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, code: 'not-analysed', source: 'reloadable', message: reason };
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    code: 'not-analysed',
+    source: 'reloadable',
+    message: reason,
+  };
 }
 
 export function toLspDiagnostic(hazard: HazardDiagnostic): Diagnostic {
@@ -209,7 +225,10 @@ export function toLspDiagnostic(hazard: HazardDiagnostic): Diagnostic {
           relatedInformation: hazard.related.map((related) => ({
             location: {
               uri: URI.file(related.file).toString(),
-              range: { start: { line: related.line - 1, character: related.column - 1 }, end: { line: related.line - 1, character: related.column - 1 } },
+              range: {
+                start: { line: related.line - 1, character: related.column - 1 },
+                end: { line: related.line - 1, character: related.column - 1 },
+              },
             },
             message: related.message || related.file,
           })),
@@ -219,4 +238,3 @@ export function toLspDiagnostic(hazard: HazardDiagnostic): Diagnostic {
     data: { start: hazard.start, end: hazard.end },
   };
 }
-

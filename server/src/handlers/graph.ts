@@ -3,17 +3,28 @@ import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ConfigError } from '../../../src-shared/config';
 import type { FolderGraph, ModuleGraphRequest } from '../../../src-shared/lsp-protocol';
-import { ProjectAnalysis } from '../analysis/analyzer';
 import type { Workspace } from '../workspace';
 
-export function moduleGraph(workspace: Workspace, params: ModuleGraphRequest.Params, hazardCount: (file: string) => number): ModuleGraphRequest.Result {
+export function moduleGraph(
+  workspace: Workspace,
+  params: ModuleGraphRequest.Params,
+  hazardCount: (file: string) => number,
+): ModuleGraphRequest.Result {
   const wanted = params.folder ? URI.parse(params.folder).fsPath : undefined;
   const folders: FolderGraph[] = [];
   for (const { folder, state } of workspace.all()) {
     if (wanted && folder !== wanted) continue;
     const uri = URI.file(folder).toString();
     if (state instanceof ConfigError) {
-      folders.push({ folder: uri, layers: [], modules: [], edges: [], cycles: [], reloadOrder: { unload: [], load: [] }, configError: state.message });
+      folders.push({
+        folder: uri,
+        layers: [],
+        modules: [],
+        edges: [],
+        cycles: [],
+        reloadOrder: { unload: [], load: [] },
+        configError: state.message,
+      });
       continue;
     }
     const graph = state.graph();

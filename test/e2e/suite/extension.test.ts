@@ -69,7 +69,10 @@ export function defineExtensionTests(root: Mocha.Suite): void {
     const [timer] = (await diagnosticsWhen(uri, hasCode('unowned-timer'), 'unowned-timer on clock.ts')).filter(hasCodeOf('unowned-timer'));
     assert.equal(timer.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(timer.range.start.line, 3);
-    assert.ok(typeof timer.code === 'object' && timer.code.target.toString().includes('hazards.md#unowned-timer'), 'the code links to its documentation');
+    assert.ok(
+      typeof timer.code === 'object' && timer.code.target.toString().includes('hazards.md#unowned-timer'),
+      'the code links to its documentation',
+    );
   });
 
   test(suite, 'points a layer violation at the module it reaches up to', async () => {
@@ -77,7 +80,10 @@ export function defineExtensionTests(root: Mocha.Suite): void {
     const [violation] = (await diagnosticsWhen(uri, hasCode('layer-violation'), 'layer-violation on config.ts')).filter(hasCodeOf('layer-violation'));
     assert.equal(violation.severity, vscode.DiagnosticSeverity.Error);
     const related = violation.relatedInformation ?? [];
-    assert.ok(related.some((info) => info.location.uri.path.endsWith('/src/http/server.ts')), `related information names server.ts: ${JSON.stringify(related)}`);
+    assert.ok(
+      related.some((info) => info.location.uri.path.endsWith('/src/http/server.ts')),
+      `related information names server.ts: ${JSON.stringify(related)}`,
+    );
   });
 
   test(suite, 'a quick fix owns the timer, and the warning goes', async () => {
@@ -89,7 +95,10 @@ export function defineExtensionTests(root: Mocha.Suite): void {
     const titles = actions.map((action) => action.title);
     const fix = actions.find((action) => /setInterval/.test(action.title) && action.edit);
     assert.ok(fix?.edit, `a setInterval fix is offered among ${JSON.stringify(titles)}`);
-    assert.ok(titles.some((title) => /suppress/i.test(title)), `a suppress action is offered among ${JSON.stringify(titles)}`);
+    assert.ok(
+      titles.some((title) => /suppress/i.test(title)),
+      `a suppress action is offered among ${JSON.stringify(titles)}`,
+    );
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.match(document.getText(), /import\.meta\.hot[!?]*\.setInterval\(/);
     await diagnosticsWhen(uri, (diagnostics) => !hasCode('unowned-timer')(diagnostics), 'the unowned-timer warning to go');
@@ -104,7 +113,12 @@ export function defineExtensionTests(root: Mocha.Suite): void {
 async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
+      return await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
     } catch (error) {
       const canceled = error instanceof vscode.CancellationError || (error as Error).message === 'Canceled';
       if (!canceled || attempt === 5) throw error;

@@ -45,7 +45,12 @@ class App {
   static start(folder: string, port: number): App {
     const cli = path.join(process.env.RELOADABLE_REPO ?? path.resolve(__dirname, '../../..'), 'bin/reloadable.js');
     // The extension host's own Node may be Electron's: run the CLI with the Node on the PATH.
-    const child = spawn('node', [cli, 'run', 'src/main.ts'], { cwd: folder, env: { ...process.env, PORT: String(port), ELECTRON_RUN_AS_NODE: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [cli, 'run', 'src/main.ts'], {
+      cwd: folder,
+      env: { ...process.env, PORT: String(port), ELECTRON_RUN_AS_NODE: '1' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const app = new App(child);
     child.stdout!.on('data', (chunk) => (app.output += chunk));
     child.stderr!.on('data', (chunk) => (app.output += chunk));
@@ -63,7 +68,8 @@ class App {
 /** Resolves with the runtime's diagnostics on `uri` once there are some. */
 function runtimeDiagnostics(uri: vscode.Uri, code = 'runtime-leak'): Promise<vscode.Diagnostic[]> {
   return new Promise((resolve, reject) => {
-    const ours = () => vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === 'reloadable runtime' && diagnostic.code === code);
+    const ours = () =>
+      vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === 'reloadable runtime' && diagnostic.code === code);
     const listener = vscode.languages.onDidChangeDiagnostics(() => {
       if (ours().length === 0) return;
       listener.dispose();
@@ -115,7 +121,11 @@ export function defineRuntimeTests(root: Mocha.Suite): void {
   });
 
   test(suite, 'reloads an edited module in graph order, and the app serves the new version', async () => {
-    await replaceInFile(routes(), "response.end(JSON.stringify({ path, count, version:", "response.end(JSON.stringify({ path, count, greeting: 'hello from e2e', version:");
+    await replaceInFile(
+      routes(),
+      'response.end(JSON.stringify({ path, count, version:',
+      "response.end(JSON.stringify({ path, count, greeting: 'hello from e2e', version:",
+    );
     const result = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
     assert.equal(result?.outcome, 'committed', JSON.stringify(result?.error));
     assert.deepEqual(result.changed, ['src/http/routes.ts']);
@@ -141,7 +151,10 @@ export function defineRuntimeTests(root: Mocha.Suite): void {
     // A child process that ignores SIGTERM: the runtime asks it to end when its version retires, and it does not.
     const leak = `\nimport { spawn as spawnChild } from 'node:child_process';\nspawnChild(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)']); // stubborn\n`;
     await replaceInFile(routes(), /\n$/, `\n${leak}`);
-    const line = (await vscode.workspace.openTextDocument(routes())).getText().split('\n').findIndex((text) => text.startsWith('spawnChild('));
+    const line = (await vscode.workspace.openTextDocument(routes()))
+      .getText()
+      .split('\n')
+      .findIndex((text) => text.startsWith('spawnChild('));
     const first = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
     assert.equal(first?.outcome, 'committed', JSON.stringify(first?.error));
     const diagnostics = runtimeDiagnostics(routes());
@@ -164,7 +177,10 @@ export function defineRuntimeTests(root: Mocha.Suite): void {
   test(suite, 'a fault of the running code shows as a diagnostic at the throwing line, and the app keeps serving', async () => {
     const fault = `\nsetTimeout(() => {\n  throw new Error('thrown on purpose');\n}, 500);\n`;
     await replaceInFile(routes(), /\n$/, `\n${fault}`);
-    const line = (await vscode.workspace.openTextDocument(routes())).getText().split('\n').findIndex((text) => text.includes("throw new Error('thrown on purpose')"));
+    const line = (await vscode.workspace.openTextDocument(routes()))
+      .getText()
+      .split('\n')
+      .findIndex((text) => text.includes("throw new Error('thrown on purpose')"));
     const diagnostics = runtimeDiagnostics(routes(), 'runtime-fault');
     const result = await vscode.commands.executeCommand<ReloadResult>('reloadable.reload');
     assert.equal(result?.outcome, 'committed', JSON.stringify(result?.error));
@@ -183,7 +199,11 @@ export function defineRuntimeTests(root: Mocha.Suite): void {
     const real = state.discovery;
     // A newer discovery file for the same socket with a forged token (the pid must be alive: ours).
     const forged = path.join(real.project, '.reloadable', `${process.pid}.json`);
-    fs.writeFileSync(forged, JSON.stringify({ ...real, pid: process.pid, token: 'f'.repeat(real.token.length), startedAt: new Date().toISOString() }), { mode: 0o600 });
+    fs.writeFileSync(
+      forged,
+      JSON.stringify({ ...real, pid: process.pid, token: 'f'.repeat(real.token.length), startedAt: new Date().toISOString() }),
+      { mode: 0o600 },
+    );
     try {
       const refused = await appState(api, (candidate) => candidate.kind === 'refused', 'the forged token to be refused');
       assert.match(refused.kind === 'refused' ? refused.message : '', /wrong token/);
@@ -200,7 +220,11 @@ export function defineRuntimeTests(root: Mocha.Suite): void {
     await app!.stop();
     await appState(api, (state) => state.kind === 'none', 'the connection to drop');
     app = App.start(folder().fsPath, port);
-    const state = await appState(api, (candidate) => candidate.kind === 'connected' && candidate.discovery.pid !== before, 'the restarted app to connect');
+    const state = await appState(
+      api,
+      (candidate) => candidate.kind === 'connected' && candidate.discovery.pid !== before,
+      'the restarted app to connect',
+    );
     assert.equal(state.kind, 'connected');
     assert.equal((await fetchJson(port)).greeting, 'hello from e2e');
   });

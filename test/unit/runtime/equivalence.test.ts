@@ -37,20 +37,31 @@ const graph = (size: number) =>
     ...Array.from({ length: size }, (_, index) =>
       fc.record({
         value: fc.constant(0),
-        imports: index === 0 ? fc.constant([]) : fc.uniqueArray(fc.record({ to: fc.integer({ min: 0, max: index - 1 }), consumes: fc.boolean() }), { selector: (entry) => entry.to, maxLength: 3 }),
+        imports:
+          index === 0
+            ? fc.constant([])
+            : fc.uniqueArray(fc.record({ to: fc.integer({ min: 0, max: index - 1 }), consumes: fc.boolean() }), {
+                selector: (entry) => entry.to,
+                maxLength: 3,
+              }),
       }),
     ),
   );
 
 type Edit = { module: number; kind: 'value' | 'toggle' | 'drop' };
 
-const edits = (size: number) => fc.array(fc.record({ module: fc.integer({ min: 0, max: size - 1 }), kind: fc.constantFrom<Edit['kind']>('value', 'toggle', 'drop') }), { minLength: 1, maxLength: 4 });
+const edits = (size: number) =>
+  fc.array(fc.record({ module: fc.integer({ min: 0, max: size - 1 }), kind: fc.constantFrom<Edit['kind']>('value', 'toggle', 'drop') }), {
+    minLength: 1,
+    maxLength: 4,
+  });
 
 function apply(specs: ModuleSpec[], edit: Edit): ModuleSpec[] {
   return specs.map((spec, index) => {
     if (index !== edit.module) return spec;
     if (edit.kind === 'value') return { ...spec, value: spec.value + 1 };
-    if (edit.kind === 'toggle') return { ...spec, imports: spec.imports.map((entry, at) => (at === 0 ? { ...entry, consumes: !entry.consumes } : entry)) };
+    if (edit.kind === 'toggle')
+      return { ...spec, imports: spec.imports.map((entry, at) => (at === 0 ? { ...entry, consumes: !entry.consumes } : entry)) };
     return { ...spec, value: spec.value + 1, imports: spec.imports.slice(1) };
   });
 }

@@ -46,7 +46,10 @@ describe('state, mailboxes and draining', () => {
     const handled: string[] = (globalThis as any).__handled;
     delete (globalThis as any).__handled;
     assert.equal(result.outcome, 'committed');
-    assert.deepEqual(handled.map((entry) => Number(entry.split(':')[1])), [...Array(12).keys()]);
+    assert.deepEqual(
+      handled.map((entry) => Number(entry.split(':')[1])),
+      [...Array(12).keys()],
+    );
     // Once a message was handled by v2, every later one was too.
     const firstNew = handled.findIndex((entry) => entry.startsWith('v2'));
     assert.ok(firstNew > 0 && handled.slice(firstNew).every((entry) => entry.startsWith('v2')));
@@ -136,7 +139,8 @@ describe('lifecycle events and owned resources', () => {
   });
 
   it('closes owned timers, listeners and resources when the version retires', async () => {
-    const service = `import { EventEmitter } from 'node:events';\nexport const bus = (globalThis as any).__bus ??= new EventEmitter();\n` +
+    const service =
+      `import { EventEmitter } from 'node:events';\nexport const bus = (globalThis as any).__bus ??= new EventEmitter();\n` +
       `export const timer = import.meta.hot!.setInterval(() => {}, 60_000);\n` +
       `import.meta.hot!.listen(bus, 'ping', () => {});\n` +
       `export const resource = import.meta.hot!.own({ closed: false, close() { this.closed = true; } });\n`;
@@ -195,7 +199,10 @@ describe('lifecycle events and owned resources', () => {
     app.write('service.ts', `export const x = 2;\n`);
     const result = await runtime.reload();
     child.kill('SIGKILL');
-    assert.deepEqual(result.leaks.map((leak) => `${leak.kind}:${leak.line}:${leak.file === app.path('service.ts')}`), ['child-process:4:true']);
+    assert.deepEqual(
+      result.leaks.map((leak) => `${leak.kind}:${leak.line}:${leak.file === app.path('service.ts')}`),
+      ['child-process:4:true'],
+    );
   });
 
   it('hands an owned resource to the new version that owns it too, instead of closing it', async () => {

@@ -113,7 +113,10 @@ describe('the module system', () => {
     assert.equal(app.module('main.ts').loaded, 'plugin-1');
     assert.equal(app.module('main.ts').required, 'value-1');
     const status = runtime.status();
-    assert.ok(status.modules.some((module) => module.id === 'plugin.ts'), 'the plugin is a module of the graph');
+    assert.ok(
+      status.modules.some((module) => module.id === 'plugin.ts'),
+      'the plugin is a module of the graph',
+    );
     app.write('plugin.ts', `export default function plugin() { return 'plugin-2'; }\n`);
     app.write('value.cts', `export const value = 'value-2';\n`);
     const result = await runtime.reload();

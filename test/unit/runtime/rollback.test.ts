@@ -42,13 +42,19 @@ describe('rollback leaves the old version live and untouched', () => {
   });
 
   it('on an init that throws, pointing at the throwing line', async () => {
-    const result = await expectRollback(`export function label() { return 'v2'; }\n\nthrow new Error('no database');\n`, 'init', /threw while initialising: no database/);
+    const result = await expectRollback(
+      `export function label() { return 'v2'; }\n\nthrow new Error('no database');\n`,
+      'init',
+      /threw while initialising: no database/,
+    );
     assert.equal(result.error?.line, 3);
     assert.equal(result.error?.file, app.path('service.ts'));
   });
 
   it('on an init that never ends, after the init timeout', async () => {
-    await expectRollback(`export function label() { return 'v2'; }\nwhile (true) {}\n`, 'init', /did not finish initialising within 200 ms/, { initTimeoutMs: 200 });
+    await expectRollback(`export function label() { return 'v2'; }\nwhile (true) {}\n`, 'init', /did not finish initialising within 200 ms/, {
+      initTimeoutMs: 200,
+    });
   });
 
   it('on a missing export an importer needs', async () => {
@@ -77,11 +83,20 @@ describe('rollback leaves the old version live and untouched', () => {
   });
 
   it('on a top-level await that rejects, as an init that throws', async () => {
-    await expectRollback(`export function label() { return 'v2'; }\nawait Promise.reject(new Error('no config'));\n`, 'init', /threw while initialising: no config/);
+    await expectRollback(
+      `export function label() { return 'v2'; }\nawait Promise.reject(new Error('no config'));\n`,
+      'init',
+      /threw while initialising: no config/,
+    );
   });
 
   it('on a top-level await that outlasts the init timeout', async () => {
-    await expectRollback(`export function label() { return 'v2'; }\nawait new Promise(() => {});\n`, 'init', /did not finish initialising within 200 ms/, { initTimeoutMs: 200 });
+    await expectRollback(
+      `export function label() { return 'v2'; }\nawait new Promise(() => {});\n`,
+      'init',
+      /did not finish initialising within 200 ms/,
+      { initTimeoutMs: 200 },
+    );
   });
 
   // Throws in callbacks and unhandled rejections are tested in real processes (test/integration): the test
@@ -107,7 +122,10 @@ describe('rollback leaves the old version live and untouched', () => {
       'main.ts': `import { next } from './service.js';\nexport const call = () => next();\nimport.meta.hot?.accept();\n`,
     });
     const runtime = await app.start();
-    app.write('service.ts', `let count = 0;\nimport.meta.hot!.state({ version: 2, save: () => count, restore: () => { throw new Error('schema changed'); } });\nexport const next = () => ++count;\n`);
+    app.write(
+      'service.ts',
+      `let count = 0;\nimport.meta.hot!.state({ version: 2, save: () => count, restore: () => { throw new Error('schema changed'); } });\nexport const next = () => ++count;\n`,
+    );
     const result = await runtime.reload();
     assert.equal(result.outcome, 'rolled-back');
     assert.equal(result.error?.phase, 'restore');

@@ -69,7 +69,10 @@ describe('which modules a reload runs again', () => {
   });
 
   it('refuses a change that reaches a module that declines', async () => {
-    app = new TempApp({ 'dep.ts': `export const x = 1;\n`, 'main.ts': `import { x } from './dep.js';\nimport.meta.hot?.decline();\nexport const y = x;\n` });
+    app = new TempApp({
+      'dep.ts': `export const x = 1;\n`,
+      'main.ts': `import { x } from './dep.js';\nimport.meta.hot?.decline();\nexport const y = x;\n`,
+    });
     const runtime = await app.start();
     app.write('dep.ts', `export const x = 2;\n`);
     const result = await runtime.reload();
@@ -180,11 +183,16 @@ describe('exports keep their identity', () => {
   });
 
   it('reads the newest version at call time: a namespace held before the reload sees the new exports', async () => {
-    app = new TempApp({ 'main.ts': `export function greet() { return 'hello'; }\nexport class Greeter { hi() { return 'hi'; } }\nexport const config = { name: 'one' };\n` });
+    app = new TempApp({
+      'main.ts': `export function greet() { return 'hello'; }\nexport class Greeter { hi() { return 'hi'; } }\nexport const config = { name: 'one' };\n`,
+    });
     const runtime = await app.start();
     const namespace = app.module('main.ts');
     const before = namespace.Greeter;
-    app.write('main.ts', `export function greet() { return 'bonjour'; }\nexport class Greeter { hi() { return 'salut'; } }\nexport const config = { name: 'two' };\n`);
+    app.write(
+      'main.ts',
+      `export function greet() { return 'bonjour'; }\nexport class Greeter { hi() { return 'salut'; } }\nexport const config = { name: 'two' };\n`,
+    );
     assert.equal((await runtime.reload()).outcome, 'committed');
     assert.equal(namespace.greet(), 'bonjour');
     assert.equal(new namespace.Greeter().hi(), 'salut');
@@ -248,7 +256,7 @@ describe('one reload at a time', () => {
     const started = performance.now();
     const second = runtime.reload();
     while (app.module('main.ts').read() !== 3) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.ok(performance.now() - started < 4000, 'the second reload did not wait out the first one\'s settle window');
+    assert.ok(performance.now() - started < 4000, "the second reload did not wait out the first one's settle window");
     assert.equal((await first).outcome, 'committed');
     runtime.reload({ files: [app.path('main.ts')] }).catch(() => undefined);
     assert.equal((await second).outcome, 'committed');

@@ -105,7 +105,9 @@ function methodName(callee: ts.Expression): string | undefined {
 }
 
 function isLogical(operator: ts.SyntaxKind): boolean {
-  return operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken;
+  return (
+    operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken
+  );
 }
 
 /** Type questions about one program. */

@@ -12,7 +12,8 @@ export function checkCycles(id: string, imports: readonly ResolvedImport[], fact
   if (!members) return;
   const reported = new Set<string>();
   for (const record of imports) {
-    if (record.target === undefined || reported.has(record.target) || !facts.closesCycle({ from: id, to: record.target, typeOnly: record.typeOnly })) continue;
+    if (record.target === undefined || reported.has(record.target) || !facts.closesCycle({ from: id, to: record.target, typeOnly: record.typeOnly }))
+      continue;
     reported.add(record.target);
     const back = shortestPath(facts.adjacency, record.target, id, members) ?? [record.target];
     const cycle = record.target === id ? [id, id] : [id, ...back];

@@ -45,7 +45,11 @@ export const strayListener: SyntaxRule = {
           if (context.hot.inDisposeHook(registration.call)) continue;
           if (registration.subscribe ? !isDiscarded(registration.call, context) : isReleased(registration, released)) continue;
           const literal = isLiteralEvent(registration.call);
-          context.report('stray-listener', registration.call, say.strayListener(registration.owner, registration.event, literal, registration.subscribe));
+          context.report(
+            'stray-listener',
+            registration.call,
+            say.strayListener(registration.owner, registration.event, literal, registration.subscribe),
+          );
         }
       },
     };
@@ -53,9 +57,7 @@ export const strayListener: SyntaxRule = {
 };
 
 function isReleased(registration: Registration, removals: Array<{ target: string; event: string }>): boolean {
-  return removals.some(
-    (removal) => removal.target === registration.target && (removal.event === registration.event || removal.event === '*'),
-  );
+  return removals.some((removal) => removal.target === registration.target && (removal.event === registration.event || removal.event === '*'));
 }
 
 /**

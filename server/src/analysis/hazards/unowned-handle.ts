@@ -158,7 +158,10 @@ function releaseMethodOf(checker: ts.TypeChecker, type: ts.Type, location: ts.No
     if (method && checker.getTypeOfSymbolAtLocation(method, location).getCallSignatures().length > 0) return `${name}()`;
   }
   // Well-known symbols are named `__@dispose@123` by the checker.
-  const symbol = type.getProperties().map((property) => /^__@(asyncDispose|dispose)@\d+$/.exec(property.escapedName as string)?.[1]).find(Boolean);
+  const symbol = type
+    .getProperties()
+    .map((property) => /^__@(asyncDispose|dispose)@\d+$/.exec(property.escapedName as string)?.[1])
+    .find(Boolean);
   return symbol && `[Symbol.${symbol}]()`;
 }
 
