@@ -25,9 +25,11 @@ declare const RELOADABLE_VERSION: string;
 
 // Wiring only: the analysis lives in ./analysis, the LSP adapters in ./handlers.
 // Over stdio, a reader that survives a garbled message; other transports (VS Code's IPC) as the library sets them.
-const connection = process.argv.includes('--stdio')
-  ? createConnection(ProposedFeatures.all, new ResilientReader(process.stdin), new StreamMessageWriter(process.stdout))
+const reader = process.argv.includes('--stdio') ? new ResilientReader(process.stdin) : undefined;
+const connection = reader
+  ? createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout))
   : createConnection(ProposedFeatures.all);
+reader?.onError((error) => connection.console.error(`reloadable: a message that could not be read was dropped (${error.message})`));
 const documents = new TextDocuments(TextDocument);
 const workspace = new Workspace((message) => connection.console.error(message));
 const diagnostics = new DiagnosticsPublisher(connection, documents, workspace);

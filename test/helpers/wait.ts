@@ -34,3 +34,15 @@ export function waitUntil(
     check();
   });
 }
+
+/**
+ * Resolves once `ready()` holds, asked again after each turn of the event loop (and at most every 10 ms);
+ * rejects after `timeoutMs`. For conditions no event announces: an HTTP answer, a count in another module.
+ */
+export async function eventually(ready: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await ready())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -40,6 +40,7 @@ describe('the control endpoint keeps nothing of clients that go', () => {
     const hello = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'reloadable/hello', params: { protocolVersion: 1, token } });
     const beforeHello = () => `Content-Length: 8000\r\n\r\n${'x'.repeat(6000)}`;
     const afterHello = () => `Content-Length: ${Buffer.byteLength(hello)}\r\n\r\n${hello}Content-Length: 900000\r\n\r\n${'y'.repeat(60_000)}`;
+    // The heap is read after a quiet moment: the app closes the sockets on its side when their 'close' events run.
     const settled = async () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       return heap();

@@ -178,6 +178,7 @@ describe('a plain layered app under load, through edits and faults', () => {
       /late/,
     );
     const first = await ticks();
+    // A measurement, not a wait: a 1 ms interval still running would tick dozens of times in 50 ms.
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(await ticks(), first, 'the interval stopped with its version');
   });

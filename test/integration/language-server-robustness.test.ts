@@ -40,7 +40,13 @@ describe('the language server under a demanding client', () => {
     const server = await LanguageServer.start([folder]);
     servers.push(server);
     server.child.stdin!.write('Content-Lenght: 12\r\n\r\n{"broken": 1}');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await server.waitFor(
+      () =>
+        server.notifications.some(
+          (n) => n.method === 'window/logMessage' && /could not be read/.test(String((n.params as { message?: string })?.message)),
+        ),
+      'the server to drop the garbled message',
+    );
     const deaf = new Promise((_, reject) =>
       setTimeout(() => reject(new Error('no answer: the server went deaf after the garbled header')), 10_000).unref(),
     );

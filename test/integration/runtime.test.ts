@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
+// Not a wait: the pause of an editor that writes a file in two steps, part of what the test does to the app.
+import { setTimeout as writerPause } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { ReloadResult } from '../../src-shared/control-protocol';
 import { ControlClient } from '../../runtime/src/control/client';
 import { runCli } from '../helpers/cli';
 import { RunningApp, startLoad } from '../helpers/running-app';
+import { eventually } from '../helpers/wait';
 
 describe('reloadable run under real HTTP load', () => {
   let app: RunningApp;
@@ -40,7 +42,9 @@ describe('reloadable run under real HTTP load', () => {
         app.edit(file, (text) => text.replace(new RegExp(`${tag} = '[^']*'`), `${tag} = 'round${round}'`));
         outcomes.push((await client.reload()).outcome);
       }
-      await new Promise((resolve) => setTimeout(resolve, 15));
+      // Some requests between two reloads, so each version serves.
+      const served = load.bodies.length;
+      await eventually(() => load.bodies.length >= served + 4, 'requests between two reloads');
     }
     const { bodies, failures } = await load.stop();
     assert.deepEqual(failures, []);
@@ -58,7 +62,10 @@ describe('reloadable run under real HTTP load', () => {
 
   it('finishes a slow request on the version it started on', async () => {
     const slow = app.get('/slow?ms=400');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(
+      async () => (await client.status()).modules.some((module) => module.id === 'src/routes.ts' && module.inFlight > 0),
+      'the slow request to be running',
+    );
     app.edit('src/routes.ts', (text) => text.replace(/routesTag = '[^']*'/, "routesTag = 'after-slow'"));
     const result = await client.reload();
     const response = await slow;
@@ -78,7 +85,7 @@ describe('reloadable run under real HTTP load', () => {
       assert.equal((await client.reload()).outcome, 'committed');
     }
     await posting;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(async () => (await app.get<number[]>('/written')).length >= 120, 'every entry to be written');
     assert.deepEqual(await app.get('/written'), [...Array(120).keys()]);
   });
 
@@ -87,8 +94,11 @@ describe('reloadable run under real HTTP load', () => {
     const result = await client.reload();
     const version = result.versions['src/ticker.ts']!;
     const first = await app.get<Record<number, number>>('/ticks');
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    const second = await app.get<Record<number, number>>('/ticks');
+    let second = first;
+    await eventually(async () => {
+      second = await app.get<Record<number, number>>('/ticks');
+      return second[version]! >= (first[version] ?? 0) + 3;
+    }, 'the new version to tick three times');
     assert.equal(second[version - 1], first[version - 1], 'the old version stopped ticking');
     assert.ok(second[version]! > first[version]!, 'the new version ticks');
   });
@@ -149,14 +159,13 @@ describe('reloadable run --watch', () => {
       const commits = () => app.stderr.split('committed').length;
       const before = commits();
       fs.writeFileSync(app.file('src/routes.ts'), '');
-      await delay(5);
+      await writerPause(5);
       fs.writeFileSync(app.file('src/routes.ts'), tagged('first'));
       await app.waitFor(() => commits() > before, 'the first save to be reloaded');
       fs.writeFileSync(app.file('src/routes.ts'), tagged('last'));
-      for (let attempt = 0; (await app.get('/')).tag !== 'last'; attempt++) {
-        assert.ok(attempt < 500, `the last save never went live:\n${app.stderr}`);
-        await delay(20);
-      }
+      await eventually(async () => (await app.get('/')).tag === 'last', 'the last save to go live').catch((error: Error) => {
+        throw new Error(`${error.message}:\n${app.stderr}`);
+      });
     } finally {
       await load.stop();
     }
@@ -170,13 +179,14 @@ describe('reloadable run --watch', () => {
     const original = fs.readFileSync(app.file('src/routes.ts'), 'utf8');
     fs.writeFileSync(app.file('src/routes.ts'), `${original}\nthrow new Error('bad save');\n`);
     await app.waitFor(() => rollbacks() > before, 'the faulty save to roll back');
-    await delay(600);
+    // A save of another module after it: were the faulty file retried in a loop, more rollbacks would come first.
+    const commits = () => app.stderr.split('committed').length;
+    const committed = commits();
+    app.edit('src/journal.ts', (text) => text.replace(/journalTag = '[^']*'/, "journalTag = 'meanwhile'"));
+    await app.waitFor(() => commits() > committed, 'the other save to be reloaded');
     assert.equal(rollbacks(), before + 1, `one rollback, not a loop:\n${app.stderr}`);
     fs.writeFileSync(app.file('src/routes.ts'), original.replace(/routesTag = '[^']*'/, "routesTag = 'fixed'"));
-    for (let attempt = 0; (await app.get('/')).tag !== 'fixed'; attempt++) {
-      assert.ok(attempt < 500, `the fix never went live:\n${app.stderr}`);
-      await delay(20);
-    }
+    await eventually(async () => (await app.get('/')).tag === 'fixed', 'the fix to go live');
     assert.equal(rollbacks(), before + 1);
   });
 
@@ -188,12 +198,9 @@ describe('reloadable run --watch', () => {
     // A writer that writes in two pieces, the first cut in the middle of a statement.
     const cut = complete.indexOf('response.setHeader');
     fs.writeFileSync(app.file('src/routes.ts'), complete.slice(0, cut + 10));
-    await delay(30);
+    await writerPause(30);
     fs.writeFileSync(app.file('src/routes.ts'), complete);
-    for (let attempt = 0; (await app.get('/')).tag !== 'complete'; attempt++) {
-      assert.ok(attempt < 500, `the complete save never went live:\n${app.stderr}`);
-      await delay(20);
-    }
+    await eventually(async () => (await app.get('/')).tag === 'complete', 'the complete save to go live');
     assert.equal(rollbacks(), before, `no rollback for the half-written file:\n${app.stderr}`);
   });
 });

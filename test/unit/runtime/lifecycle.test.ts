@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { RuntimeEvent } from '../../../src-shared/control-protocol';
 import { TempApp } from '../../helpers/app';
+import { eventually } from '../../helpers/wait';
 
 let app: TempApp;
 afterEach(() => app?.dispose());
@@ -42,7 +43,7 @@ describe('state, mailboxes and draining', () => {
     });
     const result = await runtime.reload();
     for (let i = 10; i < 12; i++) box.post(i);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => (globalThis as any).__handled.length >= 12, 'the twelve messages to be handled');
     const handled: string[] = (globalThis as any).__handled;
     delete (globalThis as any).__handled;
     assert.equal(result.outcome, 'committed');
@@ -95,8 +96,10 @@ describe('state, mailboxes and draining', () => {
     const { work } = app.module('main.ts');
     const long = work(400);
     app.write('service.ts', service('v2'));
+    const draining = new Promise<void>((resolve) => runtime.subscribe((event) => event.type === 'phase' && event.phase === 'drain' && resolve()));
     const reload = runtime.reload();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // A call made while the module is suspended for its swap waits for the swap's outcome.
+    await draining;
     const waiting = work(1);
     const result = await reload;
     assert.equal(result.outcome, 'rolled-back');
@@ -132,7 +135,7 @@ describe('lifecycle events and owned resources', () => {
     runtime.subscribe((event) => event.type === 'listener-error' && errors.push(event.message));
     app.write('service.ts', `export const x = 2;\n`);
     const result = await runtime.reload();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => errors.length === 2, "both listeners' errors");
     assert.equal(result.outcome, 'committed');
     assert.equal(app.module('main.ts').x, 2);
     assert.deepEqual(errors.sort(), ['async bug', 'listener bug']);

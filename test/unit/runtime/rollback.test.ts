@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { TempApp } from '../../helpers/app';
+import { eventually } from '../../helpers/wait';
 
 let app: TempApp;
 afterEach(() => app?.dispose());
@@ -145,8 +146,8 @@ describe('rollback leaves the old version live and untouched', () => {
     );
     const result = await runtime.reload();
     assert.equal(result.outcome, 'rolled-back');
-    await new Promise((resolve) => setTimeout(resolve, 20));
     const globals = globalThis as any;
+    await eventually(() => globals.__plain._destroyed && globals.__owned._destroyed, "the dropped candidate's timers to stop");
     assert.equal(globals.__plain._destroyed, true);
     assert.equal(globals.__owned._destroyed, true);
     assert.equal(process.listeners('SIGUSR2').includes(globals.__listener), false);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { TempApp } from '../../helpers/app';
+import { eventually } from '../../helpers/wait';
 
 let app: TempApp;
 afterEach(() => app?.dispose());
@@ -255,7 +256,7 @@ describe('one reload at a time', () => {
     app.write('dep.ts', `export const x = 3;\n`);
     const started = performance.now();
     const second = runtime.reload();
-    while (app.module('main.ts').read() !== 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => app.module('main.ts').read() === 3, 'the second reload to commit');
     assert.ok(performance.now() - started < 4000, "the second reload did not wait out the first one's settle window");
     assert.equal((await first).outcome, 'committed');
     runtime.reload({ files: [app.path('main.ts')] }).catch(() => undefined);
