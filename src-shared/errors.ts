@@ -29,3 +29,8 @@ export const configMessages = {
   notStringArray: (got: string) => `must be an array of globs, got ${got}`,
   notGlob: (got: string) => `must be a non-empty glob string, got ${got}`,
 } as const;
+
+/** The message of anything thrown, for one line of a log, a result or a diagnostic. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

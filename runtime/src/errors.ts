@@ -56,10 +56,7 @@ export const say = {
   unknownSpecifier: (specifier: string) => `import.meta.hot.accept(): cannot resolve '${specifier}'`,
 } as const;
 
-/** The message of anything thrown, for one line of a log or a result. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { messageOf } from '../../src-shared/errors';
 
 /** An error of a reload step, carrying the module and phase the result reports. */
 export class ReloadStepError extends Error {

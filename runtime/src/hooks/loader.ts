@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSync } from 'oxc-parser';
+import { moduleExtensions as sharedModuleExtensions, typescriptExtensions } from '../../../src-shared/module-files';
 
 interface ResolveContext {
   parentURL?: string;
@@ -21,8 +22,8 @@ type NextLoad = (url: string, context?: unknown) => Promise<{ format?: string | 
 
 let project = '';
 const prefix = 'reloadable-from:';
-const moduleExtensions = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']);
-const typescript = new Set(['.ts', '.mts', '.cts', '.tsx']);
+const moduleExtensions = new Set(sharedModuleExtensions);
+const typescript = new Set(typescriptExtensions);
 
 export async function initialize(data: { project: string }): Promise<void> {
   project = data.project;

@@ -18,15 +18,7 @@ export const languages: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
   '.jsx': 'jsx',
 };
 
-/** Extensions of the files the runtime loads itself, in the order an extensionless specifier tries them. */
-export const moduleExtensions = Object.keys(languages);
-
-/** Extensions TypeScript source is written in: Node cannot run these without the runtime. */
-export const typescriptExtensions = ['.ts', '.mts', '.cts', '.tsx'];
-
-export function isModuleFile(file: string): boolean {
-  return path.extname(file) in languages;
-}
+export { isModuleFile, moduleExtensions, typescriptExtensions } from '../../../src-shared/module-files';
 
 const packageTypes = new Map<string, 'module' | 'commonjs'>();
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ts } from './typescript';
+import { messageOf } from '../../../src-shared/errors';
 import { internalErrorCode, type HazardCode } from '../../../src-shared/hazard-codes';
 import { LayerMap } from '../../../src-shared/layers';
 import { compareIds, type DecidedEdge, type ModuleGraph } from '../../../src-shared/module-graph';
@@ -7,12 +8,13 @@ import { orderModules, planReload, type HotAcceptance, type ReloadPlan } from '.
 import { toDiagnostics, type HazardDiagnostic } from './diagnostics';
 import { say } from './errors';
 import { FileContext, FindingSink, walkFile, type RelatedLocation } from './file-context';
-import { GraphFacts, type ResolvedImport } from './graph-facts';
+import type { ResolvedImport } from './graph-facts';
 import { checkCycles, checkFloatingPromises, checkLayers, checkResources, syntaxRulesFor } from './hazards';
 import { collectImports, type ImportRecord } from './imports';
 import { ModuleResolver } from './module-resolver';
 import { loadProjectSetup, projectMembership, toId, type ProjectSetup, type SetupProblem } from './project';
 import { isJavaScript, SourceStore } from './source-store';
+import { ProjectGraph } from './project-graph';
 import { TypedProgram } from './typed-program';
 
 /** A module left out of the analysis, and why. */
@@ -50,23 +52,6 @@ interface ModuleAnalysis {
   imports: ResolvedImport[];
 }
 
-type Edge = ModuleGraph['edges'][number];
-
-/** A module's edges, sorted, and their signature: an edit that keeps the signature keeps the graph. */
-interface ModuleEdges {
-  signature: string;
-  edges: Edge[];
-}
-
-/** The graph of every module's imports, rebuilt only when some module's edges or the module set change. */
-interface GraphState {
-  membership: number;
-  graph: ModuleGraph;
-  facts: GraphFacts;
-  /** For each module id, the edges that reach it, built on first use. */
-  incoming?: Map<string, Edge[]>;
-}
-
 /**
  * The analysis of one project: its module graph, reload order and hazards. Pure: no LSP, no editor.
  * The CLI uses it once; the language server keeps it and feeds it edits with `setText`, and each query
@@ -82,12 +67,7 @@ export class ProjectAnalysis {
   private readonly typed: TypedProgram;
   private readonly belongs: (file: string) => boolean;
   private listing: { membership: number; files: string[]; modules: ModuleGraph['modules']; byId: string[] } | undefined;
-  private readonly edges = new Map<string, ModuleEdges>();
-  /** Modules whose text changed since the graph was last brought up to date. */
-  private readonly edited = new Set<string>();
-  /** Ids of the modules whose graph findings (own edges, cycle) changed since `takeGraphChanges`. */
-  private readonly graphChanges = new Set<string>();
-  private state: GraphState | undefined;
+  private readonly projectGraph: ProjectGraph;
 
   constructor(readonly setup: ProjectSetup) {
     this.sources = new SourceStore(setup.files);
@@ -100,6 +80,16 @@ export class ProjectAnalysis {
     this.layers = new LayerMap(setup.config.layers);
     this.belongs = projectMembership(setup.folder, setup.config);
     this.typed = new TypedProgram(setup.compilerOptions, this.sources, setup.declarations, (file) => this.resolver.impliedFormat(file));
+    this.projectGraph = new ProjectGraph({
+      membership: () => this.sources.membership,
+      listing: () => this.list(),
+      has: (file) => this.sources.has(file),
+      idOf: (file) => this.idOf(file),
+      fileOf: (id) => this.fileOf(id),
+      importsOf: (file) => this.analyse(file, false)?.imports ?? [],
+      importSite: (from, to) => this.importSite(from, to),
+      layers: this.layers,
+    });
   }
 
   /** Loads a project folder. Throws a ConfigError when its config is unusable. */
@@ -143,7 +133,7 @@ export class ProjectAnalysis {
     const absolute = path.resolve(file);
     if (!this.sources.has(absolute) && !this.accepts(absolute)) return false;
     this.sources.set(absolute, text);
-    this.edited.add(absolute);
+    this.projectGraph.markEdited(absolute);
     return true;
   }
 
@@ -152,18 +142,18 @@ export class ProjectAnalysis {
     const absolute = path.resolve(file);
     if (this.sources.delete(absolute)) {
       this.modules.delete(absolute);
-      this.edited.delete(absolute);
+      this.projectGraph.forget(absolute);
     }
   }
 
   /** The module graph: every module with its layer, and every import between modules. */
   graph(): ModuleGraph {
-    return this.graphFacts().graph;
+    return this.projectGraph.current().graph;
   }
 
   /** The graph's edges, each with whether it goes up the layers and whether it closes a cycle, as the rules decide. */
   decidedEdges(): DecidedEdge[] {
-    return this.graphFacts().facts.decidedEdges();
+    return this.projectGraph.current().facts.decidedEdges();
   }
 
   /**
@@ -172,7 +162,7 @@ export class ProjectAnalysis {
    */
   dependentsOf(file: string): string[] {
     const start = this.idOf(path.resolve(file));
-    const incoming = this.incoming();
+    const incoming = this.projectGraph.incoming();
     const dependents = new Set<string>();
     const expanded = new Set([start]);
     const queue = [start];
@@ -191,7 +181,7 @@ export class ProjectAnalysis {
   /** Absolute paths of the other modules of the cycle this module is in, sorted; empty when it is in none. */
   cycleMatesOf(file: string): string[] {
     const id = this.idOf(path.resolve(file));
-    const members = this.graphFacts().facts.cycleOf.get(id) ?? new Set<string>();
+    const members = this.projectGraph.current().facts.cycleOf.get(id) ?? new Set<string>();
     return [...members]
       .filter((member) => member !== id)
       .sort(compareIds)
@@ -203,26 +193,23 @@ export class ProjectAnalysis {
    * imports reach other modules now, or the cycle they are in changed. An editor republishes these after an edit.
    */
   takeGraphChanges(): string[] {
-    this.graphFacts();
-    const files = [...this.graphChanges].map((id) => this.fileOf(id)).filter((file) => this.sources.has(file));
-    this.graphChanges.clear();
-    return files.sort();
+    return this.projectGraph.takeChanges();
   }
 
   /** The order reloading every module would use: callers first to unload, callees first to load. */
   reloadOrder(): { unload: string[]; load: string[] } {
-    const { unload, load } = orderModules(this.graphFacts().facts.adjacency);
+    const { unload, load } = orderModules(this.projectGraph.current().facts.adjacency);
     return { unload, load };
   }
 
   /** The cycles of the runtime graph, each sorted. */
   cycles(): string[][] {
-    return this.graphFacts().facts.cycles;
+    return this.projectGraph.current().facts.cycles;
   }
 
   /** The reload plan of a change set (module ids), with `accept()`/`decline()` read from the sources. */
   reloadPlan(changed: readonly string[]): ReloadPlan {
-    const { facts } = this.graphFacts();
+    const { facts } = this.projectGraph.current();
     const acceptance = new Map<string, HotAcceptance>();
     for (const file of this.files) {
       const analysis = this.analyse(file, false);
@@ -236,7 +223,7 @@ export class ProjectAnalysis {
     const files = this.files;
     const diagnostics: HazardDiagnostic[] = [];
     const skipped: SkippedModule[] = [];
-    this.graphFacts();
+    this.projectGraph.current();
     files.forEach((file, index) => {
       const reason = this.sources.entry(file)?.skipped;
       if (reason) skipped.push({ file, reason });
@@ -252,7 +239,7 @@ export class ProjectAnalysis {
     const entry = this.setup.config.entry;
     if (!entry) return undefined;
     const start = this.idOf(path.resolve(this.setup.folder, entry));
-    const { facts } = this.graphFacts();
+    const { facts } = this.projectGraph.current();
     const reached = new Set<string>();
     const stack = [start];
     while (stack.length > 0) {
@@ -270,7 +257,7 @@ export class ProjectAnalysis {
   /** Checks one module; with `types: false` only the rules that need no type checker run. */
   checkFile(file: string, options: Pick<CheckOptions, 'types'> = {}): HazardDiagnostic[] {
     const absolute = path.resolve(file);
-    const { facts } = this.graphFacts();
+    const { facts } = this.projectGraph.current();
     const analysis = this.analyse(absolute, true);
     if (!analysis) return [];
     const { id, sourceFile, findings } = analysis.context;
@@ -368,71 +355,12 @@ export class ProjectAnalysis {
     };
   }
 
-  /** The module graph and its facts, brought up to date with the edits since the last call. */
-  private graphFacts(): GraphState {
-    const membership = this.sources.membership;
-    if (this.state?.membership === membership) {
-      let changed = false;
-      for (const file of this.edited) changed = this.refreshEdges(file) || changed;
-      this.edited.clear();
-      if (!changed) return this.state;
-    } else {
-      this.edited.clear();
-      for (const file of this.edges.keys()) if (!this.sources.has(file)) this.edges.delete(file);
-      for (const file of this.files) this.refreshEdges(file);
-    }
-    const listing = this.list();
-    const graph = { modules: listing.modules, edges: listing.byId.flatMap((file) => this.edges.get(file)?.edges ?? []) };
-    const facts = new GraphFacts(
-      graph,
-      this.layers,
-      (from, to) => this.importSite(from, to),
-      (id) => ({ file: this.fileOf(id), line: 1, column: 1, message: '' }),
-    );
-    if (this.state) for (const id of changedCycles(this.state.facts, facts)) this.graphChanges.add(id);
-    this.state = { membership, graph, facts };
-    return this.state;
-  }
-
-  /** Re-collects a module's edges; true when they differ from the ones the graph holds. */
-  private refreshEdges(file: string): boolean {
-    const id = this.idOf(file);
-    const unique = new Map<string, Edge>();
-    for (const record of this.analyse(file, false)?.imports ?? []) {
-      if (record.target === undefined) continue;
-      const edge = { from: id, to: record.target, kind: record.kind, typeOnly: record.typeOnly };
-      unique.set(edgeKey(edge), edge);
-    }
-    const edges = [...unique.values()].sort(
-      (a, b) => compareIds(a.to, b.to) || compareIds(a.kind, b.kind) || Number(a.typeOnly) - Number(b.typeOnly),
-    );
-    const signature = edges.map(edgeKey).join('\n');
-    const previous = this.edges.get(file);
-    this.edges.set(file, { signature, edges });
-    if (previous?.signature === signature) return false;
-    if (this.state) this.graphChanges.add(id);
-    return true;
-  }
-
   /** Where `from` first imports `to` at run time, read from the module's current analysis. */
   private importSite(from: string, to: string): RelatedLocation | undefined {
     const file = this.fileOf(from);
     const analysis = this.analyse(file, false);
     const record = analysis?.imports.find((candidate) => !candidate.typeOnly && candidate.target === to);
     return record && locate(file, analysis!.context.sourceFile, record.node);
-  }
-
-  private incoming(): Map<string, Edge[]> {
-    const state = this.graphFacts();
-    if (!state.incoming) {
-      state.incoming = new Map();
-      for (const edge of state.graph.edges) {
-        const edges = state.incoming.get(edge.to);
-        if (edges) edges.push(edge);
-        else state.incoming.set(edge.to, [edge]);
-      }
-    }
-    return state.incoming;
   }
 
   /** The module list, the graph's modules (with layers) and the files in id order, kept until a module appears or disappears. */
@@ -453,28 +381,7 @@ export class ProjectAnalysis {
   }
 }
 
-function edgeKey(edge: Edge): string {
-  return `${edge.from}\u0000${edge.to}\u0000${edge.kind}\u0000${edge.typeOnly}`;
-}
-
-/** The modules whose cycle is not the same set of modules in both graphs. */
-function changedCycles(before: GraphFacts, after: GraphFacts): string[] {
-  const keys = new Map<ReadonlySet<string>, string>();
-  const keyOf = (members: ReadonlySet<string> | undefined) => {
-    if (!members) return '';
-    let key = keys.get(members);
-    if (key === undefined) keys.set(members, (key = [...members].sort(compareIds).join('\u0000')));
-    return key;
-  };
-  const ids = new Set([...before.cycleOf.keys(), ...after.cycleOf.keys()]);
-  return [...ids].filter((id) => keyOf(before.cycleOf.get(id)) !== keyOf(after.cycleOf.get(id)));
-}
-
 function locate(file: string, sourceFile: ts.SourceFile, node: ts.Node): RelatedLocation {
   const { line, character } = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
   return { file, line: line + 1, column: character + 1, message: '' };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

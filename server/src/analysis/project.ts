@@ -5,9 +5,10 @@ import { ts } from './typescript';
 import { readConfig, type ReloadableConfig } from '../../../src-shared/config';
 import { globMatcher } from '../../../src-shared/layers';
 import { say } from './errors';
+import { isDeclarationFile, isModuleFile } from '../../../src-shared/module-files';
 
-/** Extensions of the modules the analyser reads. */
-export const moduleExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+export { isDeclarationFile, isModuleFile, moduleExtensions } from '../../../src-shared/module-files';
+
 const ignoredFolders = new Set(['node_modules', '.git', '.reloadable']);
 
 /** A problem with the user's setup that does not stop the analysis (a bad tsconfig, say). */
@@ -148,15 +149,6 @@ function listSources(root: string): string[] {
   };
   visit(root);
   return files;
-}
-
-export function isModuleFile(file: string): boolean {
-  return !isDeclarationFile(file) && moduleExtensions.includes(path.extname(file));
-}
-
-/** `x.d.ts`, `x.d.mts`, `x.d.cts` and the declarations of other files (`styles.d.css.ts`). */
-export function isDeclarationFile(file: string): boolean {
-  return /\.d\.[mc]?ts$/.test(file) || /\.d\.[^.]+\.ts$/.test(file);
 }
 
 export function isInside(folder: string, file: string): boolean {
