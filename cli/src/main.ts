@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('report reload hazards; exits 1 when one has error severity')
     .argument('[dir]', 'project folder', '.')
     .addOption(new Option('--format <format>', 'output format').choices(checkFormats).default('stylish'))
-    .option('--no-types', 'skip the type-aware rule (floating-promise) for a faster run')
+    .option('--no-types', 'skip the checks that need types (floating-promise, resources by type) for a faster run')
     .action(async (dir: string, options: { format: (typeof checkFormats)[number]; types: boolean }) => {
       const { ProjectAnalysis, runCheck } = await analysis();
       const project = ProjectAnalysis.open(projectFolder(dir));

@@ -13,8 +13,10 @@ export const say = {
     `\`${name}\` holds ${what}, made each time this module runs and never released: every reload leaves one more open. ` +
     `Release it in \`import.meta.hot.dispose(…)\`, wrap it in \`import.meta.hot.own(…)\`, or keep one across versions in \`import.meta.hot.data\`.`,
   unownedHandle: (what: string) =>
-    `${what} is dropped: it stays open after this module version is retired (a server keeps its port, so the next ` +
-    `version cannot listen). Wrap it in \`import.meta.hot.own(…)\`, or keep it and close it in \`import.meta.hot.dispose(…)\`.`,
+    `${what} is dropped: nothing in the code can close it when this module version is retired. \`reloadable run\` ` +
+    `stops what a version starts as it loads (a server's socket passes to the next version); made later (in a request ` +
+    `handler) or under another tool, it stays open and keeps its port. Wrap it in \`import.meta.hot.own(…)\`, or keep ` +
+    `it and close it in \`import.meta.hot.dispose(…)\`.`,
   strayListener: (owner: string, event: string, literal: boolean, subscribe: boolean) =>
     subscribe
       ? `Callback subscribed on ${owner} and its unsubscribe dropped: it keeps calling old code after a reload. ` +
