@@ -34,12 +34,12 @@ export class RunningApp {
    */
   static async runIn(
     dir: string,
-    options: { args?: string[]; entry?: string; port?: number; nodeArgs?: string[]; anyOutput?: boolean } = {},
+    options: { args?: string[]; entry?: string; port?: number; nodeArgs?: string[]; anyOutput?: boolean; env?: Record<string, string> } = {},
   ): Promise<RunningApp> {
     const { args = [], entry = 'src/main.ts', port, nodeArgs = [] } = options;
     const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'bin/reloadable.js'), 'run', entry, ...args], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', ...(port ? { PORT: String(port) } : {}) },
+      env: { ...process.env, NO_COLOR: '1', ...(port ? { PORT: String(port) } : {}), ...options.env },
     });
     const app = new RunningApp(dir, child);
     child.stdout!.on('data', (chunk) => (app.stdout += chunk));

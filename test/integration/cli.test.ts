@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fixturesDir } from '../helpers/fixtures';
 import { runCli } from '../helpers/cli';
+import { request } from '../helpers/net';
+import { RunningApp } from '../helpers/running-app';
 
 const layered = path.join(fixturesDir, 'projects/layered');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cli-'));
@@ -251,6 +253,37 @@ describe("the CLI's compile cache", () => {
     fs.writeFileSync(file, 'not a code cache');
     assert.equal((await runCli(['graph', layered], { env })).stdout, first.stdout, 'V8 rejects a damaged cache and the CLI runs as without one');
     assert.notEqual(fs.readFileSync(file, 'utf8'), 'not a code cache');
+  });
+
+  it('leaves `run` able to import: an app importing an ES package serves after a start that wrote the cache', async () => {
+    const tmp = fs.mkdtempSync(path.join(scratch, 'tmp-'));
+    const env = { TMPDIR: tmp };
+    await runCli(['graph', layered], { env });
+    assert.ok(cacheFiles(tmp)?.files.length, 'the cache is warm');
+    const dir = fs.mkdtempSync(path.join(scratch, 'esm-app-'));
+    fs.mkdirSync(path.join(dir, 'node_modules/esm-only'), { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'node_modules/esm-only/package.json'),
+      JSON.stringify({ name: 'esm-only', type: 'module', exports: './index.js' }),
+    );
+    fs.writeFileSync(path.join(dir, 'node_modules/esm-only/index.js'), "export const greeting = 'hello from an ES package';\n");
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(
+      path.join(dir, 'src/main.ts'),
+      [
+        "import * as http from 'node:http';",
+        "import { greeting } from 'esm-only';",
+        'const server = http.createServer((_req, res) => res.end(greeting));',
+        "server.listen(0, '127.0.0.1', () => console.log('listening', (server.address() as { port: number }).port));",
+      ].join('\n'),
+    );
+    const app = await RunningApp.runIn(dir, { env });
+    try {
+      assert.equal(await request(app.port, '/'), 'hello from an ES package');
+    } finally {
+      await app.stop();
+    }
   });
 
   it('is not read from a folder others can write to', async () => {
