@@ -36,8 +36,20 @@ const bandPadding = 28;
 /** Modules with no import inside their band would sit in one endless row: they wrap at this many. */
 const maxRowWidth = 2400;
 
-export function nodeWidth(label: string): number {
-  return Math.max(90, Math.min(260, 24 + label.length * 7));
+/** What a node shows: its label (with the module count of a collapsed folder) and its badges. */
+export function nodeText(module: ViewModule): { label: string; badges: string } {
+  const badges: string[] = [];
+  if (module.version !== undefined) badges.push(`v${module.version}`);
+  if (module.inFlight) badges.push(`${module.inFlight}⇄`);
+  if (module.hazards > 0) badges.push(`⚠${module.hazards}`);
+  return { label: module.size > 1 ? `${module.label} (${module.size})` : module.label, badges: badges.join(' ') };
+}
+
+/** Wide enough for the label and, right-aligned after a gap, the badges. */
+export function nodeWidth(module: ViewModule): number {
+  const { label, badges } = nodeText(module);
+  const characters = label.length + (badges ? badges.length + 2 : 0);
+  return Math.max(90, Math.min(320, 24 + characters * 7));
 }
 
 export function layoutGraph(view: GraphView): Layout {
@@ -93,7 +105,7 @@ function layoutBand(modules: ViewModule[], edges: ViewEdge[]): PlacedNode[] {
     const graph = new dagre.graphlib.Graph();
     graph.setGraph({ rankdir: 'TB', nodesep: 14, ranksep: 36, marginx: 10, marginy: 0 });
     graph.setDefaultEdgeLabel(() => ({}));
-    for (const module of modules) if (linked.has(module.id)) graph.setNode(module.id, { width: nodeWidth(module.label), height: nodeHeight });
+    for (const module of modules) if (linked.has(module.id)) graph.setNode(module.id, { width: nodeWidth(module), height: nodeHeight });
     for (const edge of inside) graph.setEdge(edge.from, edge.to);
     dagre.layout(graph);
     for (const module of modules) {
@@ -110,7 +122,7 @@ function layoutBand(modules: ViewModule[], edges: ViewEdge[]): PlacedNode[] {
   const left = x;
   let y = right > 0 && right < maxRowWidth / 2 ? nodeHeight / 2 : bottom + (bottom > 0 ? 30 : nodeHeight / 2);
   for (const module of loose) {
-    const width = nodeWidth(module.label);
+    const width = nodeWidth(module);
     if (x + width > maxRowWidth && x > left) {
       x = left;
       y += nodeHeight + 14;

@@ -3,7 +3,7 @@
 // decision about presentation is made here.
 import { assertNever } from '../../src-shared/exhaustive';
 import { webviewProtocolVersion, type FromPanel, type PanelFacts, type ToPanel } from '../../src-shared/webview-protocol';
-import { layoutGraph, type Layout, type PlacedNode } from './layout';
+import { layoutGraph, nodeText, type Layout, type PlacedNode } from './layout';
 import { buildView, type Filters, type GraphView } from './model';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
@@ -206,13 +206,9 @@ function drawNode(node: PlacedNode, parent: Element, animate: boolean): void {
     parent,
   );
   element('rect', { width: node.width, height: node.height, rx: 4 }, group);
-  const label = node.size > 1 ? `${node.label} (${node.size})` : node.label;
+  const { label, badges } = nodeText(node);
   element('text', { x: 8, y: 19, class: 'label' }, group).textContent = label;
-  const badges: string[] = [];
-  if (node.version !== undefined) badges.push(`v${node.version}`);
-  if (node.inFlight) badges.push(`${node.inFlight}⇄`);
-  if (node.hazards > 0) badges.push(`⚠${node.hazards}`);
-  if (badges.length) element('text', { x: node.width - 6, y: 19, class: 'badges', 'text-anchor': 'end' }, group).textContent = badges.join(' ');
+  if (badges) element('text', { x: node.width - 6, y: 19, class: 'badges', 'text-anchor': 'end' }, group).textContent = badges;
   if (node.pendingOrder) {
     element('circle', { cx: 0, cy: 0, r: 9, class: 'order' }, group);
     element('text', { x: 0, y: 4, class: 'order-text', 'text-anchor': 'middle' }, group).textContent = String(node.pendingOrder);

@@ -9,7 +9,7 @@ import type { FolderGraph } from '../../src-shared/lsp-protocol';
 import type { PanelFolder } from '../../src-shared/webview-protocol';
 import { ProjectAnalysis } from '../../server/src/analysis/analyzer';
 import { panelFacts, prefixIn } from '../../client/src/panel-facts';
-import { layoutGraph, type PlacedNode } from '../../client/webview/layout';
+import { layoutGraph, nodeText, nodeWidth, type PlacedNode } from '../../client/webview/layout';
 import { buildView } from '../../client/webview/model';
 import { fixturesDir } from '../helpers/fixtures';
 
@@ -199,6 +199,26 @@ describe('the graph panel layout', () => {
     assert.equal(layout.edges.length, layered.edges.length);
   });
 
+  test('makes each node wide enough for its label and, after a gap, its badges (version, calls in flight, hazards)', () => {
+    // About 7 px a character at the panel's font size: the label starts 8 px in, the badges end 6 px before the edge.
+    const characterWidth = 7;
+    const base = { id: 'src/routes/index.ts', label: 'index.ts', layer: null, hazards: 0, size: 1, inCycle: false, matches: true };
+    for (const module of [
+      base,
+      { ...base, version: 12, hazards: 3 },
+      { ...base, version: 2, inFlight: 140, hazards: 1, label: 'a-much-longer-name.ts' },
+    ]) {
+      const { label, badges } = nodeText(module);
+      const width = nodeWidth(module);
+      assert.ok(
+        8 + label.length * characterWidth + characterWidth <= width - 6 - badges.length * characterWidth,
+        `${label} ${badges} fits in ${width} px`,
+      );
+    }
+    assert.equal(nodeText({ ...base, version: 2, inFlight: 3, hazards: 1 }).badges, 'v2 3⇄ ⚠1');
+    assert.equal(nodeText({ ...base, size: 4, label: 'src/routes' }).label, 'src/routes (4)');
+  });
+
   test('lays out 2,000 modules in six layers with no two modules overlapping', () => {
     const layers = ['l0', 'l1', 'l2', 'l3', 'l4', 'l5'];
     const modules: Array<[string, string]> = [];
@@ -225,7 +245,7 @@ describe('the graph panel layout', () => {
     for (const [layer, nodes] of byBand) {
       const sorted = [...nodes].sort((a, b) => a.x - b.x);
       for (let i = 0; i < sorted.length; i++) {
-        for (let j = i + 1; j < sorted.length && sorted[j].x - sorted[i].x < 300; j++) {
+        for (let j = i + 1; j < sorted.length && sorted[j].x - sorted[i].x < 330; j++) {
           assert.ok(!overlaps(sorted[i], sorted[j]), `${sorted[i].id} and ${sorted[j].id} overlap in ${layer}`);
         }
       }
