@@ -12,6 +12,7 @@ import { repoRoot } from '../helpers/cli';
 import { CodeServer, copyWorkspace, focusRow, openBrowser, openWorkbench, runCommand, screenshot } from '../helpers/code-server';
 import { freePort } from '../helpers/net';
 import { RunningApp } from '../helpers/running-app';
+import { eventually } from '../helpers/wait';
 
 const vsix = path.join(repoRoot, 'out/reloadable.vsix');
 
@@ -208,6 +209,109 @@ describe('driving the example app from VS Code', () => {
       // The notification's button opens the failing line.
       await failure.locator('.monaco-button', { hasText: /Open routes\.ts:\d+/ }).click();
       await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
+    },
+  );
+});
+
+describe('an Express app written as its documentation writes it, driven from VS Code on save', () => {
+  let page: Page;
+  let app: RunningApp;
+  const greeter = 'src/services/greeter.ts';
+  const notification = (text: RegExp) => page.locator('.notification-toast', { hasText: text });
+  const panel = () => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
+  /** Opens `file` from Quick Open and replaces line `line`'s text (after its indent) with `text`. */
+  async function retype(file: string, line: number, text: string): Promise<void> {
+    // From the palette, as Ctrl+P does not reach the workbench while a webview has the focus.
+    await runCommand(page, 'Go to File...');
+    const input = page.locator('.quick-input-widget input');
+    await eventually(async () => (await input.inputValue()) === '', 'Quick Open to replace the palette');
+    await input.fill(path.basename(file));
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).filter({ hasText: path.dirname(file) });
+    await focusRow(page, row.first(), file);
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: path.basename(file) }).waitFor();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(String(line));
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type(text);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+S');
+  }
+
+  packagedWorkbench(
+    async () => {
+      // The conformance suite's Express 4 app (CommonJS, tsconfig paths, two routers importing each other, no
+      // import.meta.hot), run as its users run it, with reload on save turned on in the folder's settings.
+      const dir = copyWorkspace('test/conformance/apps/express4');
+      fs.mkdirSync(path.join(dir, '.vscode'));
+      fs.writeFileSync(path.join(dir, '.vscode/settings.json'), JSON.stringify({ 'reloadable.reloadOnSave': true }));
+      app = await RunningApp.runIn(dir, { entry: 'src/index.ts', port: await freePort() });
+      return app.dir;
+    },
+    (opened) => (page = opened),
+    'express-app',
+  );
+  after(async () => {
+    await app?.stop();
+  });
+
+  uiTest(
+    'the status bar shows the app and its hazards, and the Problems panel the router cycle and the dropped server',
+    () => page,
+    async () => {
+      // Four modules, no layers declared, three hazards: the two ends of the router cycle (errors) and the server
+      // `app.listen` returns, which nothing closes (a warning; the runtime hands its socket over anyway).
+      await page.locator('.statusbar-item', { hasText: /index\.ts ·\s*4 · 0 layers ·\s*3\b/ }).waitFor({ timeout: 60_000 });
+      await runCommand(page, 'View: Focus Problems');
+      const rows = page.locator('.markers-panel .monaco-list-row');
+      await rows.filter({ hasText: 'import-cycle' }).first().waitFor({ timeout: 30_000 });
+      await rows.filter({ hasText: 'unowned-handle' }).first().waitFor();
+      await screenshot(page, 'express-1-connected');
+    },
+  );
+
+  uiTest(
+    'a save in the editor reloads the service, and the app serves it',
+    () => page,
+    async () => {
+      await retype(greeter, 2, "return 'service-2 from the editor'");
+      await page.locator('.statusbar-item', { hasText: /index\.ts .*[\d.]+ ms/ }).waitFor({ timeout: 30_000 });
+      await screenshot(page, 'express-2-reloaded-on-save');
+      const body = await app.get('/');
+      assert.deepEqual(body, { route: 'route-1', service: 'service-2 from the editor' });
+    },
+  );
+
+  uiTest(
+    'the module graph panel shows the router cycle and the new version of the service',
+    () => page,
+    async () => {
+      await runCommand(page, 'Reloadable: Show Module Graph');
+      await panel()
+        .locator('g.node.last-reload', { hasText: /greeter\.ts.*v2/ })
+        .waitFor({ timeout: 30_000 });
+      await panel().locator('g.node.cycle').first().waitFor();
+      await screenshot(page, 'express-3-graph');
+    },
+  );
+
+  uiTest(
+    'a syntax error saved in the editor rolls back with its reason, and the old version keeps serving',
+    () => page,
+    async () => {
+      await retype(greeter, 2, "return 'service-3' +");
+      await notification(/rolled back, the old version still serves: src\/services\/greeter\.ts failed in transform/).waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar-item.warning-kind', { hasText: /index\.ts .*rolled-back/ }).waitFor();
+      // The panel, brought back to the front, marks the module that failed.
+      await runCommand(page, 'Reloadable: Show Module Graph');
+      await panel()
+        .locator('g.node.failed', { hasText: /greeter\.ts.*v2/ })
+        .waitFor();
+      await screenshot(page, 'express-4-rolled-back');
+      assert.equal((await app.get('/')).service, 'service-2 from the editor');
     },
   );
 });
