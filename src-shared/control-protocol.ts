@@ -57,6 +57,11 @@ export interface ReloadResult {
   loadOrder: string[];
   startedAt: string;
   durationMs: number;
+  /**
+   * From the start to the commit: how soon the new versions served (committed reloads). The settle window, the
+   * drain and the disposal of the old versions follow, and `durationMs` includes them.
+   */
+  servingAfterMs?: number;
   /** Milliseconds per phase that ran: transform, evaluate, init, restore, commit, drain, dispose. */
   phases: Partial<Record<ReloadPhase, number>>;
   /** Calls that were running on a retired version and finished there. */

@@ -2,7 +2,7 @@
 // order, phases, counts and, after a rollback, the failure.
 import { EventEmitter, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, type Disposable, type TreeDataProvider } from 'vscode';
 import type { ReloadResult } from '../../src-shared/control-protocol';
-import { describeCounts, formatMs } from '../../src-shared/reload-text';
+import { describeCounts, formatMs, servingMs } from '../../src-shared/reload-text';
 import type { ReloadState } from './reload-state';
 import { describeResult } from './status-bar';
 
@@ -55,7 +55,7 @@ export class HistoryView implements TreeDataProvider<Node>, Disposable {
     }
     const { result } = node;
     const item = new TreeItem(`#${result.id} ${result.outcome}`, TreeItemCollapsibleState.Collapsed);
-    item.description = `${new Date(result.startedAt).toLocaleTimeString()} · ${formatMs(result.durationMs)} · ${result.changed.join(', ')}`;
+    item.description = `${new Date(result.startedAt).toLocaleTimeString()} · ${formatMs(servingMs(result))} · ${result.changed.join(', ')}`;
     item.tooltip = describeResult(result);
     item.iconPath =
       result.outcome === 'committed'

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { MarkdownString, StatusBarAlignment, ThemeColor, window, type Disposable, type StatusBarItem } from 'vscode';
 import type { ReloadResult } from '../../src-shared/control-protocol';
 import type { AnalysisSummaryNotification } from '../../src-shared/lsp-protocol';
-import { describeCounts, formatMs } from '../../src-shared/reload-text';
+import { describeCounts, formatMs, servingMs } from '../../src-shared/reload-text';
 import type { ReloadState } from './reload-state';
 
 export class StatusBar implements Disposable {
@@ -38,7 +38,7 @@ export class StatusBar implements Disposable {
     }
     if (app.kind === 'connected') {
       if (reloading) parts.push('reloading…');
-      else if (last) parts.push(`${outcomeIcon(last)} ${last.outcome === 'committed' ? formatMs(last.durationMs) : last.outcome}`);
+      else if (last) parts.push(`${outcomeIcon(last)} ${last.outcome === 'committed' ? formatMs(servingMs(last)) : last.outcome}`);
       if (pending) parts.push(`$(diff-modified) ${pending.changed.length} pending`);
     } else {
       parts.push(app.kind === 'refused' ? '$(lock) refused' : app.kind === 'connecting' ? 'connecting…' : 'no runtime');
@@ -91,7 +91,7 @@ function outcomeIcon(result: ReloadResult): string {
 export function describeResult(result: ReloadResult): string {
   switch (result.outcome) {
     case 'committed':
-      return `reloaded ${result.loadOrder.length} module${result.loadOrder.length === 1 ? '' : 's'} in ${formatMs(result.durationMs)}: ${result.loadOrder.join(' → ')} (${describeCounts(result)})`;
+      return `reloaded ${result.loadOrder.length} module${result.loadOrder.length === 1 ? '' : 's'} in ${formatMs(servingMs(result))}: ${result.loadOrder.join(' → ')} (${describeCounts(result)})`;
     case 'rolled-back': {
       const error = result.error;
       const where = error?.module ? `${error.module} failed in ${error.phase}` : `failed in ${error?.phase ?? 'an unknown phase'}`;

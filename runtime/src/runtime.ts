@@ -14,6 +14,7 @@ import type {
   StatusRequest,
 } from '../../src-shared/control-protocol';
 import { LayerMap } from '../../src-shared/layers';
+import { formatMs, servingMs } from '../../src-shared/reload-text';
 import { findCycles } from '../../src-shared/strongly-connected';
 import { appContext } from './context';
 import { ExitDuringReload, installFaultHandling, type Fault } from './containment/faults';
@@ -515,6 +516,7 @@ export class Runtime implements HotHost {
     result.loadOrder = error ? [] : evaluationOrder(this.registry, live, this.entryRecord).map((version) => version.id);
     for (const versionId of result.loadOrder) result.versions[versionId] = this.registry.records.get(versionId)!.current!.number;
     result.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    if (!error) result.servingAfterMs = result.durationMs;
     return result;
   }
 
@@ -626,7 +628,7 @@ export class Runtime implements HotHost {
   private log(result: ReloadResult): void {
     if (result.outcome === 'no-change') return;
     const modules = result.loadOrder.map((id) => `${id}@${result.versions[id] ?? '?'}`).join(' → ');
-    if (result.outcome === 'committed') this.logger.info(`reload #${result.id} committed in ${result.durationMs} ms: ${modules}`);
+    if (result.outcome === 'committed') this.logger.info(`reload #${result.id} committed in ${formatMs(servingMs(result))}: ${modules}`);
     else this.logger.error(`reload #${result.id} rolled back (${result.error?.phase}): ${result.error?.message}`);
     for (const warning of result.warnings) this.logger.warn(warning);
     for (const leak of result.leaks)

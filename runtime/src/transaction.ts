@@ -274,6 +274,7 @@ export class Transaction {
       }
       this.throwIfFailed();
       this.timedSync('commit', () => this.commit());
+      this.result.servingAfterMs = round(performance.now() - this.started);
     } finally {
       let queued = 0;
       for (const old of stateful) {

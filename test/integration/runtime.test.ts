@@ -112,6 +112,22 @@ describe('reloadable run under real HTTP load', () => {
     const result = JSON.parse(cli.stdout) as ReloadResult;
     assert.equal(result.outcome, 'committed');
     assert.deepEqual(result.leaks, []);
+    // The new code served at the commit; the settle window and the retiring came after, inside durationMs.
+    assert.ok(result.servingAfterMs !== undefined && result.phases.settle !== undefined);
+    assert.ok(result.servingAfterMs <= result.durationMs - result.phases.settle, JSON.stringify(result));
+  });
+
+  it('says how soon a reload served apart from how long it took to settle and retire', async () => {
+    app.edit(
+      'src/ticker.ts',
+      (text) => `${text}
+// edited
+`,
+    );
+    const cli = await runCli(['reload', '--project', app.dir]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /reload #\d+ committed in [\d.]+ ms \(settled and retired in [\d.]+ ms\)/);
+    assert.match(cli.stdout, /phases: .*settle [\d.]+ ms/);
   });
 
   it('exits 1 from `reloadable reload` on a rollback, with the reason', async () => {

@@ -1,6 +1,6 @@
 // Reload results and the live status, for people.
 import type { ReloadResult, StatusRequest } from '../../../src-shared/control-protocol';
-import { describeCounts, formatMs } from '../../../src-shared/reload-text';
+import { describeCounts, formatMs, servingMs } from '../../../src-shared/reload-text';
 
 export function formatReloadResult(result: ReloadResult): string {
   const lines: string[] = [];
@@ -19,7 +19,11 @@ export function formatReloadResult(result: ReloadResult): string {
     case 'committed':
     case 'rolled-back': {
       const verb = result.outcome === 'committed' ? 'committed' : 'rolled back';
-      lines.push(`reload #${result.id} ${verb} in ${formatMs(result.durationMs)}`);
+      lines.push(
+        result.outcome === 'committed' && result.servingAfterMs !== undefined && result.servingAfterMs !== result.durationMs
+          ? `reload #${result.id} committed in ${formatMs(result.servingAfterMs)} (settled and retired in ${formatMs(result.durationMs)})`
+          : `reload #${result.id} ${verb} in ${formatMs(result.durationMs)}`,
+      );
       lines.push(
         `  unload: ${order(result.unloadOrder)}`,
         `  load:   ${order(result.loadOrder.map((id) => (result.versions[id] ? `${id}@${result.versions[id]}` : id)))}`,
@@ -66,7 +70,7 @@ export function formatStatus(status: StatusRequest.Result): string {
   const last = status.lastResult;
   if (last)
     lines.push(
-      `last reload: #${last.id} ${last.outcome} in ${formatMs(last.durationMs)}${last.error ? ` (${last.error.phase}: ${last.error.message})` : ''}`,
+      `last reload: #${last.id} ${last.outcome} in ${formatMs(servingMs(last))}${last.error ? ` (${last.error.phase}: ${last.error.message})` : ''}`,
     );
   return `${lines.join('\n')}\n`;
 }
