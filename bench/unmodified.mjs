@@ -108,8 +108,12 @@ class Run {
     const agent = new Agent({ keepAlive: false });
     const deadline = performance.now() + 60_000;
     for (;;) {
-      if (run.child.exitCode !== null) throw new Error(`exited: ${firstError(run.output)}`);
-      if (performance.now() > deadline) throw new Error(`never answered: ${firstError(run.output)}`);
+      // A contender that never answers is stopped here: left running, its watcher outlives the bench.
+      if (run.child.exitCode !== null || performance.now() > deadline) {
+        const reason = `${run.child.exitCode !== null ? 'exited' : 'never answered'}: ${firstError(run.output)}`;
+        await run.stop();
+        throw new Error(reason);
+      }
       try {
         await get(run.port, agent);
         break;

@@ -139,7 +139,7 @@ export async function openBrowser(): Promise<{ context: BrowserContext; page: Pa
  */
 export function copyWorkspace(folder: string, suite?: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'reloadable-ws-'));
-  cpSync(path.join(repoRoot, folder), dir, { recursive: true, filter: (source) => !/[/\\](node_modules|\.reloadable)$/.test(source) });
+  cpSync(path.join(repoRoot, folder), dir, { recursive: true, filter: (source) => !/[/\\](node_modules|\.reloadable|\.run)$/.test(source) });
   if (suite) writeFileSync(path.join(dir, '.e2e-suite'), suite);
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return dir;
