@@ -71,6 +71,19 @@ export function reverseAdjacency(adjacency: Map<string, string[]>): Map<string, 
   return reversed;
 }
 
+/** The ids reachable from `starts` (themselves included) through `next`. */
+export function reachableFrom(starts: Iterable<string>, next: (id: string) => Iterable<string>): Set<string> {
+  const reached = new Set<string>();
+  const stack = [...starts];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (reached.has(id)) continue;
+    reached.add(id);
+    for (const to of next(id)) stack.push(to);
+  }
+  return reached;
+}
+
 /** The order every deterministic listing of ids uses: code-unit order, so it never depends on the locale. */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

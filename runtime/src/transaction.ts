@@ -6,6 +6,7 @@
 // exit) puts the old versions back, untouched, and drops the new ones with everything they started.
 import * as fs from 'node:fs';
 import type { LeakReport, LifecycleEvent, ReloadFailure, ReloadPhase, ReloadResult, RuntimeEvent } from '../../src-shared/control-protocol';
+import { reachableFrom } from '../../src-shared/module-graph';
 import type { ListenSlots } from './containment/listen';
 import { original } from './containment/resources';
 import { disposeVersion } from './dispose';
@@ -161,7 +162,7 @@ export class Transaction {
     this.done = true;
     this.markSettled();
     if (this.result.outcome === 'committed') await this.retire();
-    this.result.durationMs = round(performance.now() - this.started);
+    this.result.durationMs = roundMs(performance.now() - this.started);
     this.context.emit({ type: 'reload-finished', result: this.result });
     return this.result;
   }
@@ -187,7 +188,7 @@ export class Transaction {
     this.phase('init');
     const started = performance.now();
     await this.guard(this.registry.load(session, roots, (loading) => evaluationOrder(this.registry, loading.versions, this.context.entry())));
-    this.result.phases.init = round(performance.now() - started);
+    this.result.phases.init = roundMs(performance.now() - started);
     const order = evaluationOrder(this.registry, session.versions, this.context.entry()).map((version) => version.id);
     this.result.loadOrder = order;
     this.result.unloadOrder = [...order].reverse();
@@ -274,7 +275,7 @@ export class Transaction {
       }
       this.throwIfFailed();
       this.timedSync('commit', () => this.commit());
-      this.result.servingAfterMs = round(performance.now() - this.started);
+      this.result.servingAfterMs = roundMs(performance.now() - this.started);
     } finally {
       let queued = 0;
       for (const old of stateful) {
@@ -362,16 +363,11 @@ export class Transaction {
 
   /** Modules the new code no longer reaches from the entry (or a package) retire with the rest. */
   private findOrphans(): ModuleVersion[] {
-    const reached = new Set<string>();
-    const stack = [...this.registry.records.values()]
-      .filter((record) => record.loadedByPackage || record === this.context.entry())
-      .map((record) => record.id);
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (reached.has(id)) continue;
-      reached.add(id);
-      for (const to of this.registry.records.get(id)?.current?.edges.keys() ?? []) stack.push(to);
-    }
+    const roots = [...this.registry.records.values()].filter((record) => record.loadedByPackage || record === this.context.entry());
+    const reached = reachableFrom(
+      roots.map((record) => record.id),
+      (id) => this.registry.records.get(id)?.current?.edges.keys() ?? [],
+    );
     const orphans: ModuleVersion[] = [];
     for (const [id, record] of this.registry.records) {
       if (reached.has(id) || !record.current) continue;
@@ -551,7 +547,7 @@ export class Transaction {
     try {
       return await work();
     } finally {
-      this.result.phases[phase] = round((this.result.phases[phase] ?? 0) + performance.now() - started);
+      this.result.phases[phase] = roundMs((this.result.phases[phase] ?? 0) + performance.now() - started);
     }
   }
 
@@ -561,7 +557,7 @@ export class Transaction {
     try {
       return work();
     } finally {
-      this.result.phases[phase] = round((this.result.phases[phase] ?? 0) + performance.now() - started);
+      this.result.phases[phase] = roundMs((this.result.phases[phase] ?? 0) + performance.now() - started);
     }
   }
 }
@@ -629,6 +625,7 @@ export function leaksOf(version: ModuleVersion): LeakReport[] {
   return leaks;
 }
 
-function round(ms: number): number {
+/** Milliseconds to two decimals, as results carry them. */
+export function roundMs(ms: number): number {
   return Math.round(ms * 100) / 100;
 }

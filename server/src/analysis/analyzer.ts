@@ -3,7 +3,7 @@ import { ts } from './typescript';
 import { messageOf } from '../../../src-shared/errors';
 import { internalErrorCode, type HazardCode } from '../../../src-shared/hazard-codes';
 import { LayerMap } from '../../../src-shared/layers';
-import { compareIds, type DecidedEdge, type ModuleGraph } from '../../../src-shared/module-graph';
+import { compareIds, reachableFrom, type DecidedEdge, type ModuleGraph } from '../../../src-shared/module-graph';
 import { orderModules, planReload, type HotAcceptance, type ReloadPlan } from '../../../src-shared/reload-order';
 import { toDiagnostics, type HazardDiagnostic } from './diagnostics';
 import { say } from './errors';
@@ -238,16 +238,8 @@ export class ProjectAnalysis {
   unreachable(): string[] | undefined {
     const entry = this.setup.config.entry;
     if (!entry) return undefined;
-    const start = this.idOf(path.resolve(this.setup.folder, entry));
     const { facts } = this.projectGraph.current();
-    const reached = new Set<string>();
-    const stack = [start];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (reached.has(id)) continue;
-      reached.add(id);
-      stack.push(...(facts.adjacency.get(id) ?? []));
-    }
+    const reached = reachableFrom([this.idOf(path.resolve(this.setup.folder, entry))], (id) => facts.adjacency.get(id) ?? []);
     return this.list()
       .modules.map((module) => module.id)
       .filter((id) => !reached.has(id))
