@@ -35,7 +35,7 @@ import type { ModuleVersion } from './modules/version';
 import { evaluationOrder, liveAdjacency } from './plan';
 import { frameIn, installStackMapping } from './stack-traces';
 import { contentHash, compilerSettingsOf, forgetPackageTypes, formatOf, isModuleFile, transformModule, typescriptExtensions } from './transform';
-import { emptyResult, leaksOf, planOf, startTransaction, type Transaction } from './transaction';
+import { emptyResult, leaksOf, planOf, roundMs, startTransaction, type Transaction } from './transaction';
 import { pathToFileURL } from 'node:url';
 
 /** Where the runtime's own messages go; the CLI writes them to stderr. */
@@ -441,9 +441,7 @@ export class Runtime implements HotHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const live = new Map([...this.registry.records].filter(([, record]) => record.current).map(([id, record]) => [id, record.current!]));
-    const order = evaluationOrder(this.registry, live, this.entryRecord).reverse();
-    for (const version of order) {
+    for (const version of this.liveOrder().reverse()) {
       for (const warning of await disposeVersion(version, version.record, { bus: this.bus, waitMs: 1000, keep: () => false }))
         this.logger.warn(warning);
     }
@@ -505,6 +503,12 @@ export class Runtime implements HotHost {
     return { settled, result };
   }
 
+  /** The live versions in the order they evaluate (Node's, from the entry). */
+  private liveOrder(): ModuleVersion[] {
+    const live = new Map([...this.registry.records].filter(([, record]) => record.current).map(([id, record]) => [id, record.current!]));
+    return evaluationOrder(this.registry, live, this.entryRecord);
+  }
+
   /** The app failed to start: a reload is a new start. */
   private async restart(id: number): Promise<ReloadResult> {
     const started = performance.now();
@@ -512,10 +516,9 @@ export class Runtime implements HotHost {
     const error = await this.load();
     const result = emptyResult(id, error ? 'rolled-back' : 'committed', [this.info.entry], []);
     if (error) result.error = this.startError!;
-    const live = new Map([...this.registry.records].filter(([, record]) => record.current).map(([recordId, record]) => [recordId, record.current!]));
-    result.loadOrder = error ? [] : evaluationOrder(this.registry, live, this.entryRecord).map((version) => version.id);
+    result.loadOrder = error ? [] : this.liveOrder().map((version) => version.id);
     for (const versionId of result.loadOrder) result.versions[versionId] = this.registry.records.get(versionId)!.current!.number;
-    result.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    result.durationMs = roundMs(performance.now() - started);
     if (!error) result.servingAfterMs = result.durationMs;
     return result;
   }
