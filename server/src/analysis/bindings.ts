@@ -109,6 +109,18 @@ export function normalizeModule(specifier: string): string {
   return specifier.startsWith('node:') ? specifier.slice(5) : specifier;
 }
 
+/** `export` written on a declaration. */
+export function hasExportModifier(node: ts.HasModifiers): boolean {
+  return ts.getModifiers(node)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) ?? false;
+}
+
+/** The nearest ancestor that is not a wrapper changing nothing at run time (see `isOuterExpression`). */
+export function skipOuterParents(node: ts.Node): ts.Node {
+  let parent = node.parent;
+  while (isOuterExpression(parent)) parent = parent.parent;
+  return parent;
+}
+
 /** Strips parentheses only: `(p as T)` stays an assertion. */
 export function skipParentheses(node: ts.Expression): ts.Expression {
   let current = node;

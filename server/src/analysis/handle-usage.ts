@@ -1,4 +1,4 @@
-import { isOuterExpression } from './bindings';
+import { hasExportModifier, isOuterExpression } from './bindings';
 import { ts } from './typescript';
 import type { FileContext } from './file-context';
 
@@ -69,7 +69,5 @@ function isChainStart(reference: ts.Identifier, context: FileContext): boolean {
 
 function isExported(declaration: ts.VariableDeclaration): boolean {
   const statement = declaration.parent.parent;
-  return (
-    ts.isVariableStatement(statement) && (ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) ?? false)
-  );
+  return ts.isVariableStatement(statement) && hasExportModifier(statement);
 }

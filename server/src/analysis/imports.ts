@@ -1,6 +1,7 @@
 import { ts } from './typescript';
 import type { EdgeKind } from '../../../src-shared/module-graph';
 import type { FileContext } from './file-context';
+import { hasExportModifier } from './bindings';
 
 /** One import of a file, as written. */
 export interface ImportRecord {
@@ -39,7 +40,7 @@ export function collectImports(context: FileContext, verbatimModuleSyntax: boole
       const expression = statement.moduleReference.expression;
       if (!ts.isStringLiteral(expression)) continue;
       const typeOnly =
-        statement.isTypeOnly || (!verbatimModuleSyntax && !isExportedDeclaration(statement) && !context.isUsedAsValue(statement.name.text));
+        statement.isTypeOnly || (!verbatimModuleSyntax && !hasExportModifier(statement) && !context.isUsedAsValue(statement.name.text));
       records.push({ specifier: expression.text, kind: 'require', typeOnly, node: statement, mode: 'require' });
     }
   }
@@ -65,8 +66,4 @@ function isErasedImport(declaration: ts.ImportDeclaration, context: FileContext,
     for (const element of bindings.elements) if (!element.isTypeOnly) names.push(element.name.text);
   }
   return !names.some((name) => context.isUsedAsValue(name));
-}
-
-function isExportedDeclaration(node: ts.ImportEqualsDeclaration): boolean {
-  return ts.getModifiers(node)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) ?? false;
 }

@@ -1,6 +1,6 @@
 import { ts } from '../typescript';
 import { forEachNode } from '../traverse';
-import { skipOuterExpressions } from '../bindings';
+import { hasExportModifier, skipOuterExpressions, skipOuterParents } from '../bindings';
 import type { FileContext, FindingSink, ResourceCandidate } from '../file-context';
 import { isDiscarded } from '../handle-usage';
 import { say } from '../errors';
@@ -92,7 +92,7 @@ function madeBy(initializer: ts.Expression): ts.CallExpression | ts.NewExpressio
 function isKeptAtModuleScope(declaration: ts.VariableDeclaration): declaration is ts.VariableDeclaration & { name: ts.Identifier } {
   const statement = declaration.parent.parent;
   if (!ts.isIdentifier(declaration.name) || !ts.isVariableStatement(statement) || !ts.isSourceFile(statement.parent)) return false;
-  return !(ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) ?? false);
+  return !hasExportModifier(statement);
 }
 
 /**
@@ -109,14 +109,6 @@ function isReleased(declaration: ts.VariableDeclaration & { name: ts.Identifier 
     if (ts.isPropertyAccessExpression(parent) && parent.name.text === 'listen' && ts.isCallExpression(parent.parent)) return true;
     return ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && isHotData(parent.left, context);
   });
-}
-
-function skipOuterParents(node: ts.Node): ts.Node {
-  let parent = node.parent;
-  while (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent) || ts.isSatisfiesExpression(parent)) {
-    parent = parent.parent;
-  }
-  return parent;
 }
 
 /** `hot.data.x` or `hot.data['x']`. */
