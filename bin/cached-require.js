@@ -25,8 +25,7 @@ module.exports = function cachedRequire(file) {
   let cachedData;
   try {
     // Code from a folder someone else could write to would run as ours: only a private folder of our own is read.
-    const folder = fs.statSync(path.dirname(cacheFile));
-    if (folder.uid === os.userInfo().uid && (folder.mode & 0o077) === 0) cachedData = fs.readFileSync(cacheFile);
+    if (isPrivateFolder(path.dirname(cacheFile))) cachedData = fs.readFileSync(cacheFile);
   } catch {
     cachedData = undefined;
   }
@@ -51,8 +50,7 @@ module.exports = function cachedRequire(file) {
 function writeCache(cacheFile, produce) {
   try {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-    const folder = fs.statSync(path.dirname(cacheFile));
-    if (folder.uid !== os.userInfo().uid || (folder.mode & 0o077) !== 0) return;
+    if (!isPrivateFolder(path.dirname(cacheFile))) return;
     // Another process may write the same file: each writes its own and renames it into place.
     const temporary = `${cacheFile}.${process.pid}`;
     fs.writeFileSync(temporary, produce(), { mode: 0o600 });
@@ -65,4 +63,10 @@ function writeCache(cacheFile, produce) {
   } catch {
     // A read-only or full temporary folder costs speed, nothing else.
   }
+}
+
+/** Ours, and no one else can write to it (nor read it). Throws when it does not exist. */
+function isPrivateFolder(folder) {
+  const stat = fs.statSync(folder);
+  return stat.uid === os.userInfo().uid && (stat.mode & 0o077) === 0;
 }
