@@ -30,13 +30,6 @@ export const tools = { 'dependency-cruiser': '17.4.3', madge: '8.0.0', eslint: '
 
 const npm = (args, cwd) => execFileSync('npm', args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
-export function ensureTools(folder) {
-  if (existsSync(join(folder, 'node_modules/.bin/depcruise'))) return;
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'package.json'), '{ "private": true }');
-  npm(['install', '--no-audit', '--no-fund', ...Object.entries(tools).map(([name, version]) => `${name}@${version}`)], folder);
-}
-
 /** @theia/* sources (all the listed packages, or the ones named), as their npm packages ship them, with a tsconfig and Theia's layers. */
 export function ensureTheia(folder, packages = theiaPackages) {
   if (existsSync(join(folder, 'reloadable.config.json'))) return;

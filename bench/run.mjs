@@ -12,7 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { countModules, ensureTheia, ensureTools, theiaPackages, theiaVersion, tools } from './corpora.mjs';
+import { countModules, ensureTheia, theiaPackages, theiaVersion, tools } from './corpora.mjs';
+import { installTools } from './tooling.mjs';
 import { generate } from './generate-synthetic.mjs';
 import { benchRuntime, runtimeSection } from './runtime.mjs';
 import { benchUnmodified, unmodifiedSection } from './unmodified.mjs';
@@ -123,7 +124,7 @@ function benchCorpus(label, folder, source, { eslint = true } = {}) {
 
 /** The analysis part: its section of RESULTS.md, as lines. */
 function benchAnalysis() {
-  ensureTools(toolsDir);
+  installTools(toolsDir, tools);
   mkdirSync(corpora, { recursive: true });
   // The first start after a build compiles the bundle and writes V8's code cache; every later start reads it.
   // One start first, so each figure is a user's usual run, not the first after an install.
@@ -216,7 +217,7 @@ const ms = (value) => value.toFixed(1);
 function benchEditor() {
   // The VSIX users install, and the production bundles in it: the server measured is the one shipped.
   execFileSync('npm', ['run', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  ensureTools(toolsDir);
+  installTools(toolsDir, tools);
   const theia = join(corpora, 'theia');
   ensureTheia(theia);
   const synthetic = join(corpora, 'synthetic-10000');

@@ -6,29 +6,19 @@
 //   that watch files) to the first response from the new version. Failed requests are counted meanwhile.
 // - heap: the app's /heap route collects garbage and reports heapUsed; growth per reload over 1,000 reloads.
 // - throughput: autocannon, 8 keep-alive connections, with no reloads, against the same app under plain node.
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, installTools, spawnApp, stopApp } from './tooling.mjs';
 
 export const runtimeTools = { dynohot: '1.2.1', 'hot-hook': '1.0.0', vite: '8.3.8', autocannon: '8.0.0' };
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'bin/reloadable.js');
 const node = process.execPath;
-
-export function ensureRuntimeTools(folder) {
-  if (Object.keys(runtimeTools).every((name) => existsSync(join(folder, 'node_modules', name, 'package.json')))) return;
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'package.json'), '{ "private": true }');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', ...Object.entries(runtimeTools).map(([name, version]) => `${name}@${version}`)], {
-    cwd: folder,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 /** Each contender: how to start the app, how to ask for a reload, and whether the handler accepts itself. */
 function contenders(toolsDir) {
@@ -57,14 +47,6 @@ function handlerSource(version, selfAccept) {
   ].join('\n');
 }
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A copy of bench/app in a temporary folder, started under one contender. */
 class App {
   static async start(contender) {
@@ -73,14 +55,7 @@ class App {
     symlinkSync(join(contender.toolsDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const app = new App(dir, contender, await freePort());
     app.write(1);
-    app.child = spawn(node, contender.args, {
-      cwd: dir,
-      env: { ...process.env, PORT: String(app.port), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    app.child.stdout.on('data', (chunk) => (app.output += chunk));
-    app.child.stderr.on('data', (chunk) => (app.output += chunk));
+    app.child = spawnApp(contender.args, dir, app.port, app);
     const ours = contender.args.includes(cli);
     // Ours says "running" once its watcher is ready; the others have no such signal, so they get half a second.
     await app.until(() => /listening \d+/.test(app.output) && (!ours || /running \(pid/.test(app.output)), 'the app to listen', 30_000);
@@ -128,13 +103,7 @@ class App {
 
   async stop() {
     this.control?.close();
-    // The whole group: node --watch runs the app as a child of its own.
-    try {
-      process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      this.child.kill('SIGKILL');
-    }
-    await new Promise((resolve) => (this.child.exitCode !== null ? resolve() : this.child.once('exit', resolve)));
+    await stopApp(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -313,7 +282,7 @@ async function throughput(contender, seconds) {
 const median = (values) => percentile(values, 50);
 
 export async function benchRuntime({ toolsDir, quick = false, log = (line) => process.stderr.write(`${line}\n`) }) {
-  ensureRuntimeTools(toolsDir);
+  installTools(toolsDir, runtimeTools);
   const all = contenders(toolsDir);
   const reloads = quick ? 20 : 100;
   const heapReloads = quick ? 100 : 1000;

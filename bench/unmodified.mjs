@@ -2,12 +2,11 @@
 // our runtime with --watch, `tsx watch`, `node --watch` and nodemon, and the Nest app under `nest start --watch`
 // too. Each edit is a file write; measured per edit: the failed requests of 4 keep-alive clients meanwhile, and
 // the time from the write to the first response with the new code. Start-up: from spawn to the first answer.
-import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, installTools, spawnApp, stopApp } from './tooling.mjs';
 
 export const unmodifiedTools = { nodemon: '3.1.14', '@nestjs/cli': '11.0.13' };
 
@@ -16,16 +15,6 @@ const cli = join(root, 'bin/reloadable.js');
 const node = process.execPath;
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 const tsxLoader = join(root, 'node_modules/tsx/dist/loader.mjs');
-
-export function ensureUnmodifiedTools(folder) {
-  if (Object.keys(unmodifiedTools).every((name) => existsSync(join(folder, 'node_modules', name, 'package.json')))) return;
-  mkdirSync(folder, { recursive: true });
-  if (!existsSync(join(folder, 'package.json'))) writeFileSync(join(folder, 'package.json'), '{ "private": true }');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', ...Object.entries(unmodifiedTools).map(([name, version]) => `${name}@${version}`)], {
-    cwd: folder,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 /** The apps: where their markers are, and which tools run them. */
 function apps(toolsDir) {
@@ -52,14 +41,6 @@ function apps(toolsDir) {
       contenders: [...common('src/main.ts').slice(0, 3), { name: 'nest start --watch', args: [nest, 'start', '--watch'] }],
     },
   ];
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The first line of output that reads like an error, for the table. */
@@ -97,14 +78,7 @@ class Run {
       if (existsSync(join(source, entry))) cpSync(join(source, entry), join(dir, entry), { recursive: true });
     const run = new Run(dir, await freePort());
     const started = performance.now();
-    run.child = spawn(node, contender.args, {
-      cwd: dir,
-      env: { ...process.env, PORT: String(run.port), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    run.child.stdout.on('data', (chunk) => (run.output += chunk));
-    run.child.stderr.on('data', (chunk) => (run.output += chunk));
+    run.child = spawnApp(contender.args, dir, run.port, run);
     const agent = new Agent({ keepAlive: false });
     const deadline = performance.now() + 60_000;
     for (;;) {
@@ -141,12 +115,7 @@ class Run {
   }
 
   async stop() {
-    try {
-      process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      this.child.kill('SIGKILL');
-    }
-    await new Promise((resolve) => (this.child.exitCode !== null || this.child.signalCode !== null ? resolve() : this.child.once('exit', resolve)));
+    await stopApp(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -215,7 +184,7 @@ const median = (values) => {
 };
 
 export async function benchUnmodified({ toolsDir, quick = false, log = (line) => process.stderr.write(`${line}\n`) }) {
-  ensureUnmodifiedTools(toolsDir);
+  installTools(toolsDir, unmodifiedTools);
   const edits = quick ? 4 : 10;
   const rows = [];
   for (const app of apps(toolsDir)) {
