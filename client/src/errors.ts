@@ -18,4 +18,7 @@ export const say = {
   stillAlive: (count: number) => ` ${count} handle(s) of retired versions still alive: see the Problems panel.`,
   warningsOf: (warnings: string[]) => ` Warnings: ${warnings.join('; ')}`,
   openAt: (file: string, line: number | undefined) => `Open ${file}${line ? `:${line}` : ''}`,
+  stillAliveAfter: (module: string, version: number, description: string) =>
+    `Still alive after ${module} v${version} was retired: ${description}. Own it through import.meta.hot, or close it in a dispose hook.`,
+  faultAt: (message: string, rolledBack: boolean) => `${message} (${rolledBack ? 'it rolled the reload back' : 'the app kept running'})`,
 } as const;

@@ -3,6 +3,7 @@
 // and faults (an exception thrown outside any caller, an unhandled rejection, a failed listen, at the throwing line).
 import { Diagnostic, DiagnosticSeverity, languages, Range, Uri, type DiagnosticCollection, type Disposable } from 'vscode';
 import type { FaultReport, LeakReport } from '../../src-shared/control-protocol';
+import { say } from './errors';
 import type { ReloadState } from './reload-state';
 
 export class RuntimeDiagnostics implements Disposable {
@@ -26,15 +27,15 @@ export class RuntimeDiagnostics implements Disposable {
   private addLeaks(leaks: readonly LeakReport[]): void {
     for (const leak of leaks) {
       if (!leak.file || !leak.line) continue;
-      const message = `Still alive after ${leak.module} v${leak.version} was retired: ${leak.description}. Own it through import.meta.hot, or close it in a dispose hook.`;
+      const message = say.stillAliveAfter(leak.module, leak.version, leak.description);
       this.put(leak.file, leak.line, leak.column, message, 'runtime-leak', DiagnosticSeverity.Warning, leak.description);
     }
   }
 
   private addFault(fault: FaultReport): void {
     if (!fault.file || !fault.line) return;
-    const outcome = fault.outcome === 'rolled-back' ? 'it rolled the reload back' : 'the app kept running';
-    this.put(fault.file, fault.line, fault.column, `${fault.message} (${outcome})`, 'runtime-fault', DiagnosticSeverity.Error, fault.message);
+    const message = say.faultAt(fault.message, fault.outcome === 'rolled-back');
+    this.put(fault.file, fault.line, fault.column, message, 'runtime-fault', DiagnosticSeverity.Error, fault.message);
   }
 
   private put(
