@@ -221,6 +221,11 @@ export class Runtime implements HotHost {
     return this.startError === undefined;
   }
 
+  /** How many modules the app has loaded. */
+  get moduleCount(): number {
+    return this.registry.records.size;
+  }
+
   get entryRecord(): ModuleRecord | undefined {
     return this.registry.records.get(this.info.entry);
   }
