@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exports as packageExports, imports as packageImports } from 'resolve.exports';
-import { moduleExtensions } from '../transform';
+import { moduleExtensions, sourceSubstitutes } from '../transform';
 
 export type Resolution =
   | { kind: 'builtin'; name: string }
@@ -19,13 +19,6 @@ export type Resolution =
 
 /** `require` conditions for CommonJS importers, `import` for ES modules, as Node picks them. */
 export type ResolutionMode = 'import' | 'require';
-
-const substitutes: Record<string, string[]> = {
-  '.js': ['.ts', '.tsx', '.js', '.jsx'],
-  '.jsx': ['.tsx', '.jsx'],
-  '.mjs': ['.mts', '.mjs'],
-  '.cjs': ['.cts', '.cjs'],
-};
 
 interface PackageJson {
   dir: string;
@@ -119,7 +112,7 @@ export class Resolver {
   /** A path as written, with TypeScript's `.js` → `.ts` substitution; `exact` (a mapped target) skips index files. */
   private resolvePath(base: string, exact = false): string | undefined {
     const extension = path.extname(base);
-    for (const substitute of substitutes[extension] ?? []) {
+    for (const substitute of sourceSubstitutes[extension] ?? []) {
       const candidate = base.slice(0, -extension.length) + substitute;
       if (this.isFile(candidate)) return candidate;
     }

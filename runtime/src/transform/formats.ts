@@ -3,6 +3,7 @@
 // the runtime as it does under plain Node or tsx.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { typescriptExtensions } from '../../../src-shared/module-files';
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
 
@@ -19,6 +20,22 @@ export const languages: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
 };
 
 export { isModuleFile, moduleExtensions, typescriptExtensions } from '../../../src-shared/module-files';
+
+/**
+ * The files a specifier's extension may stand for, in the order they are tried: TypeScript's rule for a
+ * project run from source (`./a.js` names `./a.ts` when that exists).
+ */
+export const sourceSubstitutes: Readonly<Record<string, readonly string[]>> = {
+  '.js': ['.ts', '.tsx', '.js', '.jsx'],
+  '.jsx': ['.tsx', '.jsx'],
+  '.mjs': ['.mts', '.mjs'],
+  '.cjs': ['.cts', '.cjs'],
+};
+
+/** TypeScript source, which Node 20 cannot run by itself. */
+export function isTypeScriptFile(file: string): boolean {
+  return typescriptExtensions.includes(path.extname(file));
+}
 
 const packageTypes = new Map<string, 'module' | 'commonjs'>();
 
