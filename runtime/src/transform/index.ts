@@ -12,16 +12,8 @@ import { VersionMap } from './source-map';
 
 export { compile, compileForNode, compilerSettingsOf, type CompilerSettings } from './compile';
 export { rewrite } from './rewrite';
-export {
-  formatOf,
-  isModuleFile,
-  isTypeScriptFile,
-  moduleExtensions,
-  sourceSubstitutes,
-  typescriptExtensions,
-  forgetPackageTypes,
-  type ModuleFormat,
-} from './formats';
+export { formatOf, isModuleFile, isTypeScriptFile, moduleExtensions, sourceSubstitutes, typescriptExtensions, type ModuleFormat } from './formats';
+export { forgetPackageJsons, nearestPackageJson, type PackageJson } from './package-json';
 export type { StaticImport } from './rewrite';
 export type { SourcePosition } from './source-map';
 
