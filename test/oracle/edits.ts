@@ -48,8 +48,9 @@ function isNode(value: unknown): value is Node {
 function children(node: Node): Array<[string, Node]> {
   const out: Array<[string, Node]> = [];
   for (const [key, value] of Object.entries(node)) {
-    if (Array.isArray(value)) for (const item of value) if (isNode(item)) out.push([key, item]);
-    else if (isNode(value)) out.push([key, value]);
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) out.push([key, item]);
+    } else if (isNode(value)) out.push([key, value]);
   }
   return out;
 }
@@ -137,7 +138,8 @@ function splice(text: string, start: number, end: number, insert: string): strin
 }
 
 function parse(file: string, text: string): Node | undefined {
-  const result = parseSync(file, text);
+  // A file without a known extension (express-generator's bin/www) is JavaScript.
+  const result = parseSync(/\.[cm]?[jt]sx?$/.test(file) ? file : `${file}.js`, text);
   return result.errors.length > 0 ? undefined : (result.program as unknown as Node);
 }
 

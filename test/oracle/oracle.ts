@@ -125,7 +125,8 @@ export class Oracle {
 
   private hash(): string {
     const digest = createHash('sha256');
-    for (const file of sourceFiles(path.join(this.runDir, this.sources))) digest.update(file).update(fs.readFileSync(file));
+    const files = new Set([path.join(this.runDir, this.spec.entry), ...sourceFiles(path.join(this.runDir, this.sources))]);
+    for (const file of files) digest.update(file).update(fs.readFileSync(file));
     return digest.digest('hex');
   }
 

@@ -37,6 +37,8 @@ export interface OracleSpec {
   startTimeoutMs?: number;
   /** Arguments for `reloadable run` after the entry (`--init-timeout 8000`, say). */
   runArgs?: string[];
+  /** The same app run again under other settings (a slower database connect, say): name → what changes. */
+  variants?: Record<string, { env?: Record<string, string>; runArgs?: string[] }>;
   /** Modules (relative to the app's folder) that get no generated edits, with the reason, for the report. */
   skip?: Record<string, string>;
 }
