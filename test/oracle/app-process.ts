@@ -7,6 +7,18 @@ import { ControlClient } from '../../runtime/src/control/client';
 import { runningApps } from '../../runtime/src/control/discovery';
 import { repoRoot } from '../helpers/cli';
 
+// Every app this process started, so that none outlives it (they run in groups of their own, detached).
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+});
+
 export class AppProcess {
   output = '';
   private control: ControlClient | undefined;
@@ -25,6 +37,8 @@ export class AppProcess {
       detached: true,
     });
     const app = new AppProcess(dir, port, child);
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     child.stdout!.on('data', (chunk) => (app.output += chunk));
     child.stderr!.on('data', (chunk) => (app.output += chunk));
     return app;

@@ -5,7 +5,7 @@ import { onMessage } from './handlers/message.js';
 export const server = createServer((req, res) => {
   if (req.url === '/health') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, clients: wss.clients.size > 0 }));
+    res.end(JSON.stringify({ ok: true, path: '/chat' }));
     return;
   }
   res.writeHead(404, { 'content-type': 'text/plain' });
