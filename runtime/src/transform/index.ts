@@ -10,7 +10,8 @@ import type { ModuleFormat } from './formats';
 import { rewrite, RewriteError, type StaticImport } from './rewrite';
 import { VersionMap } from './source-map';
 
-export { compilerSettingsOf, type CompilerSettings } from './compile';
+export { compile, compilerSettingsOf, type CompilerSettings } from './compile';
+export { rewrite } from './rewrite';
 export { formatOf, isModuleFile, moduleExtensions, typescriptExtensions, forgetPackageTypes, type ModuleFormat } from './formats';
 export type { StaticImport } from './rewrite';
 export type { SourcePosition } from './source-map';
