@@ -111,7 +111,13 @@ export function realAppsSection(rows) {
     const widenedCell = widened.length ? `${widened.length} (${Math.round(median(widened.map((step) => step.durationMs ?? 0)))})` : '0';
     const steps = report.started
       ? report.steps.length
-      : `did not start: ${(report.startError ?? '').split('\n').find((line) => line.includes('cannot start')) ?? ''}`;
+      : `did not start: ${
+          (report.startError ?? '')
+            .split('\n')
+            .find((line) => /cannot start|threw|Error/.test(line))
+            ?.replace(/\|/g, '/')
+            .slice(0, 200) ?? ''
+        }`;
     lines.push(
       `| ${app.name} | ${app.kind} | ${row.run} | ${row.tsx} | ${row.own} | ${steps} | ${report.unexpected} | ${report.divergences} | ${report.failedRequests} of ${report.requests + report.failedRequests} | ${report.alive ? 'yes' : 'no'} | ${reload} | ${widenedCell} |`,
     );
