@@ -104,6 +104,8 @@ export interface FaultReport {
   /** `rolled-back`: it failed the reload that was running; `reported`: the app kept serving. */
   outcome: 'rolled-back' | 'reported';
   at: string;
+  /** How many times the same fault happened again right after (a burst is reported once, with its count). */
+  repeated?: number;
 }
 
 export interface ModuleStatus {

@@ -36,6 +36,10 @@ export const say = {
   notListeningYet: (addresses: string[], ms: number, pending: string) =>
     `the new version did not listen on ${addresses.join(', ')} within ${ms} ms, and its loading still waits${pending ? ` (${pending})` : ''}: ` +
     `the old version keeps serving. Raise --init-timeout if the app needs longer to start`,
+  startedAnother: (makers: Map<string, string>) =>
+    `${[...makers].map(([maker, starter]) => `${starter} started a server ${maker} made`).join('; ')}: ` +
+    `${makers.size === 1 ? 'it runs' : 'they run'} again too, as in a fresh start (a server listens once)`,
+  faultRepeated: (message: string, times: number) => `the same fault happened ${times} more time${times === 1 ? '' : 's'}: ${message}`,
   stoppedListening: (addresses: string[]) => `the new version did not listen on ${addresses.join(', ')} again: the old server there was closed`,
   stateNotReturned: (id: string, message: string) => `state of ${id} could not be handed back to the old version: ${message}`,
   faultDuringReload: (id: string, version: number, what: string, message: string) => `${id} v${version} ${what}: ${message}`,

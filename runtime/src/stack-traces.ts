@@ -1,15 +1,32 @@
 // Stack traces that point at the app's TypeScript lines. Each module version runs under its own script name
 // (`file:///…/x.ts?v=N`), so a frame tells which version it belongs to; the version's source map turns the
 // frame back into the original file, line and column. Maps live as long as their version does.
+import { messageOf } from './errors';
+import { readableMessage } from './readable-messages';
+import type { StaticImport } from './transform';
 import type { SourcePosition, VersionMap } from './transform/source-map';
 
 const scripts = new Map<string, VersionMap>();
-const forget = new FinalizationRegistry<string>((scriptName) => scripts.delete(scriptName));
+const importsOf = new Map<string, readonly StaticImport[]>();
+const forget = new FinalizationRegistry<string>((scriptName) => {
+  scripts.delete(scriptName);
+  importsOf.delete(scriptName);
+});
 
-/** Registers a version's map under its script name; it is dropped once `owner` is garbage. */
-export function registerScript(owner: object, scriptName: string, map: VersionMap): void {
+/** Registers a version's map and imports under its script name; they are dropped once `owner` is garbage. */
+export function registerScript(owner: object, scriptName: string, map: VersionMap, imports: readonly StaticImport[]): void {
   scripts.set(scriptName, map);
+  importsOf.set(scriptName, imports);
   forget.register(owner, scriptName);
+}
+
+/** An error's message as the app's author would read it: the imports it names as the module wrote them. */
+export function appMessageOf(error: unknown): string {
+  const message = messageOf(error);
+  if (!message.includes('__rl_i') || !(error instanceof Error)) return message;
+  void error.stack; // V8 formats (and we record) the frames on first access.
+  const thrower = appFrames.get(error)?.[0];
+  return readableMessage(message, thrower ? importsOf.get(thrower) : undefined);
 }
 
 /** The script name of a version, and its version number, if `scriptName` is one. */

@@ -7,7 +7,8 @@ import { messageOf, ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
 import type { ModuleVersion } from '../modules/module';
 import type { ModuleRecords } from '../modules/records';
-import { frameIn } from '../stack-traces';
+import { original } from '../originals';
+import { appMessageOf, frameIn } from '../stack-traces';
 import { ExitDuringReload, type Fault, type FaultHandler } from './faults';
 
 /** What the fault log needs of the reload running now, if any. */
@@ -20,9 +21,19 @@ export interface FailingTransaction {
 }
 
 const faultsKept = 20;
+/** Identical faults closer together than this are one burst: logged once, with a count. */
+const burstMs = 2000;
+
+interface Burst {
+  key: string;
+  report: FaultReport;
+  last: number;
+  timer: NodeJS.Timeout;
+}
 
 export class FaultLog implements FaultHandler {
   private readonly kept: FaultReport[] = [];
+  private burst: Burst | undefined;
   /** Why the process is exiting, when the runtime knows (for the discovery file). */
   exitReason: string | undefined;
 
@@ -61,7 +72,7 @@ export class FaultLog implements FaultHandler {
     const message =
       fault.kind === 'listen'
         ? messageOf(fault.error)
-        : `${version ? `${version.id} v${version.number}` : 'the app'} ${what}: ${messageOf(fault.error)}`;
+        : `${version ? `${version.id} v${version.number}` : 'the app'} ${what}: ${appMessageOf(fault.error)}`;
     const rolledBack =
       transaction !== undefined &&
       transaction.owns(version) &&
@@ -78,15 +89,47 @@ export class FaultLog implements FaultHandler {
       outcome: rolledBack ? 'rolled-back' : 'reported',
       at: new Date().toISOString(),
     };
+    if (!rolledBack && this.repeats(report)) return;
     this.kept.push(report);
     if (this.kept.length > faultsKept) this.kept.shift();
     if (!rolledBack) this.logger.error(`${message}${stack ? `\n${stack}` : ''}\n(the app keeps running)`);
     this.emit({ type: 'fault', fault: report });
   }
 
+  /** Whether `report` repeats the fault just reported (then counted on it, not reported again). */
+  private repeats(report: FaultReport): boolean {
+    const key = `${report.kind}\0${report.message}\0${report.file}:${report.line}:${report.column}`;
+    const now = performance.now();
+    const burst = this.burst;
+    if (burst?.key === key && now - burst.last < burstMs) {
+      burst.report.repeated = (burst.report.repeated ?? 0) + 1;
+      burst.last = now;
+      burst.timer.refresh();
+      return true;
+    }
+    this.endBurst();
+    const timer = original.setTimeout(() => this.endBurst(), burstMs);
+    timer.unref();
+    this.burst = { key, report, last: now, timer };
+    return false;
+  }
+
+  /** Says how often the last fault repeated, once the burst is over. */
+  private endBurst(): void {
+    const burst = this.burst;
+    if (!burst) return;
+    this.burst = undefined;
+    clearTimeout(burst.timer);
+    const repeated = burst.report.repeated ?? 0;
+    if (repeated > 0) {
+      this.logger.error(say.faultRepeated(burst.report.message, repeated));
+      this.emit({ type: 'fault', fault: burst.report });
+    }
+  }
+
   fatal(fault: Fault): void {
     const who = fault.version ? `${fault.version.id} v${fault.version.number}` : 'the app';
-    this.exitReason = `${who} threw outside any caller: ${messageOf(fault.error)}`;
+    this.exitReason = `${who} threw outside any caller: ${appMessageOf(fault.error)}`;
   }
 
   /** `process.exit()`: during a reload it fails the reload (true: stop it); otherwise it is said and allowed. */

@@ -4,7 +4,7 @@
 // fails becomes a fault of the version that tried (a reload it belongs to rolls back).
 import { messageOf, say } from '../errors';
 import type { ModuleVersion } from '../modules/module';
-import type { Fault } from './faults';
+import { attribute, type Fault } from './faults';
 import type { Address, Claim, ListenPolicy } from './listen-slots';
 
 /** What the policy needs of the reload running now, if any. */
@@ -31,6 +31,9 @@ export function listenPolicy(transaction: () => ClaimingTransaction | undefined,
         error: Object.assign(new Error(message), { stack: `${message}\n${error.stack?.split('\n').slice(1).join('\n') ?? ''}` }),
         version,
       });
+    },
+    requestFaulted(error): void {
+      fault({ kind: 'uncaught-exception', error, version: attribute(error) });
     },
     requestStarted(version, response): void {
       version.calls.enter();

@@ -5,7 +5,10 @@
 // on its open keep-alive connections are answered by the new server's code, and those already running
 // finish on the old one. Closing idle connections instead would race with clients sending their next
 // request on them: a client would see a reset. A rollback hands the handle back the same way.
+import type { ServerResponse } from 'node:http';
 import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { LongLivedConnections } from './connections';
 import type { ModuleVersion } from '../modules/module';
 
 /** An address a server asked for: a TCP port (with its host, `*` for all) or a pipe path. */
@@ -38,6 +41,8 @@ export interface ListenPolicy {
   bindFailed(version: ModuleVersion | undefined, error: Error, address: Address, holder: string): void;
   /** Counts a request on the version whose server answers it. */
   requestStarted(version: ModuleVersion, response: { once(event: string, listener: () => void): unknown } | undefined): void;
+  /** A request listener threw: a fault of the app's (the request is answered 500 and its connection closed). */
+  requestFaulted(error: unknown): void;
 }
 
 /** Events a server that no longer listens passes to the server that does. */
@@ -49,6 +54,8 @@ export class ListenSlots {
   private readonly slots = new Map<string, Slot>();
   private readonly servers = new WeakMap<net.Server, ServerState>();
   private readonly claimListeners = new Set<() => void>();
+  /** Upgraded connections and event streams the app's servers hold. */
+  readonly longLived = new LongLivedConnections();
 
   constructor(
     /** Who may take a slot over: the running runtime's policy. */
@@ -134,8 +141,19 @@ export class ListenSlots {
       if (own?.slot && own.role !== 'owner' && typeof event === 'string' && forwarded.has(event) && own.slot.owner !== this) {
         return own.slot.owner.emit(event, ...args);
       }
-      if (event === 'request' && own?.version) slots.policy.requestStarted(own.version, args[1] as never);
-      return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+      if (event === 'upgrade') slots.longLived.upgrade(args[1] as Duplex);
+      if (event !== 'request') return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+      const response = args[1] as ServerResponse;
+      if (own?.version) slots.policy.requestStarted(own.version, response);
+      slots.longLived.response(response);
+      try {
+        return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+      } catch (error) {
+        // A listener that throws would leave the request unanswered: it gets a 500, and the fault is reported.
+        answerFault(response);
+        slots.policy.requestFaulted(error);
+        return true;
+      }
     } as typeof server.emit;
     return state;
   }
@@ -243,6 +261,21 @@ export class ListenSlots {
     const state = this.servers.get(server);
     if (state?.role === 'pending') return true;
     return state?.role === 'owner' ? server.listening : false;
+  }
+}
+
+/** A 500 for a request whose handler threw, its connection closed; a response already under way is cut. */
+function answerFault(response: ServerResponse): void {
+  try {
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    response.statusCode = 500;
+    response.setHeader('connection', 'close');
+    response.end();
+  } catch {
+    response.destroy();
   }
 }
 

@@ -5,17 +5,29 @@ import { AsyncResource } from 'node:async_hooks';
 import * as net from 'node:net';
 import { appContext } from '../modules/module';
 import type { ListenSlots } from './listen-slots';
-import { owner } from './replace';
+import { runtimeRequire } from '../location';
+import type { ModuleVersion } from '../modules/module';
+import { likeOriginal, owner } from './replace';
 import { safe } from './resources';
 
 const tracked = new WeakSet<net.Server>();
+/** The version whose code made each server (net, http, https, http2: each is a net.Server). */
+const creators = new WeakMap<net.Server, ModuleVersion>();
+
+// The CommonJS exports object of node:net: the one to patch (http, https and http2 servers call its Server).
+const netExports = runtimeRequire('node:net') as typeof net;
 
 export function patchServers(slots: ListenSlots): void {
+  patchServerCreation();
   const listen = net.Server.prototype.listen;
   const close = net.Server.prototype.close;
   net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
     const version = owner();
     if (!version) return listen.apply(this, args as never);
+    // A module that starts a server another module made is tied to that module: when it runs again, so must the
+    // maker, or it would start the very server it already started (as a fresh start never does).
+    const creator = creators.get(this);
+    if (creator && creator.record !== version.record) version.startedFrom.add(creator.id);
     if (!tracked.has(this)) {
       tracked.add(this);
       const server = this;
@@ -28,6 +40,7 @@ export function patchServers(slots: ListenSlots): void {
         net.Server.prototype.listen,
       );
     }
+    awaitListening(this);
     // The handle is made outside the version: connections and requests belong to no version's context. The
     // listen callback is the version's own loading, and runs in its context.
     const bound = args.map((arg) => (typeof arg === 'function' ? AsyncResource.bind(arg as (...args: unknown[]) => unknown) : arg));
@@ -36,6 +49,41 @@ export function patchServers(slots: ListenSlots): void {
   net.Server.prototype.close = function (this: net.Server, ...args: unknown[]) {
     return slots.close(this, args, (...forwarded) => close.apply(this, forwarded as never));
   } as typeof close;
+}
+
+/**
+ * A listen under way is part of the loading of the version that asked for it, until the server listens or
+ * fails to (a host being looked up, a port being bound): a promise awaited in the version's context says so
+ * to whoever watches that loading (a reload waiting for the new version to listen).
+ */
+function awaitListening(server: net.Server): void {
+  void new Promise<void>((resolve) => {
+    const settled = () => {
+      server.removeListener('listening', settled);
+      server.removeListener('error', settled);
+      resolve();
+    };
+    server.once('listening', settled);
+    server.once('error', settled);
+  }).then(() => undefined);
+}
+
+/** Notes which version makes each server: net.Server's constructor, which every kind of server runs. */
+function patchServerCreation(): void {
+  const Server = netExports.Server;
+  const TrackedServer = function (this: net.Server, ...args: unknown[]) {
+    if (!(this instanceof Server)) return new (TrackedServer as unknown as new (...args: unknown[]) => net.Server)(...args);
+    Server.apply(this, args as never);
+    const version = owner();
+    if (version) creators.set(this, version);
+  } as unknown as typeof net.Server;
+  TrackedServer.prototype = Server.prototype;
+  Object.setPrototypeOf(TrackedServer, Server);
+  (netExports as { Server: typeof net.Server }).Server = TrackedServer;
+  const createServer = netExports.createServer;
+  (netExports as { createServer: typeof createServer }).createServer = likeOriginal(function (...args: unknown[]) {
+    return new (TrackedServer as unknown as new (...args: unknown[]) => net.Server)(...args);
+  }, createServer) as typeof createServer;
 }
 
 function describeServer(server: net.Server): string {

@@ -27,7 +27,7 @@ export function compileVersion(version: ModuleVersion): Function {
   const debugged = inspector.url() !== undefined;
   const code = debugged && transformed.map ? transformed.code + transformed.map.inlineComment() : transformed.code;
   const compiled = vm.compileFunction(code, transformed.generator ? esmParameters : commonJsParameters, { filename: scriptName });
-  if (transformed.map) registerScript(version, scriptName, transformed.map);
+  if (transformed.map) registerScript(version, scriptName, transformed.map, transformed.imports);
   return compiled;
 }
 

@@ -4,6 +4,7 @@
 // top-level await is waited for under it too, and a failure becomes the version's init error.
 import * as path from 'node:path';
 import { messageOf, ReloadStepError, say } from '../errors';
+import { appMessageOf } from '../stack-traces';
 import { within } from '../wait';
 import { compileVersion, runTimed } from './evaluate';
 import { interopObject } from './interop';
@@ -29,7 +30,8 @@ export class Evaluator {
     // timeout costs a watchdog thread per call.
     const step = this.timed(version, () => iterator.next(), false);
     // An async generator's first step is a promise that settles at once: nothing it runs can await before `yield`.
-    if (step && typeof (step as Promise<unknown>).then === 'function') (step as Promise<unknown>).catch(() => undefined);
+    // Until it settled the generator is not suspended at its `yield`, and resuming it would wait a turn.
+    if (step && typeof (step as Promise<unknown>).then === 'function') evaluation.instantiated = (step as Promise<unknown>).catch(() => undefined);
     evaluation.state = 'instantiated';
   }
 
@@ -94,13 +96,13 @@ export class Evaluator {
   }
 
   private failed(version: ModuleVersion, error: unknown): Error {
-    version.evaluation.state = 'failed';
-    version.evaluation.failure = asInitError(version, error, this.timeoutOf(version) ?? 0);
-    return version.evaluation.failure;
+    const failure = asInitError(version, error, this.timeoutOf(version) ?? 0);
+    version.evaluation.settle(failure);
+    return failure;
   }
 
   private finish(version: ModuleVersion): void {
-    version.evaluation.state = 'evaluated';
+    version.evaluation.settle();
     version.module.loaded = true;
     const record = version.record;
     record.evaluationIndex = Math.min(record.evaluationIndex, this.nextEvaluation++);
@@ -141,7 +143,7 @@ function asInitError(version: ModuleVersion, error: unknown, timeoutMs: number):
   if ((error as { code?: string })?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
     return new ReloadStepError(version.id, 'init', say.initTimeout(version.id, timeoutMs), undefined, error);
   }
-  return new ReloadStepError(version.id, 'init', say.initThrew(version.id, messageOf(error)), undefined, error);
+  return new ReloadStepError(version.id, 'init', say.initThrew(version.id, appMessageOf(error)), undefined, error);
 }
 
 /** The names a version's exports object has now (CommonJS: its own enumerable keys). */

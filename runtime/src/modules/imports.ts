@@ -4,6 +4,7 @@
 // otherwise (loading it first when there is none). Reading a CommonJS value whole while loading is noted as
 // consuming it: when that module runs again, so must the reader.
 import { ReloadStepError, say } from '../errors';
+import { evaluationOrder } from './evaluation-order';
 import { valuesOf, type Evaluator } from './evaluator';
 import { interopObject } from './interop';
 import type { Linker, RegistryHost, Target } from './linker';
@@ -46,7 +47,7 @@ export class ModuleImports {
         value = interopObject(nodeRequireFrom(version.file)(`node:${target.name}`), format, entry.names);
         break;
       case 'package':
-        value = this.linker.packageSync(target.specifier, version.file, format, entry.names);
+        value = this.linker.packageSync(target.specifier, version.file, format, entry.names, this.linker.rawNamespaces(version));
         break;
       case 'app':
         value = this.appImport(version, target.record, entry.names, evaluate);
@@ -66,7 +67,7 @@ export class ModuleImports {
     // A CommonJS value (or JSON) is read whole, now: the importer consumed it.
     noteConsumed(record);
     const format = importer.transformed.format === 'esm' ? 'esm' : 'cjs';
-    return interopObject(dependency.module.exports, format, names);
+    return interopObject(dependency.module.exports, format, names, this.linker.rawNamespaces(importer));
   }
 
   /** The version of `record` an importer reaches: its own load's, or the live one (loading it first when it has none). */
@@ -152,7 +153,7 @@ export class ModuleImports {
     if (!version) {
       const lazy = this.lazySession();
       try {
-        await this.loader.load(lazy, [record], (loaded) => [...loaded.versions.values()].sort(byEvaluationOrder));
+        await this.loader.load(lazy, [record], (loaded) => evaluationOrder({ records: this.records, linker: this.linker }, loaded.versions, record));
       } catch (error) {
         this.loader.drop(lazy);
         throw error;
@@ -198,8 +199,4 @@ export class ModuleImports {
 function noteConsumed(record: ModuleRecord): void {
   const context = appContext.getStore();
   if (context?.loading && context.version.record !== record) context.version.consume(record.id);
-}
-
-export function byEvaluationOrder(a: ModuleVersion, b: ModuleVersion): number {
-  return a.record.evaluationIndex - b.record.evaluationIndex;
 }

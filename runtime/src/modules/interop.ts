@@ -4,9 +4,14 @@
 // whole `module.exports` otherwise (`esModuleInterop`). Named reads stay live on the object.
 import type { ModuleFormat } from '../transform';
 
-/** The import object for `value` (a `module.exports`) as seen from an importer of `format`; `names` are the ones it reads. */
-export function interopObject(value: unknown, importerFormat: ModuleFormat, names: readonly string[]): object {
+/**
+ * The import object for `value` (a `module.exports`) as seen from an importer of `format`; `names` are the ones
+ * it reads. `raw`: the importer is TypeScript compiled to CommonJS without esModuleInterop, whose namespace import
+ * is `require()`'s value itself (callable, when that is a function).
+ */
+export function interopObject(value: unknown, importerFormat: ModuleFormat, names: readonly string[], raw = false): object {
   const isObject = (typeof value === 'object' || typeof value === 'function') && value !== null;
+  if (raw && isObject && names.length === 1 && names[0] === '*') return value as object;
   const flagged = isObject && (value as { __esModule?: unknown }).__esModule === true;
   // TypeScript's own output for CommonJS reads an `__esModule` object as a namespace.
   if (flagged && importerFormat === 'cjs') return value as object;

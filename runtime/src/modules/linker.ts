@@ -163,12 +163,17 @@ export class Linker {
   }
 
   /** A package as a module loaded synchronously sees it: its ES namespace when one was loaded, else require's value. */
-  packageSync(specifier: string, importerFile: string, importerFormat: 'esm' | 'cjs', names: readonly string[]): unknown {
+  packageSync(specifier: string, importerFile: string, importerFormat: 'esm' | 'cjs', names: readonly string[], raw = false): unknown {
     const fromFile = packageParent(specifier, importerFile);
     const namespace = this.packages.get(`${path.dirname(fromFile)}\0${specifier}`);
     if (namespace && importerFormat === 'esm') return namespace;
     const value = nodeRequireFrom(fromFile)(runtimeHelper(specifier) ?? specifier);
-    return interopObject(value, importerFormat, names);
+    return interopObject(value, importerFormat, names, raw);
+  }
+
+  /** Whether `importer` reads a namespace import as `require()`'s value (TypeScript's CommonJS output without esModuleInterop). */
+  rawNamespaces(importer: ModuleVersion): boolean {
+    return importer.transformed.format === 'cjs' && importer.transformed.esmSyntax && this.settings.esModuleInterop === false;
   }
 
   /** Every name an ES import needs must exist in the version it will reach (Node's link error). */

@@ -192,8 +192,30 @@ export class Evaluation {
   iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
   /** Settles when an async (top-level await) evaluation ends. */
   done: Promise<void> | undefined;
+  /** An async module's instantiation: it has reached its first `yield` once this settles, and runs on at once when resumed. */
+  instantiated: Promise<unknown> | undefined;
   /** Why the version's code failed (a throw, a timeout, a bind failure of its own making). */
   failure: Error | undefined;
+  private waiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
+
+  /** Settles once the code ran to its end (or failed): another load that imports it waits for it, as Node's importers do. */
+  whenSettled(): Promise<void> {
+    if (this.state === 'evaluated') return Promise.resolve();
+    if (this.state === 'failed') return Promise.reject(this.failure!);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** The evaluator's: the code ran to its end, or failed. */
+  settle(failure?: Error): void {
+    this.state = failure ? 'failed' : 'evaluated';
+    if (failure) this.failure = failure;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (failure) waiter.reject(failure);
+      else waiter.resolve();
+    }
+  }
 }
 
 export class ModuleVersion {
@@ -212,6 +234,8 @@ export class ModuleVersion {
    * be told, so a reload that runs this version again runs the whole app.
    */
   readonly consumedLater = new Set<string>();
+  /** Modules that made a server this version's code started (listened): they run again when this one does. */
+  readonly startedFrom = new Set<string>();
   readonly calls: CallCounter;
   readonly contexts: { load: VersionContext; run: VersionContext };
   readonly hot = new HotRegistrations();

@@ -63,24 +63,79 @@ export class Registry {
    * the session.
    */
   async load(session: LoadSession, roots: ModuleRecord[], order: (session: LoadSession) => ModuleVersion[]): Promise<void> {
+    session.loading = true;
+    try {
+      await this.loadGraph(session, roots, order);
+    } finally {
+      session.loading = false;
+    }
+  }
+
+  private async loadGraph(session: LoadSession, roots: ModuleRecord[], order: (session: LoadSession) => ModuleVersion[]): Promise<void> {
     const linked = new Set<ModuleVersion>();
     for (const root of roots) {
       const version = this.linker.versionFor(root, session);
       if (this.linker.sessionOf(version) === session) this.linker.link(version, session, linked);
     }
     await Promise.all(session.pending);
+    // A module another load is still running (two imports at once): this load waits for it, as Node's does.
+    await Promise.all(this.runningElsewhere(session).map((version) => version.evaluation.whenSettled()));
     const versions = order(session);
     this.imports.instantiate(versions);
+    await Promise.all(versions.flatMap((version) => (version.evaluation.instantiated ? [version.evaluation.instantiated] : [])));
     this.linker.checkLinks(session);
     // CommonJS runs where it is required: a CommonJS module some new version imports runs then, not here.
     const inPlace = this.linker.requiredInPlace(session);
-    for (const version of versions) {
-      if (inPlace.has(version)) continue;
-      const running = this.evaluator.evaluate(version);
-      if (running) await running;
-    }
+    await this.evaluateInOrder(
+      versions.filter((version) => !inPlace.has(version)),
+      session,
+    );
     // One no importer reached after all (an import inside a branch that did not run) still runs, as a root.
     for (const version of inPlace) if (version.evaluation.state !== 'evaluated') await this.evaluator.evaluate(version);
+  }
+
+  /**
+   * Evaluates `versions` (in Node's post-order) as Node evaluates a graph with top-level await: a module runs as
+   * soon as the modules it imports finished, so a module that awaits does not hold up its siblings; one whose
+   * imports await runs once they are done, importers that waited for the same module in their order.
+   */
+  private async evaluateInOrder(versions: ModuleVersion[], session: LoadSession): Promise<void> {
+    const done = new Map<ModuleVersion, Promise<void>>();
+    const finished = new Set<ModuleVersion>();
+    const run = (version: ModuleVersion): Promise<void> => {
+      const running = this.evaluator.evaluate(version);
+      if (!running) {
+        finished.add(version);
+        return Promise.resolve();
+      }
+      return running.then(() => void finished.add(version));
+    };
+    for (const version of versions) {
+      const waitingFor = this.linker
+        .staticImportsOf(version)
+        .map((record) => this.linker.versionFor(record, session))
+        .filter((dependency) => done.has(dependency) && !finished.has(dependency));
+      const evaluation =
+        waitingFor.length === 0 ? run(version) : Promise.all(waitingFor.map((dependency) => done.get(dependency)!)).then(() => run(version));
+      // A failure is thrown by the await below; the others' rejections are its consequences.
+      evaluation.catch(() => undefined);
+      done.set(version, evaluation);
+    }
+    await Promise.all(done.values());
+  }
+
+  /** Versions of other loads, not yet run to their end, that the session's versions import. */
+  private runningElsewhere(session: LoadSession): ModuleVersion[] {
+    const running = new Set<ModuleVersion>();
+    for (const version of session.versions.values()) {
+      for (const target of this.linker.targetsOf(version)) {
+        if (target.kind !== 'app') continue;
+        const dependency = this.linker.versionFor(target.record, session);
+        const owner = this.linker.sessionOf(dependency);
+        if (owner !== session && owner?.loading && dependency.evaluation.state !== 'evaluated') running.add(dependency);
+      }
+    }
+    return [...running];
   }
 
   /** Forgets what a dropped session made: its new records, its versions' places. */

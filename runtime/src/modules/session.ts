@@ -14,6 +14,8 @@ export class LoadSession {
   /** Package loads the linked ES modules wait for. */
   readonly pending: Array<Promise<void>> = [];
   #active = true;
+  /** Inside the registry's `load`: its versions will run; another load that needs one waits for it. */
+  loading = false;
 
   constructor(
     /** Module ids that get a new version even though they have one. */

@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import { stronglyConnectedComponents } from '../../../src-shared/strongly-connected';
 import { ReloadStepError, say } from '../errors';
+import { evaluationOrder } from '../modules/evaluation-order';
 import type { ModuleRecord, ModuleVersion } from '../modules/module';
 import type { Registry } from '../modules/registry';
 import { LoadSession } from '../modules/session';
@@ -125,6 +126,8 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
   }
   const affected = new Set<string>();
   const declinedBy = new Set<string>();
+  /** Modules brought in because a module that runs again started a server they made. */
+  const makers = new Map<string, string>();
   const queue = [...changed].filter((id) => registry.records.get(id)?.current);
   while (queue.length > 0) {
     const id = queue.pop()!;
@@ -133,6 +136,11 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
     const version = registry.records.get(id)!.current!;
     if (version.hot.declines) declinedBy.add(id);
     for (const member of componentOf.get(id) ?? []) queue.push(member);
+    for (const maker of version.startedFrom) {
+      if (!registry.records.get(maker)?.current || affected.has(maker)) continue;
+      makers.set(maker, id);
+      queue.push(maker);
+    }
     if (version.hot.selfAccepts) continue;
     for (const consumer of consumers.get(id) ?? []) {
       if (consumer.hot.acceptedDeps.has(id)) continue;
@@ -141,7 +149,10 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
   }
   const entangled = [...affected].filter((id) => registry.records.get(id)!.current!.consumedLater.size > 0).sort();
   if (entangled.length > 0) return widen(registry, entangled, declinedBy);
-  return { ids: [...affected].sort(), declinedBy: [...declinedBy].sort() };
+  const ids = [...affected].sort();
+  if (makers.size === 0) return { ids, declinedBy: [...declinedBy].sort() };
+  const starters = [...new Set(makers.values())].sort();
+  return { ids, declinedBy: [...declinedBy].sort(), widened: { reason: say.startedAnother(makers), modules: starters } };
 }
 
 /** Every live module of the app runs again. */
@@ -153,56 +164,10 @@ function widen(registry: Registry, entangled: string[], declinedBy: Set<string>)
   return { ids: ids.sort(), declinedBy: [...declinedBy].sort(), widened: { reason: say.widened(entangled, read), modules: entangled } };
 }
 
-/**
- * The order a load evaluates its new versions in: Node's, depth first from the entry over each module's
- * imports in source order (and the modules it loaded otherwise), post-order. Versions the walk from the entry
- * does not reach follow, in the order they first evaluated.
- */
-export function evaluationOrder(registry: Registry, versions: ReadonlyMap<string, ModuleVersion>, entry: ModuleRecord | undefined): ModuleVersion[] {
-  const order: ModuleVersion[] = [];
-  const visited = new Set<string>();
-  const dependenciesOf = (record: ModuleRecord): ModuleRecord[] => {
-    const version = versions.get(record.id) ?? record.current;
-    if (!version) return [];
-    const deps = registry.linker.staticImportsOf(version);
-    // What the live version reached otherwise (a require, a package's import of an app file) comes after.
-    for (const [id] of record.current?.edges ?? []) {
-      const other = registry.records.get(id);
-      if (other && !deps.includes(other)) deps.push(other);
-    }
-    for (const [id] of version.edges) {
-      const other = registry.records.get(id);
-      if (other && !deps.includes(other)) deps.push(other);
-    }
-    return deps;
-  };
-  const walk = (root: ModuleRecord) => {
-    if (visited.has(root.id)) return;
-    visited.add(root.id);
-    const stack: Array<{ record: ModuleRecord; deps: ModuleRecord[]; next: number }> = [{ record: root, deps: dependenciesOf(root), next: 0 }];
-    while (stack.length > 0) {
-      const frame = stack.at(-1)!;
-      if (frame.next < frame.deps.length) {
-        const dep = frame.deps[frame.next++]!;
-        if (visited.has(dep.id)) continue;
-        visited.add(dep.id);
-        stack.push({ record: dep, deps: dependenciesOf(dep), next: 0 });
-        continue;
-      }
-      stack.pop();
-      const made = versions.get(frame.record.id);
-      if (made) order.push(made);
-    }
-  };
-  if (entry) walk(entry);
-  const rest = [...versions.values()].filter((version) => !visited.has(version.id));
-  rest.sort((a, b) => a.record.evaluationIndex - b.record.evaluationIndex || (a.id < b.id ? -1 : 1));
-  for (const version of rest) walk(version.record);
-  return order;
-}
-
 /** The live versions in the order they evaluate (Node's, from the entry). */
 export function liveOrder(registry: Registry, entry: ModuleRecord | undefined): ModuleVersion[] {
   const live = new Map([...registry.records].filter(([, record]) => record.current).map(([id, record]) => [id, record.current!]));
   return evaluationOrder(registry, live, entry);
 }
+
+export { evaluationOrder };

@@ -16,6 +16,8 @@ export interface RetireContext {
   emit(event: RuntimeEvent): void;
   lifecycle(event: LifecycleEvent, versions: ModuleVersion[]): void;
   dispose(version: ModuleVersion): Promise<void>;
+  /** Closes the long-lived connections opened before the commit (their handlers are the old code's); how many. */
+  closeLongLived(): number;
 }
 
 /** Drains `versions`, disposes them, and reports their leaks; `orphans` among them leave the registry. */
@@ -24,7 +26,7 @@ export async function retire(versions: ModuleVersion[], orphans: readonly Module
   const inFlight = versions.reduce((sum, version) => sum + version.inFlight, 0);
   if (inFlight > 0) await clock.timed('drain', () => drainAll(versions, context.drainTimeoutMs));
   const forced = versions.reduce((sum, version) => sum + version.inFlight, 0);
-  result.forced += forced;
+  result.forced += forced + context.closeLongLived();
   result.drained += inFlight - forced;
   for (const orphan of orphans) context.registry.records.delete(orphan.id);
   await clock.timed('dispose', async () => {

@@ -51,6 +51,8 @@ export class Transaction {
   readonly settled: Promise<void>;
   private markSettled!: () => void;
   private endSettleWindow: (() => void) | undefined;
+  /** When the new versions went live: long-lived connections opened before it hold the old code. */
+  private committedAt: number | undefined;
 
   constructor(
     private readonly context: TransactionContext,
@@ -192,6 +194,7 @@ export class Transaction {
       if (swap.hasSuspended) this.clock.timedSync('restore', () => swap.handOver());
       this.throwIfFailed();
       this.clock.timedSync('commit', () => swap.switch());
+      this.committedAt = performance.now();
       this.result.servingAfterMs = roundMs(performance.now() - this.started);
     } finally {
       this.result.queued += swap.resume(this.context.deferred);
@@ -231,6 +234,7 @@ export class Transaction {
       emit: this.context.emit,
       lifecycle: (event, each) => this.lifecycle(event, each),
       dispose: (version) => this.dispose(version),
+      closeLongLived: () => (this.committedAt === undefined ? 0 : this.context.slots.longLived.closeOpenedBefore(this.committedAt)),
     });
   }
 

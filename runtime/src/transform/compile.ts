@@ -11,6 +11,8 @@ import { languages, type ModuleFormat } from './formats';
 
 /** The compiler options that change the JavaScript a file compiles to. */
 export interface CompilerSettings {
+  /** TypeScript's CommonJS output reads a namespace import as `require()`'s value itself when it is off. */
+  esModuleInterop?: boolean;
   experimentalDecorators?: boolean;
   emitDecoratorMetadata?: boolean;
   useDefineForClassFields?: boolean;
@@ -49,6 +51,9 @@ export function compilerSettingsOf(compilerOptions: Record<string, unknown> | un
     const value = pick<string>(key, 'string');
     if (value !== undefined) settings[key] = key === 'target' ? value.toLowerCase() : value;
   }
+  // TypeScript's default: on for the module settings that follow Node's own interop, off otherwise.
+  const module = (pick<string>('module', 'string') ?? '').toLowerCase();
+  settings.esModuleInterop = pick<boolean>('esModuleInterop', 'boolean') ?? ['node16', 'node18', 'nodenext', 'preserve'].includes(module);
   return settings;
 }
 

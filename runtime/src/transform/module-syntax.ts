@@ -21,6 +21,7 @@ export class ModuleSyntax {
     if (statement.type !== 'ImportDeclaration') return;
     this.state.esmSyntax = true;
     const names: string[] = [];
+    const locals: Record<string, string> = {};
     const index = this.state.imports.length;
     for (const specifier of statement.specifiers) {
       const imported =
@@ -32,9 +33,10 @@ export class ModuleSyntax {
               ? specifier.imported.name
               : String(specifier.imported.value);
       names.push(imported);
+      locals[imported] = specifier.local.name;
       this.state.locals.set(specifier.local.name, { index, imported });
     }
-    this.addImport(statement.source.value, 'import', names, statement);
+    this.addImport(statement.source.value, 'import', names, statement, locals);
   }
 
   /** Rewrites a top-level import or export statement; false for any other statement. */
@@ -67,13 +69,13 @@ export class ModuleSyntax {
     }
   }
 
-  private addImport(specifier: string, kind: StaticImport['kind'], names: string[], node: Node): number {
+  private addImport(specifier: string, kind: StaticImport['kind'], names: string[], node: Node, locals: Record<string, string> = {}): number {
     const attributes: Record<string, string> = {};
     for (const attribute of node.attributes ?? []) {
       const key = attribute.key.type === 'Identifier' ? attribute.key.name : String(attribute.key.value);
       attributes[key] = String(attribute.value.value);
     }
-    this.state.imports.push({ specifier, kind, names, attributes, offset: node.start });
+    this.state.imports.push({ specifier, kind, names, attributes, locals, offset: node.start });
     return this.state.imports.length - 1;
   }
 

@@ -21,6 +21,8 @@ export interface StaticImport {
   names: string[];
   /** Import attributes (`with { type: 'json' }`). */
   attributes: Record<string, string>;
+  /** The local name each imported name is bound to (`*` for a namespace), for messages that name a binding. */
+  locals: Record<string, string>;
   /** Offset of the declaration in the compiled code, for error positions. */
   offset: number;
 }

@@ -62,6 +62,16 @@ export function rewrite(code: string, format: Exclude<ModuleFormat, 'json'>, sta
 }
 
 /**
+ * An export's getter. Compiled to CommonJS (what TypeScript emits for `module: commonjs`), a binding read before
+ * its declaration ran is `undefined`, as `exports.x` is before tsc's `exports.x = x` (a cycle of entities whose
+ * decorator metadata names each other relies on it); an ES module keeps the temporal dead zone, as Node does.
+ */
+function getter(expression: string, format: RewriteState['format']): string {
+  const local = /^[A-Za-z_$][\w$]*$/.test(expression);
+  return format === 'cjs' && local ? `() => { try { return ${expression}; } catch { return undefined; } }` : `() => ${expression}`;
+}
+
+/**
  * What runs before the module's own code: strict mode for ES syntax, the import variables, the call counter,
  * the export getters, hoisted statements; an ES module then yields (instantiated) and reads its imports.
  */
@@ -74,7 +84,7 @@ function prelude(state: RewriteState, program: Node, generator: boolean): void {
   if (importCount > 0) lines.push(`var ${state.imports.map((_, index) => binding.import(index)).join(', ')};`);
   if (state.countsCalls) lines.push(`const ${counter} = ${registry}.c;`);
   if (state.getters.size > 0 || state.esmSyntax) {
-    const entries = [...state.getters].map(([name, expression]) => `${JSON.stringify(name)}: () => ${expression}`);
+    const entries = [...state.getters].map(([name, expression]) => `${JSON.stringify(name)}: ${getter(expression, state.format)}`);
     lines.push(`${registry}.e({ ${entries.join(', ')} });`);
   }
   lines.push(...state.hoisted);

@@ -169,6 +169,73 @@ describe('the module system', () => {
     }
   });
 
+  it("reads a binding of a cycle before it is initialised as undefined under TypeScript's CommonJS output, as tsc's output does", async () => {
+    const entity = (name: string, other: string) =>
+      `import { ${other} } from './${other.toLowerCase()}';\nconst Column = (): PropertyDecorator => () => {};\nexport class ${name} { @Column() ${other.toLowerCase()}: ${other}; }\n`;
+    app = new TempApp(
+      {
+        'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'commonjs', experimentalDecorators: true, emitDecoratorMetadata: true } }),
+        'reflect.ts': `(Reflect as any).metadata = () => () => {};\n`,
+        'user.ts': `import './reflect';\n${entity('User', 'Profile')}`,
+        'profile.ts': entity('Profile', 'User'),
+        'main.ts': `import { User } from './user';\nimport { Profile } from './profile';\nexport const names = [User.name, Profile.name];\n`,
+      },
+      {},
+    );
+    await app.start('main.ts');
+    assert.deepEqual(app.module('main.ts').names, ['User', 'Profile']);
+  });
+
+  it('keeps the temporal dead zone of an ES module cycle, as Node does', async () => {
+    app = new TempApp({
+      'a.ts': `import { b } from './b.js';\nexport const a = 'a';\nexport const fromB = b;\n`,
+      'b.ts': `import { a } from './a.js';\nexport const b = 'b' + a;\n`,
+      'main.ts': `import { a } from './a.js';\nexport const seen = a;\n`,
+    });
+    await assert.rejects(app.start('main.ts'), /Cannot access 'a' before initialization/);
+  });
+
+  it("calls a namespace import under TypeScript's CommonJS output without esModuleInterop, as tsc's output does", async () => {
+    app = new TempApp(
+      {
+        'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'commonjs' } }),
+        'node_modules/callable/package.json': JSON.stringify({ name: 'callable', main: 'index.js' }),
+        'node_modules/callable/index.js': `module.exports = function callable() { return 'called'; };\n`,
+        'main.ts': `import * as callable from 'callable';\nexport const answer = callable();\n`,
+      },
+      {},
+    );
+    await app.start('main.ts');
+    assert.equal(app.module('main.ts').answer, 'called');
+  });
+
+  it('names a namespace import called as a function as written, with the fix, where it is an object', async () => {
+    app = new TempApp({
+      'node_modules/callable/package.json': JSON.stringify({ name: 'callable', main: 'index.js' }),
+      'node_modules/callable/index.js': `module.exports = function callable() { return 'called'; };\n`,
+      'main.ts': `import * as callable from 'callable';\nexport const answer = (callable as any)();\n`,
+    });
+    await assert.rejects(app.start('main.ts'), (error: Error) => {
+      assert.doesNotMatch(error.message, /__rl/);
+      assert.match(error.message, /callable is not a function: `callable` is a namespace import .*import callable from 'callable'/);
+      return true;
+    });
+  });
+
+  it('waits for a module another import is still loading, as Node does, instead of reading it half-done', async () => {
+    app = new TempApp({
+      'node_modules/es-only/package.json': JSON.stringify({ name: 'es-only', type: 'module', exports: './index.js' }),
+      'node_modules/es-only/index.js': `export const something = 'pkg';\n`,
+      'common.ts': `import { something } from 'es-only';\nexport const X = { v: something };\n`,
+      'a.ts': `import { X } from './common.js';\nexport const A = X.v;\n`,
+      'b.ts': `import { X } from './common.js';\nexport const B = X.v;\n`,
+      // After the start, as a framework's boot that the entry did not await loads its plugins.
+      'main.ts': `export const both = new Promise((resolve, reject) => setTimeout(() => Promise.all([import('./a.js'), import('./b.js')]).then(([a, b]) => resolve(a.A + b.B), reject), 10));\n`,
+    });
+    await app.start('main.ts');
+    assert.equal(await app.module('main.ts').both, 'pkgpkg');
+  });
+
   it('keeps a global polyfill a package installs once, as under plain Node', async () => {
     app = new TempApp({
       'node_modules/polyfill-pkg/package.json': JSON.stringify({ name: 'polyfill-pkg', main: 'index.js' }),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, it } from 'node:test';
 import { TempApp } from '../../helpers/app';
 import { eventually } from '../../helpers/wait';
@@ -232,17 +233,23 @@ describe('evaluation order', () => {
     assert.equal(app.module('main.ts').seen, 'BA');
   });
 
-  it('awaits a module that awaits at its top level before its importers run, and keeps import order', async () => {
-    const log = `((globalThis as any).__steps ??= []).push`;
-    app = new TempApp({
-      'config.ts': `${log}('config:start');\nawait new Promise((r) => setTimeout(r, 20));\nexport const port = 4321;\n${log}('config:end');\n`,
-      'other.ts': `${log}('other');\nexport const other = 1;\n`,
-      'main.ts': `import { port } from './config.js';\nimport { other } from './other.js';\n${log}('main:' + port);\nexport const ready = port + other;\n`,
-    });
-    await app.start();
-    assert.deepEqual((globalThis as any).__steps, ['config:start', 'config:end', 'other', 'main:4321']);
+  it('evaluates modules that await at their top level in the order Node does: siblings do not wait for each other', async () => {
+    const log = `(globalThis.__steps ??= []).push`;
+    const files = {
+      'slow.mjs': `${log}('slow:start');\nawait new Promise((r) => setTimeout(r, 30));\n${log}('slow:end');\nexport const slow = 1;\n`,
+      'fast.mjs': `${log}('fast:start');\nawait new Promise((r) => setTimeout(r, 5));\n${log}('fast:end');\nexport const fast = 2;\n`,
+      'after-slow.mjs': `import { slow } from './slow.mjs';\n${log}('after-slow');\nexport const afterSlow = slow;\n`,
+      'plain.mjs': `${log}('plain');\nexport const plain = 3;\n`,
+      'main.mjs': `import { afterSlow } from './after-slow.mjs';\nimport { fast } from './fast.mjs';\nimport { plain } from './plain.mjs';\n${log}('main');\nexport const sum = afterSlow + fast + plain;\nexport const steps = globalThis.__steps;\n`,
+      'print.mjs': `import { steps } from './main.mjs';\nconsole.log(JSON.stringify(steps));\n`,
+    };
+    app = new TempApp(files);
+    const underNode = JSON.parse(execFileSync(process.execPath, [app.path('print.mjs')], { encoding: 'utf8' })) as string[];
+    await app.start('main.mjs');
+    assert.deepEqual((globalThis as any).__steps, underNode);
+    assert.deepEqual(underNode.slice(0, 4), ['slow:start', 'fast:start', 'plain', 'fast:end'], 'Node runs the siblings while one awaits');
     delete (globalThis as any).__steps;
-    assert.equal(app.module('main.ts').ready, 4322);
+    assert.equal(app.module('main.mjs').sum, 6);
   });
 });
 
