@@ -246,6 +246,14 @@ export class ProjectAnalysis {
       .sort(compareIds);
   }
 
+  /**
+   * Parses and walks one module (its imports and the rules that need no type checker), so that a check
+   * needing the whole graph does not do every module at once: an editor prepares them a few at a time.
+   */
+  prepare(file: string): void {
+    this.analyse(path.resolve(file), true);
+  }
+
   /** Checks one module; with `types: false` only the rules that need no type checker run. */
   checkFile(file: string, options: Pick<CheckOptions, 'types'> = {}): HazardDiagnostic[] {
     const absolute = path.resolve(file);

@@ -30,10 +30,7 @@ export class TypedProgram {
       getSourceFile: (fileName, languageVersionOrOptions, onError) => {
         const absolute = path.resolve(fileName);
         const libraryText = libraryTexts.get(absolute);
-        if (libraryText !== undefined) {
-          if (!this.libraries.has(absolute)) this.libraries.set(absolute, ts.createSourceFile(absolute, libraryText, languageVersionOrOptions, true));
-          return this.libraries.get(absolute);
-        }
+        if (libraryText !== undefined) return bundledLibrary(absolute, libraryText, languageVersionOrOptions);
         if (this.sources.has(absolute)) {
           const format = typeof languageVersionOrOptions === 'object' ? languageVersionOrOptions.impliedNodeFormat : this.formatOf(absolute);
           return this.sources.sourceFile(absolute, format);
@@ -69,6 +66,20 @@ export class TypedProgram {
 }
 
 let libraryCache: Map<string, string> | undefined;
+const parsedLibraries = new Map<string, ts.SourceFile>();
+
+/**
+ * A lib.*.d.ts parse tree, shared by every program of the process (a folder opened again, another folder):
+ * they are the largest files of a small project, and the same for every project with the same target. Their
+ * binding does not depend on the options that differ between projects (they are declarations, not modules).
+ */
+function bundledLibrary(file: string, text: string, languageVersionOrOptions: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile {
+  const options = typeof languageVersionOrOptions === 'object' ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
+  const key = `${file}\u0000${options.languageVersion}\u0000${options.jsDocParsingMode ?? ''}`;
+  let sourceFile = parsedLibraries.get(key);
+  if (!sourceFile) parsedLibraries.set(key, (sourceFile = ts.createSourceFile(file, text, languageVersionOrOptions, true)));
+  return sourceFile;
+}
 
 /**
  * TypeScript's lib.*.d.ts, from the copy ts-morph carries in memory: the server is one bundled file, so
