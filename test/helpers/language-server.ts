@@ -25,11 +25,13 @@ export class LanguageServer {
   /**
    * Starts the server on `folders`. `nodeArgs` go to Node before the script (`--inspect=127.0.0.1:0` lets
    * `heapAfterCollection` read the heap); `server` (or the RELOADABLE_SERVER variable) replaces the built
-   * server/out/server.js, to measure another build against this one.
+   * server/out/server.js, to measure another build against this one; RELOADABLE_SERVER_NODE_ARGS adds Node
+   * options (`--cpu-prof`, say) to every server started.
    */
   static async start(folders: string[], options: { capabilities?: object; nodeArgs?: string[]; server?: string } = {}): Promise<LanguageServer> {
     const script = options.server ?? process.env.RELOADABLE_SERVER ?? path.join(repoRoot, 'server/out/server.js');
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const nodeArgs = [...(process.env.RELOADABLE_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(options.nodeArgs ?? [])];
+    const child = spawn(process.execPath, [...nodeArgs, script, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const server = new LanguageServer(child, connection);
     child.stderr!.on('data', (chunk) => (server.stderr += chunk));

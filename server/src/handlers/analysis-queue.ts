@@ -4,7 +4,7 @@
 
 /** The steps a module goes through, in the order a job of each runs. */
 export type Step =
-  /** Parse and walk a module, so the graph (layers, cycles) is whole before anything is published. */
+  /** Parse and walk a module, so the graph (layers, cycles) is whole before the rest of the workspace is published. */
   | 'prepare'
   /** Publish the rules that need no type checker. */
   | 'syntax'
@@ -13,9 +13,9 @@ export type Step =
 
 /**
  * Jobs by step and urgency. The urgent lane of a step holds the modules an editor shows (edited, open, or
- * just closed), most recently touched first; the other lane the rest of the workspace. Preparation comes
- * first (nothing is published before the graph is whole), then urgent syntax, urgent types, the rest's
- * syntax, the rest's types.
+ * just closed), most recently touched first; the other lane the rest of the workspace. Urgent syntax comes
+ * first, then urgent types (while the project is still being prepared, these check ahead: see
+ * `CheckOptions.ahead`), then preparation of every module, the rest's syntax, the rest's types.
  */
 export class AnalysisQueue {
   private prepareLane = new Set<string>();
@@ -24,6 +24,11 @@ export class AnalysisQueue {
 
   get size(): number {
     return this.prepareLane.size + this.urgent.syntax.size + this.urgent.types.size + this.rest.syntax.size + this.rest.types.size;
+  }
+
+  /** True while modules wait to be prepared: a whole-workspace pass has not reached its checks yet. */
+  preparing(): boolean {
+    return this.prepareLane.size > 0;
   }
 
   /** How many modules are waiting for a step in the non-urgent lane (for progress reports). */
@@ -50,9 +55,9 @@ export class AnalysisQueue {
   /** The next job, taken off the queue; undefined when there is none (or, without `types`, none but type-aware ones). */
   next(types = true): { step: Step; file: string } | undefined {
     const lanes: Array<[Step, Set<string>]> = [
-      ['prepare', this.prepareLane],
       ['syntax', this.urgent.syntax],
       ['types', this.urgent.types],
+      ['prepare', this.prepareLane],
       ['syntax', this.rest.syntax],
       ['types', this.rest.types],
     ];

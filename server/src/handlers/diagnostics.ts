@@ -36,6 +36,8 @@ export class DiagnosticsPublisher {
   /** Modules touched since the last turn (edited, opened, closed, changed or deleted on disk); true for deleted ones. */
   private readonly touched = new Map<string, boolean>();
   private turn: NodeJS.Immediate | undefined;
+  /** The open module touched last: once the queue is empty, its focused type program is prepared. */
+  private focusWanted: string | undefined;
   /** When type-aware checks were first held back for edits that kept arriving; undefined while none are held. */
   private holdingTypesSince: number | undefined;
   /** The whole-workspace pass under way: its progress in the editor, and how many modules it covers. */
@@ -166,8 +168,12 @@ export class DiagnosticsPublisher {
       if (performance.now() - started > turnBudgetMs) break;
     }
     this.reportProgress();
-    if (this.queue.size > 0) this.wake();
-    else this.finished();
+    if (this.queue.size > 0) return this.wake();
+    const focus = this.focusWanted;
+    this.focusWanted = undefined;
+    // Idle: the module being edited gets its focused type program now, so its next edit is checked quickly.
+    if (focus && this.documents.get(URI.file(focus).toString())) this.workspace.projectOf(focus)?.focusTypes(focus);
+    this.finished();
   }
 
   /** Queues what the touched modules affect: their own checks first, then their cycles' and importers'. */
@@ -178,9 +184,21 @@ export class DiagnosticsPublisher {
     const laterTypes: string[] = [];
     const shown = (file: string) => this.documents.get(URI.file(file).toString()) !== undefined;
     const projects = new Set<ProjectAnalysis>();
+    // While a whole-workspace pass is still preparing, every module is queued for it anyway: the touched
+    // ones only move ahead, and the graph (every module parsed) is not forced in one go.
+    const preparing = this.queue.preparing();
+    let latestShown: string | undefined;
     for (const [file, deleted] of [...this.touched].reverse()) {
       const project = this.workspace.projectOf(file);
       if (!project) continue;
+      if (!deleted && shown(file)) latestShown ??= file;
+      if (preparing) {
+        if (!deleted && project.has(file)) {
+          syntax.push(file);
+          types.push(file);
+        }
+        continue;
+      }
       projects.add(project);
       if (!deleted && project.has(file)) {
         syntax.push(file);
@@ -190,6 +208,7 @@ export class DiagnosticsPublisher {
       for (const dependent of project.dependentsOf(file)) (shown(dependent) ? types : laterTypes).push(dependent);
     }
     this.touched.clear();
+    if (latestShown) this.focusWanted = latestShown;
     for (const project of projects) {
       for (const changed of project.takeGraphChanges()) {
         (shown(changed) ? syntax : laterSyntax).push(changed);
@@ -207,18 +226,19 @@ export class DiagnosticsPublisher {
     if (!project?.has(file)) return;
     try {
       if (step === 'prepare') project.prepare(file);
-      else this.publishFile(project, file, step === 'types');
+      else this.publishFile(project, file, step === 'types', this.queue.preparing());
     } catch (error) {
       this.connection.console.error(`reloadable: analysis of ${file} failed: ${error instanceof Error ? error.stack : String(error)}`);
     }
   }
 
-  private publishFile(project: ProjectAnalysis, file: string, types: boolean): void {
+  private publishFile(project: ProjectAnalysis, file: string, types: boolean, ahead: boolean): void {
     const uri = URI.file(file).toString();
-    const hazards = project.checkFile(file, { types });
-    this.counts.set(file, { hazards: hazards.length, errors: hazards.filter((hazard) => hazard.severity === 'error').length });
     // The analysis holds the document's text since its last change arrived: this is that version's result.
     const document = this.documents.get(uri);
+    // An open module is type-checked with what it imports, not with a whole new program of the project.
+    const hazards = project.checkFile(file, { types, focus: document !== undefined, ahead });
+    this.counts.set(file, { hazards: hazards.length, errors: hazards.filter((hazard) => hazard.severity === 'error').length });
     const skipped = project.skippedReason(file);
     const diagnostics = skipped ? [notAnalysed(skipped)] : hazards.map(toLspDiagnostic);
     void this.connection.sendDiagnostics({ uri, ...(document ? { version: document.version } : {}), diagnostics });
