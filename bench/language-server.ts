@@ -2,7 +2,7 @@
 // Start: the first module of the project is opened as soon as the server is initialised; timed to the first
 // diagnostics of that version (the rules that need no type checker) and to the second (the type-aware rule
 // too), then to the end of the whole-workspace pass (the summary the server sends once nothing is left to
-// do), when its resident memory is read. Then edits of open documents, each timed from sending `didChange`
+// do), when its resident memory is read (and again after the edits). Then edits of open documents, each timed from sending `didChange`
 // to the two `publishDiagnostics` of that version. Prints JSON.
 // Run with: node --import tsx bench/language-server.ts DIR [EDITS]
 import * as fs from 'node:fs';
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     await server.connection.sendNotification('textDocument/didClose', { textDocument: { uri: document } });
     await settled(mark);
   }
+  const rssAfterEditsMb = residentMb(server.child.pid!);
   await server.stop();
 
   printReport({
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     firstTypedSeconds: (firstTyped!.at - started) / 1000,
     workspaceSeconds,
     rssMb,
+    rssAfterEditsMb,
     syntactic,
     typed,
   });

@@ -25,6 +25,8 @@ export interface StartFigures {
   workspaceSeconds: number;
   /** Resident memory at the end of the start. */
   rssMb: number;
+  /** Resident memory once the edits are done (the server idle). */
+  rssAfterEditsMb: number;
 }
 
 /** Prints one server's figures as the JSON line bench/run.mjs reads. */

@@ -75,8 +75,9 @@ async function main(): Promise<void> {
     semantic.push(diagnostic(mark, 'semanticDiag', file)!.at - sent);
     send('close', { file });
   }
+  const rssAfterEditsMb = residentMb(child.pid!);
   child.kill();
-  printReport({ modules: files.length, ...start, syntactic, typed: semantic });
+  printReport({ modules: files.length, ...start, rssAfterEditsMb, syntactic, typed: semantic });
 }
 
 main().catch((error: unknown) => {

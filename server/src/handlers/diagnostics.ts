@@ -17,6 +17,7 @@ import { hazardDocUrl } from '../../../src-shared/hazard-codes';
 import { AnalysisSummaryNotification } from '../../../src-shared/lsp-protocol';
 import { ProjectAnalysis } from '../analysis/analyzer';
 import type { HazardDiagnostic } from '../analysis/diagnostics';
+import { collectGarbage } from '../collect-garbage';
 import type { Workspace } from '../workspace';
 import { AnalysisQueue, type Step } from './analysis-queue';
 
@@ -259,9 +260,16 @@ export class DiagnosticsPublisher {
 
   /** Nothing is left to do: every change up to now is published. */
   private finished(): void {
+    const afterWorkspacePass = this.workspacePass !== undefined;
     this.workspacePass?.progress?.done();
     this.workspacePass = undefined;
-    for (const { state } of this.workspace.all()) if (state instanceof ProjectAnalysis) state.takeGraphChanges();
+    for (const { state } of this.workspace.all()) {
+      if (!(state instanceof ProjectAnalysis)) continue;
+      state.takeGraphChanges();
+      // The pass left the types of every module in the checkers: the next edit builds new ones anyway.
+      if (afterWorkspacePass) state.releaseTypes();
+    }
+    if (afterWorkspacePass) collectGarbage();
     void this.connection.sendNotification(AnalysisSummaryNotification.type, this.summary());
   }
 
