@@ -51,7 +51,10 @@ const outputs = {
     minifySyntax: true,
     logOverride: { 'empty-import-meta': 'silent' },
   },
+  // The package's faces (its `exports`): the runtime, the control client (no runtime inside), the transform.
   runtime: { ...esm, entryPoints: ['runtime/src/index.ts'], outfile: 'runtime/out/index.js' },
+  'runtime-client': { ...esm, entryPoints: ['runtime/src/client.ts'], outfile: 'runtime/out/client.js' },
+  'runtime-transform': { ...esm, entryPoints: ['runtime/src/transform/index.ts'], outfile: 'runtime/out/transform.js' },
   // Node runs module hooks in a thread of their own, from a file of their own.
   'runtime-hooks': { ...esm, entryPoints: ['runtime/src/hooks/loader.ts'], outfile: 'runtime/out/hooks.mjs' },
   'runtime-register': { ...esm, entryPoints: ['runtime/src/hooks/register.ts'], outfile: 'runtime/out/register.mjs' },

@@ -7,8 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
-import { compile } from '../runtime/src/transform/compile';
-import { rewrite } from '../runtime/src/transform/rewrite';
+import { compile, rewrite } from '../runtime/src/transform/index';
 
 const root = path.join(import.meta.dirname, '..');
 const files = execFileSync('git', ['ls-files', '*.ts'], { cwd: root, encoding: 'utf8' })

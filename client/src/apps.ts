@@ -3,8 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EventEmitter, workspace, type Disposable } from 'vscode';
-import { ControlClient } from '../../runtime/src/control/client';
-import { runningApps } from '../../runtime/src/control/discovery';
+import { ControlClient, runningApps } from '../../runtime/src/client';
 import type { DiscoveryFile, RuntimeEvent, StatusRequest } from '../../src-shared/control-protocol';
 
 export type AppState =

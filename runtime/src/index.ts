@@ -1,6 +1,7 @@
-// @reloadable/runtime: run a Node app whose modules reload in place. See the README's "The runtime".
+// The runtime's public face: what starts an app under the runtime. Everything outside `runtime/` (the CLI,
+// the bench, embedders) imports this file, `./client` or `./transform`, never a file behind them; the package's
+// `exports` name the same three (the boundaries test holds both to it).
 export { Runtime, type Logger, type RuntimeOptions } from './runtime';
 export { runApp, projectOf, type RunOptions, type RunningApp } from './run';
-export { ControlClient } from './control/client';
-export { runningApps, discoveryFolder } from './control/discovery';
-export type * from '../../src-shared/control-protocol';
+export { ReloadStepError } from './errors';
+export * from './client';

@@ -4,12 +4,12 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readConfig } from '../../src-shared/config';
-import { realExit } from './containment/faults';
-import { original } from './containment/resources';
 import { discoveryFolder } from './control/discovery';
 import { openControlEndpoint, privateFolder, type ControlEndpoint } from './control/server';
 import { say } from './errors';
-import { Runtime, type Logger } from './runtime';
+import { original } from './originals';
+import type { Logger } from './logger';
+import { Runtime } from './runtime';
 import { watchProject } from './watch';
 
 export interface RunOptions {
@@ -67,7 +67,7 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     await runtime.close();
     throw error;
   }
-  const watcher = options.watch ? watchProject(runtime, path.resolve(project, config.root)) : undefined;
+  const watcher = options.watch ? watchProject(runtime.sources, (files) => runtime.reload({ files }), path.resolve(project, config.root)) : undefined;
   // "watching" is only said once it is true: a save right after start must not go unseen.
   if (watcher) await once(watcher, 'ready');
   let stopping: Promise<void> | undefined;
@@ -79,7 +79,7 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     original.processOnce(signal, () => {
-      void stop().finally(() => realExit(signal === 'SIGINT' ? 130 : 143));
+      void stop().finally(() => original.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
   return { runtime, endpoint, stop };

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { builtinModules } from 'node:module';
 import { describe, it } from 'node:test';
+import { findCycles } from '../../src-shared/strongly-connected';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -67,6 +68,53 @@ describe('architecture boundaries', () => {
       offending('runtime', (specifier) => /^(ts-morph|typescript|@ts-morph\/|vscode$|vscode-language)/.test(specifier)),
       [],
     );
+  });
+
+  it("outside the runtime, the client, the CLI, the server and the bench import only the runtime's faces", () => {
+    const faces = new Set(['runtime/src/index.ts', 'runtime/src/client.ts', 'runtime/src/transform/index.ts']);
+    const reachesBehind = (specifier: string, file: string) => {
+      if (!resolvesInto(specifier, file, 'runtime')) return false;
+      const target = path.relative(root, path.resolve(root, path.dirname(file), specifier));
+      return !faces.has(target) && !faces.has(`${target}.ts`);
+    };
+    for (const folder of ['client', 'cli', 'server', 'src-shared', 'bench']) assert.deepEqual(offending(folder, reachesBehind), [], folder);
+  });
+
+  it("the runtime package's exports are its faces, built", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'runtime/package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    assert.deepEqual(
+      Object.entries(manifest.exports)
+        .filter(([, target]) => typeof target === 'string' && target.endsWith('.js'))
+        .map(([name, target]) => [name, target]),
+      [
+        ['.', './out/index.js'],
+        ['./client', './out/client.js'],
+        ['./transform', './out/transform.js'],
+      ],
+    );
+    for (const built of ['index.js', 'client.js', 'transform.js']) assert.ok(fs.existsSync(path.join(root, 'runtime/out', built)), built);
+  });
+
+  it('the control client face holds no runtime', () => {
+    const meta = JSON.parse(fs.readFileSync(path.join(root, 'out/meta/runtime-client.json'), 'utf8')) as { inputs: Record<string, unknown> };
+    assert.deepEqual(
+      Object.keys(meta.inputs).filter(
+        (input) => input.startsWith('runtime/src/') && !/^runtime\/src\/(client|control\/(client|discovery))\.ts$/.test(input),
+      ),
+      [],
+    );
+  });
+
+  it('the runtime imports in no circle, type-only imports included', () => {
+    const adjacency = new Map<string, string[]>();
+    for (const { file, specifier } of importsUnder('runtime/src')) {
+      if (!resolvesInto(specifier, file, 'runtime/src')) continue;
+      const target = path.relative(root, path.resolve(root, path.dirname(file), specifier));
+      const resolved = fs.existsSync(`${target}.ts`) ? `${target}.ts` : path.join(target, 'index.ts');
+      adjacency.set(file, [...(adjacency.get(file) ?? []), resolved]);
+    }
+    assert.ok(adjacency.size > 20, "the scan finds the runtime's imports");
+    assert.deepEqual(findCycles(adjacency), []);
   });
 
   it('the runtime bundle holds no analyser', () => {

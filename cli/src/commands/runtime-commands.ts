@@ -2,11 +2,8 @@
 // of them runs, so they never pay for the analyser.
 import * as path from 'node:path';
 import { styleText } from 'node:util';
-import { projectOf, runApp } from '../../../runtime/src/run';
-import { ControlClient } from '../../../runtime/src/control/client';
-import { lastExited, runningApps } from '../../../runtime/src/control/discovery';
-import type { Logger } from '../../../runtime/src/runtime';
-import { ReloadStepError } from '../../../runtime/src/errors';
+import { projectOf, ReloadStepError, runApp, type Logger } from '../../../runtime/src/index';
+import { ControlClient, lastExited, runningApps } from '../../../runtime/src/client';
 import type { DiscoveryFile } from '../../../src-shared/control-protocol';
 import { formatReloadResult, formatStatus } from '../formats/runtime';
 import { say } from '../errors';
@@ -45,7 +42,7 @@ export async function runCommand(entry: string, args: string[], options: RunComm
       ...(options.initTimeout !== undefined ? { initTimeoutMs: options.initTimeout } : {}),
       ...(options.settle !== undefined ? { settleMs: options.settle } : {}),
     });
-    const modules = app.runtime.registry.records.size;
+    const modules = app.runtime.moduleCount;
     const state = app.runtime.started ? 'running' : 'waiting for a fix';
     logger.info(`${app.runtime.info.entry} ${state} (pid ${process.pid}, ${modules} modules)${options.watch ? ', watching for changes' : ''}`);
     return 0;

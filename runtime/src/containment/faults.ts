@@ -3,10 +3,9 @@
 // version whose context it happened in (or, failing that, the innermost version on its stack), and handed to
 // the runtime, which rolls back a reload that version belongs to or reports it. `process.exit()` is caught
 // too: during a reload it fails the reload; otherwise the runtime says who exited, and why, before exiting.
-import { appContext } from '../context';
-import type { ModuleVersion } from '../modules/version';
+import { appContext, type ModuleVersion } from '../modules/module';
 import { scriptFramesOf } from '../stack-traces';
-import { original } from './resources';
+import { original } from '../originals';
 
 export type FaultKind = 'uncaught-exception' | 'unhandled-rejection' | 'exit' | 'listen';
 
@@ -35,9 +34,6 @@ export class ExitDuringReload extends Error {
 }
 
 let handler: FaultHandler | undefined;
-
-/** Node's own `process.exit`, for the runtime's own exits (Ctrl-C): never intercepted. */
-export const realExit: (code?: number) => never = process.exit.bind(process);
 
 export function attribute(error: unknown): ModuleVersion | undefined {
   const version = appContext.getStore()?.version;
@@ -70,7 +66,7 @@ export function installFaultHandling(faults: FaultHandler, fatal: boolean): void
       handler!.fault({ kind: 'unhandled-rejection', error: reason, version: attribute(reason) }),
     );
   }
-  const exit = realExit;
+  const exit = original.exit;
   process.exit = function (code?: number | string | null) {
     const number = code === undefined || code === null ? undefined : Number(code);
     const holder = new Error('process.exit');
