@@ -146,6 +146,12 @@ export class TypedProgram {
     if (!entry || entry.text === undefined) return false;
     const known = this.globalContributors.get(file);
     if (known?.version === entry.version) return known.contributes;
+    // Most modules say at a glance that they cannot: an import or export statement, and no `declare` or
+    // triple-slash directive anywhere. Only the others are parsed here (a folder still loading has not parsed them).
+    if (/^[ \t]*(?:import|export)[ \t]+[\w{*'"]/m.test(entry.text) && !/\bdeclare\b|\/\/\//.test(entry.text)) {
+      this.globalContributors.set(file, { version: entry.version, contributes: false });
+      return false;
+    }
     const sourceFile = this.sources.sourceFile(file, this.formatOf(file));
     const contributes =
       sourceFile !== undefined &&
