@@ -306,7 +306,7 @@ export class ProjectAnalysis {
     if (this.has(file)) this.typed.focus(path.resolve(file));
   }
 
-  /** Lets go of the type checkers' caches (types of every module checked); the next type-aware check builds what it needs. */
+  /** Lets go of the type checkers' caches (the types of every module checked since the last call); cheap when nothing was checked. */
   releaseTypes(): void {
     this.typed.release();
   }

@@ -16,6 +16,8 @@ export class TypedProgram {
   private program: ts.Program | undefined;
   private programVersion = -1;
   private focused: { program: ts.Program; version: number; root: string } | undefined;
+  /** Which programs handed out a type checker since the last `release`. */
+  private checked = { whole: false, focused: false };
   private readonly libraries = new Map<string, ts.SourceFile | undefined>();
   private readonly host: ts.CompilerHost;
   private readonly resolutions: ts.ModuleResolutionCache;
@@ -89,6 +91,7 @@ export class TypedProgram {
     // Before the whole program exists (a folder just opened), an open module's focused program is the quick way to its types.
     const focused = focus && this.programVersion !== this.sources.version && (this.focused?.root === file || this.program === undefined);
     const program = focused ? this.focusedOn(file) : this.current();
+    this.checked[focused ? 'focused' : 'whole'] = true;
     return program.getSourceFile(file) === sourceFile ? program : undefined;
   }
 
@@ -101,17 +104,17 @@ export class TypedProgram {
     if (this.focused?.root !== file) this.focusedOn(file);
   }
 
-  /** Drops the programs' type checkers, which hold every type they computed; the next check builds what it needs. */
+  /**
+   * Drops the type checkers of the programs that checked something since the last call (each holds every
+   * type it computed): each program is rebuilt from itself, which reuses all of it but the checker. Nothing
+   * to do when nothing was checked.
+   */
   release(): void {
-    if (this.program) {
-      this.program = ts.createProgram({
-        rootNames: this.program.getRootFileNames(),
-        options: this.options,
-        host: this.host,
-        oldProgram: this.program,
-      });
-    }
-    this.focused = undefined;
+    const rebuilt = (program: ts.Program) =>
+      ts.createProgram({ rootNames: program.getRootFileNames(), options: this.options, host: this.host, oldProgram: program });
+    if (this.program && this.checked.whole) this.program = rebuilt(this.program);
+    if (this.focused && this.checked.focused) this.focused = { ...this.focused, program: rebuilt(this.focused.program) };
+    this.checked = { whole: false, focused: false };
   }
 
   private current(): ts.Program {

@@ -266,9 +266,10 @@ export class DiagnosticsPublisher {
     for (const { state } of this.workspace.all()) {
       if (!(state instanceof ProjectAnalysis)) continue;
       state.takeGraphChanges();
-      // The pass left the types of every module in the checkers: the next edit builds new ones anyway.
-      if (afterWorkspacePass) state.releaseTypes();
+      // The checkers hold the types of every module they checked, and the next edit builds new ones anyway.
+      state.releaseTypes();
     }
+    // After the whole workspace, that was every module's types: they go back to the system now.
     if (afterWorkspacePass) collectGarbage();
     void this.connection.sendNotification(AnalysisSummaryNotification.type, this.summary());
   }
