@@ -17,7 +17,7 @@ import { hazardDocUrl } from '../../../src-shared/hazard-codes';
 import { AnalysisSummaryNotification } from '../../../src-shared/lsp-protocol';
 import { ProjectAnalysis } from '../analysis/analyzer';
 import type { HazardDiagnostic } from '../analysis/diagnostics';
-import { collectGarbage } from '../collect-garbage';
+import { collectGarbage, collectGarbageIfGrown } from '../collect-garbage';
 import type { Workspace } from '../workspace';
 import { AnalysisQueue, type Step } from './analysis-queue';
 
@@ -271,6 +271,7 @@ export class DiagnosticsPublisher {
     }
     // After the whole workspace, that was every module's types: they go back to the system now.
     if (afterWorkspacePass) collectGarbage();
+    else collectGarbageIfGrown();
     void this.connection.sendNotification(AnalysisSummaryNotification.type, this.summary());
   }
 
