@@ -5,6 +5,7 @@
 // - editor: the language server from an edit to its diagnostics against tsserver (bench/language-server.ts,
 //   bench/tsserver.ts), the extension's activation in code-server against the built-in TypeScript extension
 //   (bench/activation.ts), and the client bundle's size.
+// - apps (bench/real-apps.mjs): real open-source apps from /work/cache/apps under the fresh-start oracle.
 // `--only <part>` runs one part and keeps the others' last figures. `--quick` for a short run while working
 // on the bench itself. Corpora and tools come through npm into bench/.corpora and bench/.tools.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { installTools } from './tooling.mjs';
 import { generate } from './generate-synthetic.mjs';
 import { benchRuntime, runtimeSection } from './runtime.mjs';
 import { benchUnmodified, unmodifiedSection } from './unmodified.mjs';
+import { benchRealApps, realAppsSection } from './real-apps.mjs';
 
 const root = join(import.meta.dirname, '..');
 const corpora = join(root, 'bench/.corpora');
@@ -24,7 +26,7 @@ const toolsDir = join(root, 'bench/.tools');
 const bin = (name) => join(toolsDir, 'node_modules/.bin', name);
 const cli = join(root, 'bin/reloadable.js');
 const quick = process.argv.includes('--quick');
-const parts = ['runtime', 'analysis', 'editor'];
+const parts = ['runtime', 'apps', 'analysis', 'editor'];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 if (only && !parts.includes(only)) throw new Error(`--only takes ${parts.join(', ')}, not ${only}`);
 // 50k modules takes the comparison tools many minutes on two cores: opt in with --large.
@@ -370,6 +372,7 @@ const runs = {
     ...unmodifiedSection(await benchUnmodified({ toolsDir: join(toolsDir, 'unmodified'), quick })),
     ...transformSection(),
   ],
+  apps: async () => realAppsSection(await benchRealApps()),
   analysis: async () => ['## Analysis', '', ...benchAnalysis()],
   editor: async () => benchEditor(),
 };

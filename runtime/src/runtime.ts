@@ -80,21 +80,16 @@ export class Runtime {
     const emit = (event: RuntimeEvent) => this.emit(event);
     const root = path.resolve(options.project, options.config.root);
     this.layers = new LayerMap(options.config.layers);
-    this.bus = new LifecycleBus((version, event, error) => {
-      const stack = error instanceof Error ? error.stack : undefined;
-      logger.warn(say.callbackThrew(`a '${event}' listener`, version.id, messageOf(error)));
-      emit({ type: 'listener-error', module: version.id, version: version.number, event, message: messageOf(error), ...(stack ? { stack } : {}) });
-    });
+    this.bus = lifecycleBus(logger, emit);
     const deferred = new DeferredCalls();
     const project = new Project(options.project);
-    const initTimeoutMs = options.initTimeoutMs ?? 5000;
     let moduleApi: ModuleApiHost | undefined;
     const registry = (this.registry = new Registry({
       project: options.project,
       root,
       resolver: project.resolver,
       settings: project.settings,
-      initTimeoutMs,
+      initTimeoutMs: this.timeouts().initTimeoutMs,
       host: {
         prepareVersion: (version) => moduleApi!.prepareVersion(version),
         importPackage,
@@ -131,9 +126,7 @@ export class Runtime {
         slots,
         deferred,
         entry: () => start.entry,
-        drainTimeoutMs: options.drainTimeoutMs ?? 5000,
-        initTimeoutMs,
-        settleMs: options.settleMs ?? 200,
+        ...this.timeouts(),
         emit,
         keep: (target) => this.keep(target),
       },
@@ -146,12 +139,12 @@ export class Runtime {
     installStackMapping();
     installNodeHooks(registry, project);
     announceTypeScript();
-    // Workers and children compile the app's TypeScript as this thread does: with this project's settings.
-    const register = `${pathToFileURL(runtimeOutput('register.mjs')).href}?project=${encodeURIComponent(project.dir)}`;
-    setTypescriptExecArgv((file) => {
-      const name = file instanceof URL ? file.pathname : typeof file === 'string' ? file : '';
-      return isTypeScriptFile(name) ? ['--import', register] : undefined;
-    });
+    runTypeScriptInWorkers(project);
+  }
+
+  private timeouts(): { drainTimeoutMs: number; initTimeoutMs: number; settleMs: number } {
+    const { options } = this;
+    return { drainTimeoutMs: options.drainTimeoutMs ?? 5000, initTimeoutMs: options.initTimeoutMs ?? 5000, settleMs: options.settleMs ?? 200 };
   }
 
   /**
@@ -233,6 +226,24 @@ export class Runtime {
     await disposeVersion(version, undefined, { bus: this.bus, waitMs: 1000, keep: () => false });
     for (const leak of leaksOf(version)) this.emit({ type: 'leak', leak });
   }
+}
+
+/** Lifecycle listeners (`hot.on`): one that throws is reported in the log and the event stream, never propagated. */
+function lifecycleBus(logger: Logger, emit: (event: RuntimeEvent) => void): LifecycleBus {
+  return new LifecycleBus((version, event, error) => {
+    const stack = error instanceof Error ? error.stack : undefined;
+    logger.warn(say.callbackThrew(`a '${event}' listener`, version.id, messageOf(error)));
+    emit({ type: 'listener-error', module: version.id, version: version.number, event, message: messageOf(error), ...(stack ? { stack } : {}) });
+  });
+}
+
+/** Workers and children compile the app's TypeScript as this thread does: with this project's settings. */
+function runTypeScriptInWorkers(project: Project): void {
+  const register = `${pathToFileURL(runtimeOutput('register.mjs')).href}?project=${encodeURIComponent(project.dir)}`;
+  setTypescriptExecArgv((file) => {
+    const name = file instanceof URL ? file.pathname : typeof file === 'string' ? file : '';
+    return isTypeScriptFile(name) ? ['--import', register] : undefined;
+  });
 }
 
 /**

@@ -6,20 +6,19 @@
 // then a short settle window (a fault of a new version still rolls everything back), and retirement: the old
 // versions drain and are disposed. Any failure before the window ends puts the old versions back, untouched,
 // and drops the new ones with everything they started (abort).
-import type { LifecycleEvent, ReloadFailure, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
+import type { LifecycleEvent, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
 import type { ListenSlots } from '../containment/listen-slots';
 import { messageOf, ReloadStepError, say } from '../errors';
 import type { ModuleRecord, ModuleVersion } from '../modules/module';
 import type { Registry } from '../modules/registry';
 import type { LoadSession } from '../modules/session';
 import { original } from '../originals';
-import { frameIn } from '../stack-traces';
 import { checkLiveImporters, transformPlanned, untilListening } from './candidates';
 import type { DeferredCalls } from './deferred-calls';
 import type { LifecycleBus } from './events';
 import { evaluationOrder, planOf } from './plan';
 import { disposeVersion } from './dispose';
-import { emptyResult, leaksOf, PhaseClock, roundMs } from './result';
+import { emptyResult, failureOf, leaksOf, PhaseClock, roundMs } from './result';
 import { drainAll, retire } from './retire';
 import { Swap } from './swap';
 
@@ -182,18 +181,8 @@ export class Transaction {
   }
 
   private afterCommit(): void {
-    const session = this.session!;
-    this.lifecycle('commit', [...session.versions.values()]);
-    for (const [id, candidate] of session.versions) {
-      const record = this.registry.records.get(id)!;
-      const old = this.swap!.replaced.get(id);
-      for (const callback of old?.hot.selfAcceptCallbacks ?? []) this.callback(old!, 'accept callback', () => callback(record.namespace));
-      for (const caller of this.registry.records.values()) {
-        const version = caller.current;
-        if (!version || version === candidate) continue;
-        for (const callback of version.hot.acceptedDeps.get(id) ?? []) this.callback(version, 'accept callback', () => callback(record.namespace));
-      }
-    }
+    this.lifecycle('commit', [...this.session!.versions.values()]);
+    for (const { version, callback } of this.swap!.acceptCallbacks()) this.callback(version, 'accept callback', callback);
   }
 
   /** The settle window: a fault of a new version now still rolls the reload back. */
@@ -228,7 +217,7 @@ export class Transaction {
 
   /** Puts everything back: the old versions serve (untouched), the new ones are dropped with what they started. */
   abort(error: unknown): void {
-    const failure = this.failureOf(this.failure ?? error);
+    const failure = failureOf(this.failure ?? error, (id) => this.registry.fileOf(id));
     this.result.outcome = 'rolled-back';
     this.result.error = failure;
     this.result.versions = {};
@@ -266,17 +255,6 @@ export class Transaction {
     const record = this.registry.records.get(version.id);
     const warnings = await disposeVersion(version, record, { bus: this.context.bus, waitMs: this.context.drainTimeoutMs, keep: this.context.keep });
     this.result.warnings.push(...warnings);
-  }
-
-  private failureOf(error: unknown): ReloadFailure {
-    if (!(error instanceof ReloadStepError)) {
-      return { module: null, phase: 'commit', message: messageOf(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
-    }
-    // The stack of what the app's code threw; a syntax error's position says more than a stack.
-    const cause = error.cause;
-    const stack = cause instanceof Error ? cause.stack : undefined;
-    const location = error.location ?? (error.module && stack ? frameIn(stack, this.registry.fileOf(error.module)) : undefined);
-    return { module: error.module, phase: error.phase, message: error.message, ...(stack ? { stack } : {}), ...location };
   }
 
   private throwIfFailed(): void {

@@ -101,6 +101,8 @@ function jsxOptions(settings: CompilerSettings): TransformOptions['jsx'] {
 
 /** Decorators left in oxc's output: standard (TC39) ones, which oxc does not lower and Node 20 cannot run. */
 const decoratorSyntax = /(^|[\s(,;{}])@[A-Za-z_$]/m;
+/** Auto-accessors (`accessor x = 1`), which oxc leaves as written and no Node runs yet. */
+const accessorSyntax = /(^|[\s;{}])accessor\s+[#\w$[]/m;
 
 /**
  * Compiles a file for Node to run as it is, not reloaded (a worker thread's or a forked child's modules): an ES
@@ -131,8 +133,9 @@ export function compileForNode(
 /** Compiles one file; a syntax error becomes a ReloadStepError of phase `transform` with its position. */
 export function compile(file: string, source: string, id: string, format: ModuleFormat, settings: CompilerSettings): Compiled {
   const compiled = compileWithOxc(file, source, id, format, settings);
-  // Standard decorators are lowered by esbuild, which implements them; the rest stays with oxc.
+  // Standard decorators and auto-accessors are lowered by esbuild, which implements them; the rest stays with oxc.
   if (!settings.experimentalDecorators && decoratorSyntax.test(compiled.code)) return compileWithEsbuild(file, source, id, settings);
+  if (accessorSyntax.test(compiled.code)) return compileWithEsbuild(file, source, id, settings);
   return compiled;
 }
 
