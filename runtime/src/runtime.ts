@@ -46,8 +46,14 @@ export interface RuntimeOptions {
   config: ReloadableConfig;
   /** How long retired versions may keep running calls, and stateful modules may take to drain. @default 5000 */
   drainTimeoutMs?: number;
-  /** How long a module's code may run when it loads (its top-level awaits included). @default 5000 */
+  /**
+   * How long a reload's new versions may take to load (their top-level awaits included) and, where the old ones
+   * listened, to listen again; past it the reload rolls back. Also bounds a module first loaded while the app runs.
+   * @default 10000
+   */
   initTimeoutMs?: number;
+  /** How long the first start may take; by default as long as it takes (a process starting is not a reload). */
+  startTimeoutMs?: number;
   /** How long after a commit a fault of a new version still rolls the reload back. @default 200 */
   settleMs?: number;
   /** Keep Node's default: an uncaught exception or unhandled rejection ends the process. @default false */
@@ -96,7 +102,7 @@ export class Runtime {
         deferCall: (version, key, self, args) => deferred.defer(version, key, self, args),
       },
     }));
-    const start = (this.startup = new AppStart(registry, options.entry, logger, (version) => this.disposeQuietly(version)));
+    const start = (this.startup = new AppStart(registry, options.entry, logger, (version) => this.disposeQuietly(version), options.startTimeoutMs));
     moduleApi = new ModuleApiHost(
       registry,
       this.bus,
@@ -144,7 +150,7 @@ export class Runtime {
 
   private timeouts(): { drainTimeoutMs: number; initTimeoutMs: number; settleMs: number } {
     const { options } = this;
-    return { drainTimeoutMs: options.drainTimeoutMs ?? 5000, initTimeoutMs: options.initTimeoutMs ?? 5000, settleMs: options.settleMs ?? 200 };
+    return { drainTimeoutMs: options.drainTimeoutMs ?? 5000, initTimeoutMs: options.initTimeoutMs ?? 10_000, settleMs: options.settleMs ?? 200 };
   }
 
   /**

@@ -196,6 +196,7 @@ function carryOver(old: ModuleVersion, candidate: ModuleVersion): void {
     if (kind !== 'library' || candidate.edges.has(to)) continue;
     candidate.edges.set(to, kind);
     if (old.consumed.has(to)) candidate.consumed.add(to);
+    if (old.consumedLater.has(to)) candidate.consumedLater.add(to);
   }
   // A resource the new version owns too is handed over, not closed.
   for (const resource of candidate.hot.owned) {

@@ -7,7 +7,7 @@
 // versions drain and are disposed. Any failure before the window ends puts the old versions back, untouched,
 // and drops the new ones with everything they started (abort).
 import type { LifecycleEvent, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
-import type { ListenSlots } from '../containment/listen-slots';
+import type { Address, ListenSlots } from '../containment/listen-slots';
 import { messageOf, ReloadStepError, say } from '../errors';
 import type { ModuleRecord, ModuleVersion } from '../modules/module';
 import type { Registry } from '../modules/registry';
@@ -16,6 +16,7 @@ import { original } from '../originals';
 import { checkLiveImporters, transformPlanned, untilListening } from './candidates';
 import type { DeferredCalls } from './deferred-calls';
 import type { LifecycleBus } from './events';
+import { LoadingWatch } from './loading-watch';
 import { evaluationOrder, planOf } from './plan';
 import { disposeVersion } from './dispose';
 import { emptyResult, failureOf, leaksOf, PhaseClock, roundMs } from './result';
@@ -125,31 +126,49 @@ export class Transaction {
 
   /** Everything up to the point of no return. Throws what went wrong; `abort` then puts everything back. */
   async prepare(): Promise<void> {
-    const { plan, session } = this.clock.timedSync('plan', () => planOf(this.registry, this.result.changed, this.context.entry()));
+    const { plan, session } = this.clock.timedSync('plan', () =>
+      planOf(this.registry, this.result.changed, this.context.entry(), this.context.initTimeoutMs),
+    );
     this.session = session;
     this.swap = new Swap(this.registry, this.context.slots, session, this.result, this.context.entry);
+    if (plan.widened) this.result.widened = plan.widened;
     if (plan.declinedBy.length > 0) throw new ReloadStepError(plan.declinedBy[0]!, 'plan', say.declined(plan.declinedBy));
     this.clock.timedSync('transform', () => transformPlanned(this.registry, session));
-    const roots = [...session.plan].map((id) => this.registry.records.get(id)!);
-    this.clock.announce('init');
-    const started = performance.now();
-    await this.guard(this.registry.load(session, roots, (loading) => evaluationOrder(this.registry, loading.versions, this.context.entry())));
-    this.result.phases.init = roundMs(performance.now() - started);
-    const order = evaluationOrder(this.registry, session.versions, this.context.entry()).map((version) => version.id);
-    this.result.loadOrder = order;
-    this.result.unloadOrder = [...order].reverse();
-    this.throwIfFailed();
-    this.clock.timedSync('link', () => checkLiveImporters(this.registry, session, plan.deleted));
-    await this.clock.timed('listen', () => this.untilListening(session));
+    const replaced = new Set([...session.plan].map((id) => this.registry.records.get(id)?.current).filter((version) => version !== undefined));
+    const expected = this.context.slots.heldBy(replaced);
+    // The loading is watched only when the replaced versions listen somewhere: the hand-over waits for it.
+    const loading = expected.length > 0 ? new LoadingWatch((version) => this.owns(version)) : undefined;
+    try {
+      await this.load(session);
+      this.clock.timedSync('link', () => checkLiveImporters(this.registry, session, plan.deleted));
+      if (loading) await this.clock.timed('listen', () => this.untilListening(expected, loading));
+    } finally {
+      loading?.stop();
+    }
     this.throwIfFailed();
     this.lifecycle('after-load', [...session.versions.values()]);
     await this.drainStateful();
   }
 
-  private async untilListening(session: LoadSession): Promise<void> {
-    const replaced = new Set([...session.plan].map((id) => this.registry.records.get(id)?.current).filter((version) => version !== undefined));
-    const candidates = new Set(session.versions.values());
-    const missing = await this.guard(untilListening(this.context.slots, replaced, candidates, this.context.initTimeoutMs));
+  /** Loads the candidates while the old versions serve, in Node's order. */
+  private async load(session: LoadSession): Promise<void> {
+    // Every planned module is a root: one a package loads (Node keeps its shim) gets its new version too.
+    const entry = this.context.entry();
+    const roots = [...session.plan].map((id) => this.registry.records.get(id)!);
+    this.clock.announce('init');
+    const started = performance.now();
+    await this.guard(this.registry.load(session, roots, (loading) => evaluationOrder(this.registry, loading.versions, entry)));
+    this.result.phases.init = roundMs(performance.now() - started);
+    const order = evaluationOrder(this.registry, session.versions, entry).map((version) => version.id);
+    this.result.loadOrder = order;
+    this.result.unloadOrder = [...order].reverse();
+    this.throwIfFailed();
+  }
+
+  /** Waits until the candidates listen where the replaced versions did (or their loading ends without it). */
+  private async untilListening(expected: Address[], loading: LoadingWatch): Promise<void> {
+    const candidates = () => new Set(this.session!.versions.values());
+    const missing = await this.guard(untilListening(this.context.slots, expected, candidates, loading, this.context.initTimeoutMs));
     if (missing.length > 0) this.result.warnings.push(say.stoppedListening(missing.map((address) => address.description)));
   }
 

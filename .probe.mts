@@ -1,0 +1,12 @@
+import { Runtime } from './runtime/src/runtime.ts';
+import { defaultConfig } from './src-shared/config.ts';
+import * as fs from 'node:fs';
+const dir = '/tmp/hb';
+const runtime = await Runtime.start({ project: dir, entry: dir + '/main.ts', config: defaultConfig(), initTimeoutMs: 5000, settleMs: 20, logger: { info: console.log, warn: console.log, error: console.log } });
+runtime.subscribe((e) => console.log('event', e.type, (e as any).phase ?? ''));
+await new Promise((r) => setTimeout(r, 300));
+fs.writeFileSync(dir + '/main.ts', fs.readFileSync(dir + '/main.ts', 'utf8').replace("'v1'", "'v2'").replace('50));', '700));'));
+const t = Date.now();
+const result = await runtime.reload();
+console.log(Date.now() - t, result.outcome, result.error?.message, result.warnings, result.phases);
+process.exit(0);
