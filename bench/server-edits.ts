@@ -16,8 +16,21 @@ export function residentMb(pid: number): number {
   return match ? Math.round(Number(match[1]) / 1024) : NaN;
 }
 
+/** One server's start: to the first diagnostics of the first open module (both passes), to the end of its project's load or analysis. */
+export interface StartFigures {
+  modules: number;
+  firstSyntaxSeconds: number;
+  firstTypedSeconds: number;
+  /** Ours: every module analysed (both passes). tsserver: the project loaded (`projectLoadingFinish`). */
+  workspaceSeconds: number;
+  /** Resident memory at the end of the start. */
+  rssMb: number;
+  /** Resident memory once the edits are done (the server idle). */
+  rssAfterEditsMb: number;
+}
+
 /** Prints one server's figures as the JSON line bench/run.mjs reads. */
-export function printReport(report: { modules: number; initialSeconds: number; rssMb: number; syntactic: number[]; typed: number[] }): void {
+export function printReport(report: StartFigures & { syntactic: number[]; typed: number[] }): void {
   const summary = (values: number[]) => ({ p50: percentile(values, 50), p95: percentile(values, 95) });
   process.stdout.write(
     `${JSON.stringify({ ...report, edits: report.syntactic.length, syntactic: summary(report.syntactic), typed: summary(report.typed) })}\n`,

@@ -62,11 +62,11 @@ connection.onInitialized(() => {
     connection.workspace.onDidChangeWorkspaceFolders(() => {
       void connection.workspace.getWorkspaceFolders().then((folders) => {
         workspace.setFolders(folders?.map((folder) => folder.uri) ?? []);
-        void diagnostics.analyseAll();
+        diagnostics.analyseAll();
       });
     });
   }
-  void diagnostics.analyseAll();
+  diagnostics.analyseAll();
 });
 
 connection.onDidChangeWatchedFiles(({ changes }) => {
@@ -80,7 +80,7 @@ connection.onDidChangeWatchedFiles(({ changes }) => {
     } else if (change.type === FileChangeType.Deleted) diagnostics.deleted(file);
     else diagnostics.changedOnDisk(file);
   }
-  if (setupChanged) void diagnostics.analyseAll();
+  if (setupChanged) diagnostics.analyseAll();
 });
 
 connection.onCodeAction(
@@ -113,7 +113,8 @@ function answering<P, R>(empty: R, handler: (params: P) => R): (params: P) => R 
   };
 }
 
-documents.onDidChangeContent((event) => diagnostics.schedule(event.document.uri));
+// The analysis takes a text as it arrives, so nothing computed later can be of an older one.
+documents.onDidChangeContent((event) => diagnostics.edited(event.document.uri, event.document.getText()));
 documents.onDidClose((event) => diagnostics.closed(event.document.uri));
 
 documents.listen(connection);

@@ -10,6 +10,8 @@ export type FolderState = ProjectAnalysis | ConfigError;
 
 export class Workspace {
   private readonly folders = new Map<string, FolderState | undefined>();
+  /** Called with each folder's analysis as it opens, before anyone uses it: the place to give it the editor's texts. */
+  onOpened: ((project: ProjectAnalysis) => void) | undefined;
 
   constructor(private readonly log: (message: string) => void) {}
 
@@ -55,6 +57,8 @@ export class Workspace {
     if (state) return state;
     try {
       state = ProjectAnalysis.open(folder);
+      this.folders.set(folder, state);
+      this.onOpened?.(state);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       state = error;

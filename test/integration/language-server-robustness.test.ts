@@ -48,7 +48,7 @@ describe('the language server under a demanding client', () => {
       'the server to drop the garbled message',
     );
     const deaf = new Promise((_, reject) =>
-      setTimeout(() => reject(new Error('no answer: the server went deaf after the garbled header')), 10_000).unref(),
+      setTimeout(() => reject(new Error('no answer: the server went deaf after the garbled header')), 30_000).unref(),
     );
     const graph = (await Promise.race([server.connection.sendRequest('reloadable/moduleGraph', {}), deaf])) as { folders: unknown[] };
     assert.equal(graph.folders.length, 1);

@@ -74,12 +74,7 @@ export class ProjectGraph {
     }
     const listing = this.source.listing();
     const graph = { modules: listing.modules, edges: listing.byId.flatMap((file) => this.edges.get(file)?.edges ?? []) };
-    const facts = new GraphFacts(
-      graph,
-      this.source.layers,
-      (from, to) => this.source.importSite(from, to),
-      (id) => ({ file: this.source.fileOf(id), line: 1, column: 1, message: '' }),
-    );
+    const facts = this.factsOf(graph);
     if (this.state) for (const id of changedCycles(this.state.facts, facts)) this.changes.add(id);
     this.state = { membership, graph, facts };
     return this.state;
@@ -107,8 +102,33 @@ export class ProjectGraph {
     return state.incoming;
   }
 
-  /** Re-collects a module's edges; true when they differ from the ones the graph holds. */
-  private refreshEdges(file: string): boolean {
+  /**
+   * Facts over some modules only: the graph of `files` and the imports between them. For a module whose every
+   * import target is among them (a set closed under imports), its cycle and its layer findings are the ones
+   * the whole graph gives: a cycle through a module lies within what the module reaches.
+   */
+  factsOver(files: readonly string[]): GraphFacts {
+    const included = new Set(files);
+    const listing = this.source.listing();
+    const ids = new Set(files.map((file) => this.source.idOf(file)));
+    const graph = {
+      modules: listing.modules.filter((module) => ids.has(module.id)),
+      edges: listing.byId.filter((file) => included.has(file)).flatMap((file) => this.edgesOf(file).edges),
+    };
+    return this.factsOf(graph);
+  }
+
+  private factsOf(graph: ModuleGraph): GraphFacts {
+    return new GraphFacts(
+      graph,
+      this.source.layers,
+      (from, to) => this.source.importSite(from, to),
+      (id) => ({ file: this.source.fileOf(id), line: 1, column: 1, message: '' }),
+    );
+  }
+
+  /** A module's edges to other modules of the project, sorted, with their signature. */
+  private edgesOf(file: string): ModuleEdges {
     const id = this.source.idOf(file);
     const unique = new Map<string, ModuleEdge>();
     for (const record of this.source.importsOf(file)) {
@@ -119,11 +139,16 @@ export class ProjectGraph {
     const edges = [...unique.values()].sort(
       (a, b) => compareIds(a.to, b.to) || compareIds(a.kind, b.kind) || Number(a.typeOnly) - Number(b.typeOnly),
     );
-    const signature = edges.map(edgeKey).join('\n');
+    return { signature: edges.map(edgeKey).join('\n'), edges };
+  }
+
+  /** Re-collects a module's edges; true when they differ from the ones the graph holds. */
+  private refreshEdges(file: string): boolean {
+    const next = this.edgesOf(file);
     const previous = this.edges.get(file);
-    this.edges.set(file, { signature, edges });
-    if (previous?.signature === signature) return false;
-    if (this.state) this.changes.add(id);
+    this.edges.set(file, next);
+    if (previous?.signature === next.signature) return false;
+    if (this.state) this.changes.add(this.source.idOf(file));
     return true;
   }
 }
