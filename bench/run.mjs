@@ -22,7 +22,7 @@ const root = join(import.meta.dirname, '..');
 const corpora = join(root, 'bench/.corpora');
 const toolsDir = join(root, 'bench/.tools');
 const bin = (name) => join(toolsDir, 'node_modules/.bin', name);
-const cli = join(root, 'bin/reloadable.js');
+const cli = join(root, 'runtime/bin/reloadable.cjs');
 const quick = process.argv.includes('--quick');
 const parts = ['runtime', 'analysis', 'editor'];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;

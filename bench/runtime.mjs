@@ -17,7 +17,7 @@ import { freePort, installTools, spawnApp, stopApp } from './tooling.mjs';
 export const runtimeTools = { dynohot: '1.2.1', 'hot-hook': '1.0.0', vite: '8.3.8', autocannon: '8.0.0' };
 
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'bin/reloadable.js');
+const cli = join(root, 'runtime/bin/reloadable.cjs');
 const node = process.execPath;
 
 /** Each contender: how to start the app, how to ask for a reload, and whether the handler accepts itself. */

@@ -11,7 +11,7 @@ import { freePort, installTools, spawnApp, stopApp } from './tooling.mjs';
 export const unmodifiedTools = { nodemon: '3.1.14', '@nestjs/cli': '11.0.13' };
 
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'bin/reloadable.js');
+const cli = join(root, 'runtime/bin/reloadable.cjs');
 const node = process.execPath;
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 const tsxLoader = join(root, 'node_modules/tsx/dist/loader.mjs');
