@@ -1,5 +1,6 @@
 // Closing what a module version owns (`import.meta.hot.own`, owned timers and listeners): through the first
 // of the usual release methods it has.
+import { isThenable, within } from './wait';
 
 const closers = ['close', 'dispose', 'destroy', 'terminate', 'kill', 'abort', 'end', 'disconnect'] as const;
 
@@ -20,16 +21,7 @@ export function isOwnable(resource: unknown): resource is object {
 /** Closes a resource; a closer that returns a promise is awaited for at most `waitMs`. */
 export async function closeResource(resource: object, waitMs: number): Promise<void> {
   const result = closerOf(resource)?.();
-  if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.resolve(result),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, waitMs);
-        timer.unref();
-      }),
-    ]).finally(() => clearTimeout(timer));
-  }
+  if (isThenable(result)) await within(result, waitMs, () => undefined);
 }
 
 export function describeValue(value: unknown): string {

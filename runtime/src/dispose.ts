@@ -6,6 +6,7 @@ import { messageOf, say } from './errors';
 import type { LifecycleBus } from './events';
 import type { ModuleRecord } from './modules/record';
 import type { ModuleVersion } from './modules/version';
+import { isThenable, within } from './wait';
 
 export interface DisposeOptions {
   bus: LifecycleBus;
@@ -21,7 +22,7 @@ export async function disposeVersion(version: ModuleVersion, record: ModuleRecor
   const data = record?.data ?? {};
   for (const dispose of version.disposers) {
     try {
-      await withTimeout(
+      await settledWithin(
         version.call(() => dispose(data)),
         options.waitMs,
       );
@@ -45,14 +46,7 @@ export async function disposeVersion(version: ModuleVersion, record: ModuleRecor
   return warnings;
 }
 
-async function withTimeout(value: unknown, ms: number): Promise<void> {
-  if (!value || typeof (value as PromiseLike<unknown>).then !== 'function') return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.resolve(value),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-      timer.unref();
-    }),
-  ]).finally(() => clearTimeout(timer));
+/** Waits for a dispose callback's promise, a moment at most. */
+async function settledWithin(value: unknown, ms: number): Promise<void> {
+  if (isThenable(value)) await within(value, ms, () => undefined);
 }

@@ -4,7 +4,7 @@ import { appContext } from './context';
 import { say } from './errors';
 import type { Mailbox } from './mailbox';
 import { describeValue, isOwnable } from './closing';
-import { original } from './containment/resources';
+import { original } from './originals';
 import type { MailboxHandler, ModuleVersion } from './modules/version';
 
 /** What the API needs from the registry. */

@@ -4,11 +4,10 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readConfig } from '../../src-shared/config';
-import { realExit } from './containment/faults';
-import { original } from './containment/resources';
 import { discoveryFolder } from './control/discovery';
 import { openControlEndpoint, privateFolder, type ControlEndpoint } from './control/server';
 import { say } from './errors';
+import { original } from './originals';
 import { Runtime, type Logger } from './runtime';
 import { watchProject } from './watch';
 
@@ -79,7 +78,7 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     original.processOnce(signal, () => {
-      void stop().finally(() => realExit(signal === 'SIGINT' ? 130 : 143));
+      void stop().finally(() => original.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
   return { runtime, endpoint, stop };

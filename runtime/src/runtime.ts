@@ -18,8 +18,10 @@ import { formatMs, servingMs } from '../../src-shared/reload-text';
 import { findCycles } from '../../src-shared/strongly-connected';
 import { appContext } from './context';
 import { ExitDuringReload, installFaultHandling, type Fault } from './containment/faults';
-import type { Address } from './containment/listen';
-import { installResourceTracking, Resources, setTypescriptExecArgv } from './containment/resources';
+import type { Address } from './containment/listen-slots';
+import { setTypescriptExecArgv } from './containment/children';
+import { installContainment } from './containment/install';
+import { Resources } from './containment/resources';
 import { disposeVersion } from './dispose';
 import { messageOf, ReloadStepError, say } from './errors';
 import { LifecycleBus } from './events';
@@ -143,7 +145,7 @@ export class Runtime implements HotHost {
       startedAt: new Date().toISOString(),
       runtime: options.version ?? '0.0.0',
     };
-    this.slots = installResourceTracking({
+    this.slots = installContainment({
       claim: (claimer, holder) => this.claim(claimer, holder),
       bindFailed: (version, error, address, holder) => this.bindFailed(version, error, address, holder),
       requestStarted: (version, response) => {

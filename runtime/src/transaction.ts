@@ -7,8 +7,9 @@
 import * as fs from 'node:fs';
 import type { LeakReport, LifecycleEvent, ReloadFailure, ReloadPhase, ReloadResult, RuntimeEvent } from '../../src-shared/control-protocol';
 import { reachableFrom } from '../../src-shared/module-graph';
-import type { ListenSlots } from './containment/listen';
-import { original } from './containment/resources';
+import type { ListenSlots } from './containment/listen-slots';
+import { original } from './originals';
+import { within } from './wait';
 import { disposeVersion } from './dispose';
 import { messageOf, ReloadStepError, say } from './errors';
 import type { LifecycleBus } from './events';
@@ -602,16 +603,9 @@ export function emptyResult(id: number, outcome: ReloadResult['outcome'], change
 }
 
 /** Resolves true once every version is idle, false when the timeout comes first. */
-async function drainAll(versions: ModuleVersion[], timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = original.setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([Promise.all(versions.map((version) => version.whenIdle())).then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function drainAll(versions: ModuleVersion[], timeoutMs: number): Promise<boolean> {
+  const idle = Promise.all(versions.map((version) => version.whenIdle())).then(() => true);
+  return within(idle, timeoutMs, () => false, { keepAlive: true });
 }
 
 /** Handles a retired version started that are still alive. */

@@ -4,7 +4,7 @@
 // rolled back is tried again only when the file changes again, never in a loop.
 import { watch, type FSWatcher } from 'chokidar';
 import * as path from 'node:path';
-import { original } from './containment/resources';
+import { original } from './originals';
 import type { Runtime } from './runtime';
 
 /** @default 1 ms: the events of one save come within it; a save split in two reloads tries both again (below). */

@@ -6,7 +6,7 @@
 import { appContext } from '../context';
 import type { ModuleVersion } from '../modules/version';
 import { scriptFramesOf } from '../stack-traces';
-import { original } from './resources';
+import { original } from '../originals';
 
 export type FaultKind = 'uncaught-exception' | 'unhandled-rejection' | 'exit' | 'listen';
 
@@ -35,9 +35,6 @@ export class ExitDuringReload extends Error {
 }
 
 let handler: FaultHandler | undefined;
-
-/** Node's own `process.exit`, for the runtime's own exits (Ctrl-C): never intercepted. */
-export const realExit: (code?: number) => never = process.exit.bind(process);
 
 export function attribute(error: unknown): ModuleVersion | undefined {
   const version = appContext.getStore()?.version;
@@ -70,7 +67,7 @@ export function installFaultHandling(faults: FaultHandler, fatal: boolean): void
       handler!.fault({ kind: 'unhandled-rejection', error: reason, version: attribute(reason) }),
     );
   }
-  const exit = realExit;
+  const exit = original.exit;
   process.exit = function (code?: number | string | null) {
     const number = code === undefined || code === null ? undefined : Number(code);
     const holder = new Error('process.exit');

@@ -27,7 +27,7 @@ import {
   SubscribeRequest,
   type DiscoveryFile,
 } from '../../../src-shared/control-protocol';
-import { original } from '../containment/resources';
+import { original } from '../originals';
 import { say } from '../errors';
 import type { Logger, Runtime } from '../runtime';
 import { discoveryFolder } from './discovery';

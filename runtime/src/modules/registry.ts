@@ -17,6 +17,7 @@ import { ModuleRecord, type Session, type SourceStamp } from './record';
 import type { Resolution, Resolver } from './resolver';
 import { compileVersion, runTimed } from './evaluate';
 import { ModuleVersion } from './version';
+import { within } from '../wait';
 
 export interface StampedSource {
   text: string;
@@ -370,18 +371,19 @@ export class Registry {
 
   private async awaitEvaluation(version: ModuleVersion, step: Promise<unknown>): Promise<void> {
     const timeoutMs = this.options.initTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ReloadStepError(version.id, 'init', say.initTimeout(version.id, timeoutMs))), timeoutMs);
-    });
     try {
-      await Promise.race([step, timeout]);
+      await within(
+        step,
+        timeoutMs,
+        () => {
+          throw new ReloadStepError(version.id, 'init', say.initTimeout(version.id, timeoutMs));
+        },
+        { keepAlive: true },
+      );
     } catch (error) {
       version.state = 'failed';
       version.failure = asInitError(version, error, this.options.initTimeoutMs);
       throw version.failure;
-    } finally {
-      clearTimeout(timer);
     }
     this.finish(version, () => undefined);
   }

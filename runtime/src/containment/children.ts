@@ -1,0 +1,94 @@
+// Child processes and worker threads a version's code starts are recorded on it and stopped (and waited for,
+// a moment) when it retires. A `fork()` or `new Worker()` of one of the app's TypeScript files starts with
+// the runtime's compiler registered (`--import`), so it runs as the main thread's modules do.
+import type * as ChildProcessModule from 'node:child_process';
+import type * as WorkerThreadsModule from 'node:worker_threads';
+import { runtimeRequire } from '../location';
+import { original } from '../originals';
+import { likeOriginal, owner } from './replace';
+
+// The built-ins' CommonJS exports objects: the ones to patch (ES importers see them after syncBuiltinESMExports).
+const childProcess = runtimeRequire('node:child_process') as typeof ChildProcessModule;
+const workerThreads = runtimeRequire('node:worker_threads') as typeof WorkerThreadsModule;
+
+/** The `--import` a worker or a forked child needs to run the app's TypeScript, when the file it runs is TypeScript. */
+let typescriptExecArgv: (file: unknown) => string[] | undefined = () => undefined;
+
+/** Tells the child and worker patches how to start TypeScript (set by the runtime, which knows where its register file is). */
+export function setTypescriptExecArgv(decide: (file: unknown) => string[] | undefined): void {
+  typescriptExecArgv = decide;
+}
+
+export function patchChildren(): void {
+  const prototype = childProcess.ChildProcess.prototype as ChildProcessModule.ChildProcess & { spawn: (...args: unknown[]) => unknown };
+  const spawn = prototype.spawn;
+  prototype.spawn = function spawnTracked(this: ChildProcessModule.ChildProcess, ...args: unknown[]) {
+    const result = spawn.apply(this, args as never);
+    const version = owner();
+    if (version) {
+      const child = this;
+      const running = () => child.exitCode === null && child.signalCode === null;
+      version.resources.add(
+        'child-process',
+        child,
+        () => `child process (pid ${child.pid})`,
+        running,
+        () => untilExit(child, () => child.kill()),
+        spawnTracked,
+      );
+    }
+    return result;
+  };
+  const fork = childProcess.fork;
+  (childProcess as { fork: typeof fork }).fork = likeOriginal(function (this: unknown, modulePath: unknown, ...rest: unknown[]) {
+    const extra = typescriptExecArgv(modulePath);
+    if (!extra) return (fork as Function).call(this, modulePath, ...rest);
+    const args = Array.isArray(rest[0]) ? rest[0] : [];
+    const options = (Array.isArray(rest[0]) ? rest[1] : rest[0]) as ChildProcessModule.ForkOptions | undefined;
+    return fork(modulePath as string, args, { ...options, execArgv: [...(options?.execArgv ?? process.execArgv), ...extra] });
+  }, fork) as typeof fork;
+
+  const Worker = workerThreads.Worker;
+  class TrackedWorker extends Worker {
+    constructor(filename: string | URL, options: WorkerThreadsModule.WorkerOptions = {}) {
+      const extra = typescriptExecArgv(filename);
+      super(filename, extra ? { ...options, execArgv: [...(options.execArgv ?? process.execArgv), ...extra] } : options);
+      const version = owner();
+      if (version) {
+        const worker = this;
+        let running = true;
+        worker.once('exit', () => (running = false));
+        version.resources.add(
+          'worker',
+          worker,
+          () => `worker thread ${worker.threadId}`,
+          () => running,
+          () => untilExit(worker, () => void worker.terminate()),
+          TrackedWorker,
+        );
+      }
+    }
+  }
+  (workerThreads as { Worker: typeof Worker }).Worker = TrackedWorker;
+}
+
+/** How long a child process or worker may take to exit once asked to. */
+const exitWaitMs = 1000;
+
+/** Asks something to end and waits (a moment at most) until it has: a leak is what is still alive then. */
+function untilExit(
+  target: { once(event: 'exit', listener: () => void): unknown; removeListener(event: 'exit', listener: () => void): unknown },
+  stop: () => void,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      target.removeListener('exit', done);
+      resolve();
+    };
+    const timer = original.setTimeout(done, exitWaitMs);
+    timer.unref();
+    target.once('exit', done);
+    stop();
+  });
+}

@@ -1,0 +1,12 @@
+// Node's own timers, `process` listener methods and `process.exit`, taken before the runtime patches them
+// (containment/). The runtime's own timers, listeners and exits use these: they belong to no module version,
+// so they are never attributed to one, stopped with one, or intercepted as the app's.
+export const original = {
+  setTimeout: globalThis.setTimeout,
+  setInterval: globalThis.setInterval,
+  setImmediate: globalThis.setImmediate,
+  processOn: process.on.bind(process),
+  processOnce: process.once.bind(process),
+  /** Node's `process.exit`, for the runtime's own exits (Ctrl-C): never intercepted. */
+  exit: process.exit.bind(process) as (code?: number) => never,
+};
