@@ -16,7 +16,7 @@ const tools = process.env.RELOADABLE_NODE_TOOLS ?? join(import.meta.dirname, '.t
 const args = process.argv.slice(2);
 const tiersAt = args.indexOf('--tiers');
 const tiers = tiersAt >= 0 ? args[tiersAt + 1].split(',') : allTiers;
-const majors = args.filter((arg, index) => /^\d+$/.test(arg) && index !== tiersAt + 1);
+const majors = args.filter((arg, index) => /^\d+$/.test(arg) && (tiersAt < 0 || index !== tiersAt + 1));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 for (const tier of tiers) if (!allTiers.includes(tier)) fail(`unknown tier "${tier}": the tiers are ${allTiers.join(', ')}`);
