@@ -4,12 +4,26 @@
 //   node test/nodes.mjs                  every version, every tier
 //   node test/nodes.mjs 24 --tiers unit  one version, one tier
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 
 /** The versions tested: the newest of each line when this was written. Raise them as new ones come out. */
 const versions = { 22: '22.23.5', 24: '24.22.3' };
 const allTiers = ['unit', 'integration', 'conformance'];
+/**
+ * Failures of the runtime's own on a Node version, each written up with its reproduction for the runtime's
+ * owners (docs/node-versions.md): reported on every run, not failing it; any other failure does, and a known one
+ * that passes again is said, so it leaves this list.
+ */
+const knownFailures = {
+  24: [
+    // Node 24's test runner gives each test file every option spelled out in process.execArgv, and the runtime
+    // hands process.execArgv to the Worker explicitly: Node refuses per-process flags there.
+    'starts a worker thread of a .ts file of the app',
+    // --watch: a save's second change event, arriving while its reload still runs, tries a rolled-back save again.
+    'tries a change that rolled back once, then again only when the file changes',
+  ],
+};
 
 const root = join(import.meta.dirname, '..');
 const tools = process.env.RELOADABLE_NODE_TOOLS ?? join(import.meta.dirname, '.tools');
@@ -45,19 +59,48 @@ function fail(message) {
   process.exit(2);
 }
 
+/** The names of the failed tests in a JUnit report of Node's test runner. */
+function failedTests(report) {
+  const xml = existsSync(report) ? readFileSync(report, 'utf8') : '';
+  const unescape = (text) => text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]);
+  return [...xml.matchAll(/<testcase name="([^"]*)"[^>]*?(?:\/>|>([\s\S]*?)<\/testcase>)/g)]
+    .filter(([, , body]) => body?.includes('<failure'))
+    .map(([, name]) => unescape(name));
+}
+
 const results = [];
 for (const major of majors.length > 0 ? majors : Object.keys(versions)) {
   const node = installNode(versions[major]);
   // The tiers start `node`, `npm` and `npx` by name too: the version under test comes first on the PATH.
-  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}` };
+  const report = join(tools, `junit-${major}.xml`);
+  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, RELOADABLE_TEST_JUNIT: report };
+  const known = knownFailures[major] ?? [];
   for (const tier of tiers) {
     console.log(`\n=== Node ${versions[major]}: ${tier} ===`);
+    rmSync(report, { force: true });
     const started = performance.now();
     const run = spawnSync(node, [join(root, 'test/run.mjs'), tier], { cwd: root, env, stdio: 'inherit' });
-    results.push({ node: versions[major], tier, ok: run.status === 0, seconds: Math.round((performance.now() - started) / 1000) });
+    const failed = failedTests(report);
+    const unknown = failed.filter((name) => !known.includes(name));
+    // A run that failed with no failed test in its report (a crash, a file that did not load) fails as it is.
+    const ok = run.status === 0 || (failed.length > 0 && unknown.length === 0);
+    results.push({
+      node: versions[major],
+      tier,
+      ok,
+      seconds: Math.round((performance.now() - started) / 1000),
+      knownFailed: failed.filter((name) => known.includes(name)),
+    });
   }
+  const stillKnown = new Set(results.filter((result) => result.node === versions[major]).flatMap((result) => result.knownFailed));
+  for (const name of known)
+    if (!stillKnown.has(name) && tiers.length === allTiers.length)
+      console.log(`Node ${versions[major]}: "${name}" passes now: take it off knownFailures.`);
 }
 
 console.log('\nNode versions:');
-for (const { node, tier, ok, seconds } of results) console.log(`  ${ok ? 'pass' : 'FAIL'}  Node ${node}  ${tier} (${seconds} s)`);
+for (const { node, tier, ok, seconds, knownFailed } of results) {
+  const known = knownFailed.length > 0 ? `; known runtime failures (docs/node-versions.md): ${knownFailed.join('; ')}` : '';
+  console.log(`  ${ok ? 'pass' : 'FAIL'}  Node ${node}  ${tier} (${seconds} s)${known}`);
+}
 process.exit(results.every((result) => result.ok) ? 0 : 1);
