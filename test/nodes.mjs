@@ -4,11 +4,12 @@
 //   node test/nodes.mjs                  every version, every tier
 //   node test/nodes.mjs 24 --tiers unit  one version, one tier
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
+import { defaultTools, nodeBinary, nodeVersions } from './node-versions.mjs';
 
-/** The versions tested: the newest of each line when this was written. Raise them as new ones come out. */
-const versions = { 22: '22.23.5', 24: '24.22.3' };
+/** The versions tested here, besides the one `npm test` runs on. */
+const versions = Object.fromEntries([22, 24].map((major) => [major, nodeVersions[major]]));
 const allTiers = ['unit', 'integration', 'conformance'];
 /**
  * Failures of the runtime's own on a Node version, each written up with its reproduction for the runtime's
@@ -26,33 +27,14 @@ const knownFailures = {
 };
 
 const root = join(import.meta.dirname, '..');
-const tools = process.env.RELOADABLE_NODE_TOOLS ?? join(import.meta.dirname, '.tools');
+const tools = process.env.RELOADABLE_NODE_TOOLS ?? defaultTools;
 const args = process.argv.slice(2);
 const tiersAt = args.indexOf('--tiers');
 const tiers = tiersAt >= 0 ? args[tiersAt + 1].split(',') : allTiers;
 const majors = args.filter((arg, index) => /^\d+$/.test(arg) && (tiersAt < 0 || index !== tiersAt + 1));
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 for (const tier of tiers) if (!allTiers.includes(tier)) fail(`unknown tier "${tier}": the tiers are ${allTiers.join(', ')}`);
 for (const major of majors) if (!versions[major]) fail(`Node ${major} is not one this script tests: it tests ${Object.keys(versions).join(' and ')}`);
-
-/** The node binary of a version, installed from the registry when it is not there yet. */
-function installNode(version) {
-  const platform = process.platform === 'win32' ? 'win' : process.platform;
-  const name = `node-${platform}-${process.arch}`;
-  const folder = join(tools, `node-${version.split('.')[0]}`);
-  const binary = join(folder, 'node_modules', name, process.platform === 'win32' ? 'bin/node.exe' : 'bin/node');
-  if (existsSync(binary) && spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim() === `v${version}`) return binary;
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'package.json'), '{ "private": true }\n');
-  console.log(`installing ${name}@${version} into ${folder}`);
-  const install = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--no-package-lock', `${name}@${version}`], {
-    cwd: folder,
-    stdio: 'inherit',
-  });
-  if (install.status !== 0 || !existsSync(binary)) fail(`could not install ${name}@${version} from the registry (npm exited ${install.status})`);
-  return binary;
-}
 
 function fail(message) {
   console.error(`test/nodes.mjs: ${message}`);
@@ -70,7 +52,12 @@ function failedTests(report) {
 
 const results = [];
 for (const major of majors.length > 0 ? majors : Object.keys(versions)) {
-  const node = installNode(versions[major]);
+  let node;
+  try {
+    node = nodeBinary(major, tools);
+  } catch (error) {
+    fail(error.message);
+  }
   // The tiers start `node`, `npm` and `npx` by name too: the version under test comes first on the PATH.
   const report = join(tools, `junit-${major}.xml`);
   const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, RELOADABLE_TEST_JUNIT: report };
