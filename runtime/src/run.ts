@@ -8,7 +8,8 @@ import { discoveryFolder } from './control/discovery';
 import { openControlEndpoint, privateFolder, type ControlEndpoint } from './control/server';
 import { say } from './errors';
 import { original } from './originals';
-import { Runtime, type Logger } from './runtime';
+import type { Logger } from './logger';
+import { Runtime } from './runtime';
 import { watchProject } from './watch';
 
 export interface RunOptions {
@@ -66,7 +67,7 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     await runtime.close();
     throw error;
   }
-  const watcher = options.watch ? watchProject(runtime, path.resolve(project, config.root)) : undefined;
+  const watcher = options.watch ? watchProject(runtime.sources, (files) => runtime.reload({ files }), path.resolve(project, config.root)) : undefined;
   // "watching" is only said once it is true: a save right after start must not go unseen.
   if (watcher) await once(watcher, 'ready');
   let stopping: Promise<void> | undefined;

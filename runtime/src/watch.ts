@@ -3,9 +3,89 @@
 // written a moment ago) waits for its next write instead of failing with a misleading error; a change that
 // rolled back is tried again only when the file changes again, never in a loop.
 import { watch, type FSWatcher } from 'chokidar';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ReloadResult } from '../../src-shared/control-protocol';
+import type { ModuleRecord } from './modules/module';
+import type { Registry } from './modules/registry';
 import { original } from './originals';
-import type { Runtime } from './runtime';
+import { contentHash, formatOf, isModuleFile, transformModule } from './transform';
+
+/** A file as the watcher sees it: whether it could be loaded as it is, its content hash, when it was written. */
+export interface Look {
+  state: 'ok' | 'empty' | 'syntax-error' | 'missing';
+  hash?: string;
+  mtimeMs: number;
+}
+
+/**
+ * Compares the app's files with what its live versions were loaded from. Used by the watcher (which files to
+ * reload) and by a reload of "whatever changed".
+ */
+export class SourceInspector {
+  constructor(
+    private readonly registry: Registry,
+    /** Whether the app started: until it did, any module file may be the fix. */
+    private readonly started: () => boolean,
+  ) {}
+
+  /** Which of these files (absolute paths) hold loaded modules whose text differs from their live version. */
+  changedFiles(files: Iterable<string>): string[] {
+    return [...files].filter((file) => {
+      const record = this.registry.records.ofFile(file);
+      return record !== undefined && this.hasChanged(record);
+    });
+  }
+
+  /** Ids of the loaded modules whose files changed since their live version was loaded. */
+  changedModules(): string[] {
+    return [...this.registry.records.values()].filter((record) => this.hasChanged(record)).map((record) => record.id);
+  }
+
+  /** Whether the app runs a module of this file (or waits to start, when any module file may fix it). */
+  watches(file: string): boolean {
+    if (!this.started()) return isModuleFile(file) || path.extname(file) === '.json';
+    return this.registry.records.has(this.registry.idOf(file));
+  }
+
+  /**
+   * A look at a file: whether it could be loaded as it is (a file caught empty or cut mid-save does not parse),
+   * its content hash, and when it was written. The transform is kept for the reload.
+   */
+  lookAt(file: string): Look {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) return { state: 'missing', mtimeMs: 0 };
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return { state: 'missing', mtimeMs: stat.mtimeMs };
+    }
+    const hash = contentHash(text);
+    if (text.trim() === '') return { state: 'empty', hash, mtimeMs: stat.mtimeMs };
+    try {
+      const id = this.registry.idOf(file);
+      transformModule({ file, id, source: text, format: formatOf(file), settings: this.registry.options.settings }, hash);
+      return { state: 'ok', hash, mtimeMs: stat.mtimeMs };
+    } catch {
+      return { state: 'syntax-error', hash, mtimeMs: stat.mtimeMs };
+    }
+  }
+
+  /** Compares a module's file with what its live version was loaded from: size and time first, then content. */
+  private hasChanged(record: ModuleRecord): boolean {
+    const stamp = record.stamp;
+    if (!stamp || !record.current) return false;
+    const stat = fs.statSync(record.file, { throwIfNoEntry: false });
+    if (!stat) return true;
+    if (stat.mtimeMs === stamp.mtimeMs && stat.size === stamp.size) return false;
+    if (contentHash(fs.readFileSync(record.file, 'utf8')) === stamp.hash) {
+      record.stamp = { ...stamp, mtimeMs: stat.mtimeMs };
+      return false;
+    }
+    return true;
+  }
+}
 
 /** @default 1 ms: the events of one save come within it; a save split in two reloads tries both again (below). */
 export const watchDebounceMs = 1;
@@ -17,7 +97,13 @@ const halfWrittenMs = 150;
  */
 const recheckMs = 50;
 
-export function watchProject(runtime: Runtime, root: string, debounceMs = watchDebounceMs): FSWatcher {
+/** Watches `root`: changed files the app runs (or could start with) are reloaded through `reload`. */
+export function watchProject(
+  sources: SourceInspector,
+  reload: (files: string[]) => Promise<ReloadResult>,
+  root: string,
+  debounceMs = watchDebounceMs,
+): FSWatcher {
   const changed = new Set<string>();
   /** Content hashes whose reload rolled back, by file: retried only once the file holds something else. */
   const rolledBack = new Map<string, string>();
@@ -35,11 +121,11 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
     const ready: string[] = [];
     let wait = 0;
     for (const file of changed) {
-      if (!runtime.watches(file)) {
+      if (!sources.watches(file)) {
         changed.delete(file);
         continue;
       }
-      const look = runtime.lookAt(file);
+      const look = sources.lookAt(file);
       const age = Date.now() - look.mtimeMs;
       if (look.state !== 'ok' && look.state !== 'missing' && age < halfWrittenMs) {
         wait = Math.max(wait, halfWrittenMs - age);
@@ -53,11 +139,11 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
     if (ready.length === 0) return;
     // Files whose change rolled back come along with any new change: a save that reached the watcher in two
     // parts (a renamed export, then its importer) goes live together.
-    for (const file of rolledBack.keys()) if (!ready.includes(file) && runtime.changedFiles([file]).length > 0) ready.push(file);
+    for (const file of rolledBack.keys()) if (!ready.includes(file) && sources.changedFiles([file]).length > 0) ready.push(file);
     const attempt = ++tries;
-    const hashes = new Map(ready.map((file) => [file, runtime.lookAt(file).hash]));
+    const hashes = new Map(ready.map((file) => [file, sources.lookAt(file).hash]));
     for (const file of ready) newestTry.set(file, attempt);
-    void runtime.reload({ files: ready }).then((result) => {
+    void reload(ready).then((result) => {
       const own = ready.filter((file) => newestTry.get(file) === attempt);
       for (const file of own) {
         const hash = hashes.get(file);
@@ -70,7 +156,7 @@ export function watchProject(runtime: Runtime, root: string, debounceMs = watchD
   const recheck = (files: string[]) => {
     original
       .setTimeout(() => {
-        for (const file of runtime.changedFiles(files)) if (rolledBack.get(file) !== runtime.lookAt(file).hash) changed.add(file);
+        for (const file of sources.changedFiles(files)) if (rolledBack.get(file) !== sources.lookAt(file).hash) changed.add(file);
         if (changed.size > 0 && !timer) schedule(0);
       }, recheckMs)
       .unref();

@@ -3,8 +3,7 @@
 // version whose context it happened in (or, failing that, the innermost version on its stack), and handed to
 // the runtime, which rolls back a reload that version belongs to or reports it. `process.exit()` is caught
 // too: during a reload it fails the reload; otherwise the runtime says who exited, and why, before exiting.
-import { appContext } from '../context';
-import type { ModuleVersion } from '../modules/version';
+import { appContext, type ModuleVersion } from '../modules/module';
 import { scriptFramesOf } from '../stack-traces';
 import { original } from '../originals';
 

@@ -6,7 +6,7 @@
 // finish on the old one. Closing idle connections instead would race with clients sending their next
 // request on them: a client would see a reset. A rollback hands the handle back the same way.
 import type * as net from 'node:net';
-import type { ModuleVersion } from '../modules/version';
+import type { ModuleVersion } from '../modules/module';
 
 /** An address a server asked for: a TCP port (with its host, `*` for all) or a pipe path. */
 export interface Address {
@@ -48,6 +48,7 @@ let ownerSymbol: symbol | undefined;
 export class ListenSlots {
   private readonly slots = new Map<string, Slot>();
   private readonly servers = new WeakMap<net.Server, ServerState>();
+  private readonly claimListeners = new Set<() => void>();
 
   constructor(private readonly policy: ListenPolicy) {}
 
@@ -56,7 +57,7 @@ export class ListenSlots {
     const address = addressOf(args);
     const state = this.track(server, version);
     const slot = address ? this.slots.get(address.key) : undefined;
-    if (version && (version.status === 'dropped' || version.status === 'retired')) return server;
+    if (version && !version.alive) return server;
     if (!address || !slot || slot.owner === server) return this.bind(server, state, address, args, listen);
     const holder = this.servers.get(slot.owner)?.version;
     const claim = slot.pending ? 'conflict' : this.policy.claim(version, holder);
@@ -82,6 +83,7 @@ export class ListenSlots {
     state.role = 'pending';
     slot.pending = server;
     if (claim === 'now') this.transfer(slot, server);
+    for (const listener of [...this.claimListeners]) listener();
     if (callback) server.once('listening', callback);
     process.nextTick(() => server.emit('listening'));
     return server;
@@ -152,6 +154,12 @@ export class ListenSlots {
     toState.slot = slot;
     slot.owner = to;
     if (slot.pending === to) slot.pending = undefined;
+  }
+
+  /** Calls `listener` each time a server claims a slot; returns how to stop. */
+  onClaim(listener: () => void): () => void {
+    this.claimListeners.add(listener);
+    return () => this.claimListeners.delete(listener);
   }
 
   /** The slots servers of `versions` own now (what their replacements are expected to claim). */

@@ -1,6 +1,6 @@
 // Replacing a function of a built-in module: the replacement keeps what callers may read from the original
 // (`util.promisify.custom`, `__promisify__`), and finds the module version whose code calls it.
-import { currentVersion } from '../context';
+import { currentVersion } from '../modules/module';
 
 export { currentVersion as owner };
 

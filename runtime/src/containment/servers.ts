@@ -2,7 +2,7 @@
 // recorded on it; their `listen` goes through the listen slots, so a new version's server takes the listening
 // socket over instead of binding it twice, and `close` lets go of a shared socket instead of closing it.
 import * as net from 'node:net';
-import { appContext } from '../context';
+import { appContext } from '../modules/module';
 import type { ListenSlots } from './listen-slots';
 import { owner } from './replace';
 import { safe } from './resources';

@@ -3,7 +3,7 @@
 // was scheduled in (a bootstrap that waits a moment is still loading); an interval is a running source, so its
 // ticks run in the version's run context.
 import type { HandleKind } from '../../../src-shared/control-protocol';
-import { appContext } from '../context';
+import { appContext } from '../modules/module';
 import { runtimeRequire } from '../location';
 import { original } from '../originals';
 import { likeOriginal, owner } from './replace';

@@ -6,7 +6,7 @@ import * as inspector from 'node:inspector';
 import { pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
 import { registerScript } from '../stack-traces';
-import type { ModuleVersion } from './version';
+import type { ModuleVersion } from './module';
 
 const slot = Symbol.for('reloadable.module-call');
 const runner = new vm.Script(`(function (slot) { return slot(); })(globalThis[Symbol.for("reloadable.module-call")])`, {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runtimeOutput } from '../location';
 import { typescriptExtensions } from '../transform';
-import type { ShimBinder } from './record';
+import type { ShimBinder } from './module';
 import type { Registry } from './registry';
 
 const bridgeKey = Symbol.for('reloadable.bridge');
@@ -32,7 +32,7 @@ export function installNodeHooks(registry: Registry): void {
   const internals = Module as unknown as ModuleInternals;
   for (const extension of typescriptExtensions) {
     internals._extensions[extension] = (module, filename) => {
-      module.exports = installed!.fromPackage(filename, 'require');
+      module.exports = installed!.imports.fromPackage(filename, 'require');
     };
   }
   const load = internals._load;
@@ -44,18 +44,18 @@ export function installNodeHooks(registry: Registry): void {
       } catch {
         filename = undefined;
       }
-      if (filename && path.isAbsolute(filename) && (installed.isAppFile(filename) || typescriptExtensions.includes(path.extname(filename)))) {
-        return installed.fromPackage(filename, 'require');
+      if (filename && path.isAbsolute(filename) && (installed.records.isAppFile(filename) || typescriptExtensions.includes(path.extname(filename)))) {
+        return installed.imports.fromPackage(filename, 'require');
       }
     }
     return load.call(this, request, parent, isMain);
   };
   (globalThis as Record<symbol, unknown>)[bridgeKey] = {
-    import: (url: string) => installed!.fromPackage(fileURLToPath(url), 'import'),
+    import: (url: string) => installed!.imports.fromPackage(fileURLToPath(url), 'import'),
     bind: (url: string, binder: ShimBinder) => {
       const record = installed!.recordFor(fileURLToPath(url));
       record.binders.add(binder);
-      if (record.current) installed!.bindShims(record, record.current);
+      if (record.current) installed!.evaluator.bindShims(record, record.current);
     },
   };
   register(pathToFileURL(runtimeOutput('hooks.mjs')).href, { data: { project: registry.options.project } });

@@ -1,14 +1,20 @@
 // `import.meta.hot.mailbox(handler)`: a queue whose messages are handled one at a time, in order, by the
 // live version's handler. During a swap the queue pauses; the message being handled finishes on the old
 // version (it counts as a call in flight), and the rest go to the new version once it is committed.
-import type { MailboxHandler, ModuleVersion } from './modules/version';
+import type { MailboxHandler } from './registrations';
+
+/** Whose handler a mailbox runs: a module version, whose `call` counts the message as a call in flight. */
+export interface MailboxOwner {
+  readonly id: string;
+  call<T>(call: () => T): T;
+}
 
 export class Mailbox {
   /** What app code holds: the same object across every version of the module. */
   readonly port: { post(message: unknown): void };
   private readonly queue: unknown[] = [];
   private handler: MailboxHandler | undefined;
-  private owner: ModuleVersion | undefined;
+  private owner: MailboxOwner | undefined;
   private paused = false;
   private pumping = false;
   /** Messages posted while paused, since the last `resume`. */
@@ -17,7 +23,7 @@ export class Mailbox {
   constructor(
     readonly module: string,
     readonly index: number,
-    private readonly onError: (owner: ModuleVersion, error: unknown) => void,
+    private readonly onError: (owner: MailboxOwner, error: unknown) => void,
   ) {
     this.port = Object.freeze({ post: (message: unknown) => this.post(message) });
   }
@@ -30,13 +36,13 @@ export class Mailbox {
     return this.handler !== undefined;
   }
 
-  bind(owner: ModuleVersion, handler: MailboxHandler): void {
+  bind(owner: MailboxOwner, handler: MailboxHandler): void {
     this.owner = owner;
     this.handler = handler;
     this.schedule();
   }
 
-  unbind(owner: ModuleVersion): void {
+  unbind(owner: MailboxOwner): void {
     if (this.owner !== owner) return;
     this.owner = undefined;
     this.handler = undefined;

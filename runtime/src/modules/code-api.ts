@@ -1,10 +1,11 @@
-// What a version's rewritten code calls `__rl` (imports, exports, `import()`, `import.meta`, the call counter),
-// and CommonJS's `require`, made once per version.
+// What a version's rewritten code is run with, made once per version: what it calls `__rl` (imports,
+// exports, `import()`, `import.meta`, the call counter) and CommonJS's `require`.
 import Module from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { nodeRequireFrom, type Registry } from './registry';
-import type { ModuleVersion } from './version';
+import type { CodeBindings, ModuleVersion } from './module';
+import { nodeRequireFrom } from './node-require';
+import type { Registry } from './registry';
 
 /** Defines an ES module's exports: a getter per name, reading the module's own binding. */
 function defineExports(version: ModuleVersion, getters: Record<string, () => unknown>): void {
@@ -13,7 +14,12 @@ function defineExports(version: ModuleVersion, getters: Record<string, () => unk
   for (const name of Object.keys(getters)) Object.defineProperty(exports, name, { get: getters[name], enumerable: true, configurable: true });
 }
 
-export function moduleApi(registry: Registry, version: ModuleVersion, hot: object): object {
+/** The bindings of `version`'s code; `hot` is its `import.meta.hot`, `main` what `require.main` answers. */
+export function codeBindings(registry: Registry, version: ModuleVersion, hot: object, main: () => unknown): CodeBindings {
+  return { api: moduleApi(registry, version, hot), require: requireFor(registry, version, main) };
+}
+
+function moduleApi(registry: Registry, version: ModuleVersion, hot: object): object {
   const file = version.file;
   const meta = {
     url: pathToFileURL(file).href,
@@ -22,13 +28,12 @@ export function moduleApi(registry: Registry, version: ModuleVersion, hot: objec
     hot,
     resolve: (specifier: string) => pathToFileURL(resolvePath(registry, version, specifier, 'import')).href,
   };
-  version.meta = meta;
   return {
-    i: (index: number) => registry.importObject(version, index),
+    i: (index: number) => registry.imports.importObject(version, index),
     e: (getters: Record<string, () => unknown>) => defineExports(version, getters),
-    d: (specifier: unknown) => registry.dynamicImport(version, String(specifier)),
+    d: (specifier: unknown) => registry.imports.dynamicImport(version, String(specifier)),
     m: meta,
-    c: version.counter,
+    c: version.calls,
   };
 }
 
@@ -40,8 +45,8 @@ function resolvePath(registry: Registry, version: ModuleVersion, specifier: stri
 }
 
 /** CommonJS's `require` for one version: app files through the registry, the rest through Node. */
-export function requireFor(registry: Registry, version: ModuleVersion, main: () => unknown): NodeJS.Require {
-  const require = ((specifier: string) => registry.require(version, specifier)) as NodeJS.Require;
+function requireFor(registry: Registry, version: ModuleVersion, main: () => unknown): NodeJS.Require {
+  const require = ((specifier: string) => registry.imports.require(version, specifier)) as NodeJS.Require;
   const resolve = ((specifier: string, options?: { paths?: string[] }) => {
     const resolution = registry.resolve(specifier, version.file, 'require');
     if (resolution.kind === 'app') return resolution.file;

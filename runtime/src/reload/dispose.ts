@@ -1,12 +1,11 @@
 // Retiring one module version: its dispose callbacks run, what it owns closes (newest first), what it started
 // stops (timers, listeners, servers, sockets, children, workers, watchers), and its lifecycle listeners and
 // mailbox handlers go away. Used by reloads, by rollbacks (for the dropped candidates) and when the app stops.
-import { closeResource } from './closing';
-import { messageOf, say } from './errors';
+import { closeResource } from '../module-api/closing';
+import { messageOf, say } from '../errors';
 import type { LifecycleBus } from './events';
-import type { ModuleRecord } from './modules/record';
-import type { ModuleVersion } from './modules/version';
-import { isThenable, within } from './wait';
+import type { ModuleRecord, ModuleVersion } from '../modules/module';
+import { isThenable, within } from '../wait';
 
 export interface DisposeOptions {
   bus: LifecycleBus;
@@ -20,7 +19,7 @@ export interface DisposeOptions {
 export async function disposeVersion(version: ModuleVersion, record: ModuleRecord | undefined, options: DisposeOptions): Promise<string[]> {
   const warnings: string[] = [];
   const data = record?.data ?? {};
-  for (const dispose of version.disposers) {
+  for (const dispose of version.hot.disposers) {
     try {
       await settledWithin(
         version.call(() => dispose(data)),
@@ -30,19 +29,18 @@ export async function disposeVersion(version: ModuleVersion, record: ModuleRecor
       warnings.push(say.disposeThrew(version.id, version.number, messageOf(error)));
     }
   }
-  for (const resource of [...version.owned].reverse()) {
+  for (const resource of [...version.hot.owned].reverse()) {
     try {
       await closeResource(resource, options.waitMs);
     } catch (error) {
       warnings.push(say.closeFailed(version.id, version.number, messageOf(error)));
     }
   }
-  version.owned.length = 0;
+  version.hot.owned.length = 0;
   for (const failure of await version.resources.stopAll(options.keep)) warnings.push(say.closeFailed(version.id, version.number, failure));
   options.bus.removeFor(version);
   for (const mailbox of record?.mailboxes ?? []) mailbox.unbind(version);
-  record?.retiring.delete(version);
-  version.status = version.status === 'candidate' ? 'dropped' : 'retired';
+  version.record.finish(version);
   return warnings;
 }
 

@@ -1,6 +1,6 @@
 // Closing what a module version owns (`import.meta.hot.own`, owned timers and listeners): through the first
 // of the usual release methods it has.
-import { isThenable, within } from './wait';
+import { isThenable, within } from '../wait';
 
 const closers = ['close', 'dispose', 'destroy', 'terminate', 'kill', 'abort', 'end', 'disconnect'] as const;
 

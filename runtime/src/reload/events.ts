@@ -1,8 +1,8 @@
 // Lifecycle events (`import.meta.hot.on`). A listener belongs to the module version that registered it and
 // goes away with that version. A listener that throws or rejects is reported, never propagated: the reload
 // goes on and the process stays up.
-import type { LifecycleEvent } from '../../src-shared/control-protocol';
-import type { ModuleVersion } from './modules/version';
+import type { LifecycleEvent } from '../../../src-shared/control-protocol';
+import type { ModuleVersion } from '../modules/module';
 
 export interface LifecyclePayload {
   event: LifecycleEvent;

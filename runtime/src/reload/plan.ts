@@ -6,10 +6,59 @@
 // at call time needs nothing: its reads reach the newest version. `accept()` and `decline()` keep Vite's
 // meaning; a module in an import cycle brings its cycle along. The order is Node's evaluation order: depth
 // first from the entry, imports in source order, so a cycle reloads the way it first loaded.
-import { stronglyConnectedComponents } from '../../src-shared/strongly-connected';
-import type { ModuleRecord } from './modules/record';
-import type { Registry } from './modules/registry';
-import type { ModuleVersion } from './modules/version';
+import * as fs from 'node:fs';
+import { stronglyConnectedComponents } from '../../../src-shared/strongly-connected';
+import { ReloadStepError, say } from '../errors';
+import type { ModuleRecord, ModuleVersion } from '../modules/module';
+import type { Registry } from '../modules/registry';
+import { LoadSession } from '../modules/session';
+import { readSource } from '../modules/sources';
+
+export interface Plan {
+  /** Module ids that run again, sorted. */
+  affected: string[];
+  declinedBy: string[];
+  unload: string[];
+  load: string[];
+  /** Changed files that no longer exist. */
+  deleted: string[];
+}
+
+/**
+ * Plans a reload of `changed` (module ids): which modules run again, in what order, and the session that
+ * will load them, with their sources read. Transforms nothing, runs nothing.
+ */
+export function planOf(registry: Registry, changed: string[], entry: ModuleRecord | undefined): { plan: Plan; session: LoadSession } {
+  const deleted = changed.filter((id) => !fileExists(registry, id));
+  const { ids, declinedBy } = affectedBy(registry, changed);
+  const runs = ids.filter((id) => !deleted.includes(id));
+  const session = new LoadSession(new Set(runs), false);
+  for (const id of runs) {
+    const record = registry.records.get(id)!;
+    try {
+      session.sources.set(id, readSource(record.file));
+    } catch {
+      throw new ReloadStepError(id, 'transform', say.cannotRead(id));
+    }
+  }
+  const load = orderWithoutLoading(registry, session, entry);
+  return { plan: { affected: ids, declinedBy, unload: [...load].reverse(), load, deleted }, session };
+}
+
+/** The evaluation order of a plan, from the live graph (new imports are known only once transformed). */
+function orderWithoutLoading(registry: Registry, session: LoadSession, entry: ModuleRecord | undefined): string[] {
+  const live = new Map<string, ModuleVersion>();
+  for (const id of session.plan) {
+    const version = registry.records.get(id)?.current;
+    if (version) live.set(id, version);
+  }
+  return evaluationOrder(registry, live, entry).map((version) => version.id);
+}
+
+function fileExists(registry: Registry, id: string): boolean {
+  const record = registry.records.get(id);
+  return record !== undefined && fs.existsSync(record.file);
+}
 
 export interface Affected {
   /** Module ids that run again, sorted. */
@@ -67,11 +116,11 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
     if (affected.has(id)) continue;
     affected.add(id);
     const version = registry.records.get(id)!.current!;
-    if (version.declines) declinedBy.add(id);
+    if (version.hot.declines) declinedBy.add(id);
     for (const member of componentOf.get(id) ?? []) queue.push(member);
-    if (version.selfAccepts) continue;
+    if (version.hot.selfAccepts) continue;
     for (const importer of importers.get(id) ?? []) {
-      if (importer.acceptedDeps.has(id)) continue;
+      if (importer.hot.acceptedDeps.has(id)) continue;
       if (importer.consumed.has(id)) queue.push(importer.id);
     }
   }
@@ -89,7 +138,7 @@ export function evaluationOrder(registry: Registry, versions: ReadonlyMap<string
   const dependenciesOf = (record: ModuleRecord): ModuleRecord[] => {
     const version = versions.get(record.id) ?? record.current;
     if (!version) return [];
-    const deps = registry.staticImportsOf(version);
+    const deps = registry.linker.staticImportsOf(version);
     // What the live version reached otherwise (a require, a package's import of an app file) comes after.
     for (const [id] of record.current?.edges ?? []) {
       const other = registry.records.get(id);
@@ -124,4 +173,10 @@ export function evaluationOrder(registry: Registry, versions: ReadonlyMap<string
   rest.sort((a, b) => a.record.evaluationIndex - b.record.evaluationIndex || (a.id < b.id ? -1 : 1));
   for (const version of rest) walk(version.record);
   return order;
+}
+
+/** The live versions in the order they evaluate (Node's, from the entry). */
+export function liveOrder(registry: Registry, entry: ModuleRecord | undefined): ModuleVersion[] {
+  const live = new Map([...registry.records].filter(([, record]) => record.current).map(([id, record]) => [id, record.current!]));
+  return evaluationOrder(registry, live, entry);
 }

@@ -1,11 +1,11 @@
 // `import.meta.hot`: the module API (docs/runtime.md), one object per module version.
-import type { LifecycleEvent } from '../../src-shared/control-protocol';
-import { appContext } from './context';
-import { say } from './errors';
-import type { Mailbox } from './mailbox';
+import type { LifecycleEvent } from '../../../src-shared/control-protocol';
+import { say } from '../errors';
+import { appContext, type ModuleVersion } from '../modules/module';
+import { original } from '../originals';
 import { describeValue, isOwnable } from './closing';
-import { original } from './originals';
-import type { MailboxHandler, ModuleVersion } from './modules/version';
+import type { Mailbox } from './mailbox';
+import type { MailboxHandler } from './registrations';
 
 /** What the API needs from the registry. */
 export interface HotHost {
@@ -20,12 +20,13 @@ export interface HotHost {
 const events: readonly LifecycleEvent[] = ['before-unload', 'after-unload', 'after-load', 'commit', 'rollback'];
 
 export function createHot(version: ModuleVersion, host: HotHost) {
+  const registered = version.hot;
   const duringInit = (api: string) => {
-    if (!version.initialising) throw new Error(say.notAfterInit(api));
+    if (!version.evaluation.initialising) throw new Error(say.notAfterInit(api));
   };
   const own = <T>(resource: T): T => {
     if (!isOwnable(resource)) throw new TypeError(say.notOwnable(describeValue(resource)));
-    if (!version.owned.includes(resource)) version.owned.push(resource);
+    registered.own(resource);
     return resource;
   };
   const hot = {
@@ -36,24 +37,24 @@ export function createHot(version: ModuleVersion, host: HotHost) {
       return version.number;
     },
     dispose(callback: (data: Record<string, unknown>) => unknown) {
-      version.disposers.push(callback);
+      registered.disposers.push(callback);
     },
     accept(deps?: unknown, callback?: (module: unknown) => void) {
       if (deps === undefined || typeof deps === 'function') {
-        version.selfAccepts = true;
-        if (typeof deps === 'function') version.selfAcceptCallbacks.push(deps as (module: unknown) => void);
+        registered.selfAccepts = true;
+        if (typeof deps === 'function') registered.selfAcceptCallbacks.push(deps as (module: unknown) => void);
         return;
       }
       for (const specifier of typeof deps === 'string' ? [deps] : (deps as string[])) {
         const id = host.idOfSpecifier(specifier, version.file);
         if (id === undefined) throw new Error(say.unknownSpecifier(specifier));
-        const callbacks = version.acceptedDeps.get(id) ?? [];
+        const callbacks = registered.acceptedDeps.get(id) ?? [];
         if (callback) callbacks.push(callback);
-        version.acceptedDeps.set(id, callbacks);
+        registered.acceptedDeps.set(id, callbacks);
       }
     },
     decline() {
-      version.declines = true;
+      registered.declines = true;
     },
     invalidate(message?: string) {
       host.invalidate(version.id, message);
@@ -69,7 +70,7 @@ export function createHot(version: ModuleVersion, host: HotHost) {
       if (typeof options.save !== 'function' || typeof options.restore !== 'function') {
         throw new TypeError(say.badState('needs `save` and `restore` functions'));
       }
-      version.stateHandler = { version: options.version, save: options.save, restore: options.restore };
+      registered.stateHandler = { version: options.version, save: options.save, restore: options.restore };
     },
     own,
     setInterval(callback: () => void, ms: number) {
@@ -82,8 +83,7 @@ export function createHot(version: ModuleVersion, host: HotHost) {
       const closer = { close: () => clearTimeout(timer) };
       const run = version.contexts.run;
       const timer = original.setTimeout(() => {
-        const index = version.owned.indexOf(closer);
-        if (index >= 0) version.owned.splice(index, 1);
+        registered.disown(closer);
         appContext.run(run, callback);
       }, ms);
       own(closer);
@@ -101,8 +101,8 @@ export function createHot(version: ModuleVersion, host: HotHost) {
     mailbox(handler: MailboxHandler) {
       duringInit('mailbox');
       if (typeof handler !== 'function') throw new TypeError('import.meta.hot.mailbox() needs a handler function');
-      version.mailboxHandlers.push(handler);
-      return host.mailbox(version, version.mailboxHandlers.length - 1).port;
+      registered.mailboxHandlers.push(handler);
+      return host.mailbox(version, registered.mailboxHandlers.length - 1).port;
     },
   };
   return hot;

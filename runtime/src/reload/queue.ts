@@ -1,0 +1,167 @@
+// The reload queue: requests become transactions, one at a time. A request made while one runs waits, and
+// every request waiting is merged into the next transaction; each is answered with that transaction's result.
+// The next transaction starts once the running one settled (committed and past its settle window, or rolled
+// back); the old versions of the one before retire meanwhile. The queue keeps a bounded history of results.
+import * as path from 'node:path';
+import type { ReloadRequest, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
+import { formatMs, servingMs } from '../../../src-shared/reload-text';
+import { messageOf, ReloadStepError, say } from '../errors';
+import type { Logger } from '../logger';
+import { outsideVersions } from '../modules/module';
+import type { Registry } from '../modules/registry';
+import { forgetPackageTypes } from '../transform';
+import { planOf } from './plan';
+import { emptyResult } from './result';
+import type { AppStart } from './start';
+import { Transaction, type TransactionContext } from './transaction';
+
+export interface ReloadQueueOptions {
+  /** Absolute: where request paths are relative to. */
+  project: string;
+  /** Absolute: only modules inside it can be reloaded. */
+  root: string;
+  registry: Registry;
+  start: AppStart;
+  transactions: TransactionContext;
+  /** Ids of the loaded modules whose files changed since they were loaded. */
+  changedModules(): string[];
+  emit(event: RuntimeEvent): void;
+  logger: Logger;
+  /** @default 50 */
+  historySize?: number;
+}
+
+interface PendingReload {
+  /** Absolute paths named by requests. */
+  files: Set<string>;
+  /** Some request asked for everything that changed. */
+  scan: boolean;
+  waiters: Array<(result: ReloadResult) => void>;
+}
+
+export class ReloadQueue {
+  private pending: PendingReload | undefined;
+  private running = false;
+  private nextId = 1;
+  private readonly results: ReloadResult[] = [];
+  /** The transaction under way, until it settled. */
+  transaction: Transaction | undefined;
+
+  constructor(private readonly options: ReloadQueueOptions) {}
+
+  get busy(): boolean {
+    return this.running;
+  }
+
+  get lastResult(): ReloadResult | undefined {
+    return this.results.at(-1);
+  }
+
+  history(): ReloadResult[] {
+    return [...this.results];
+  }
+
+  /** Reloads the named files, or what changed since it was loaded. Requests made during a reload are merged into the next. */
+  request(params: ReloadRequest.Params = {}): Promise<ReloadResult> {
+    if (params.dryRun) return Promise.resolve(this.dryRun(params.files));
+    const pending = (this.pending ??= { files: new Set(), scan: false, waiters: [] });
+    if (params.files === undefined) pending.scan = true;
+    for (const file of params.files ?? []) pending.files.add(path.resolve(this.options.project, file));
+    const result = new Promise<ReloadResult>((resolve) => pending.waiters.push(resolve));
+    // A reload waiting behind one that only settles: that one's window ends, so this one starts now.
+    this.transaction?.endSettle();
+    outsideVersions(() => void this.drain());
+    return result;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.pending) {
+        const job = this.pending;
+        this.pending = undefined;
+        const { settled, result } = this.transact(job);
+        // The next reload starts once this one settled; this one's old versions retire meanwhile.
+        void result.then((done) => {
+          this.results.push(done);
+          if (this.results.length > (this.options.historySize ?? 50)) this.results.shift();
+          this.log(done);
+          for (const resolve of job.waiters) resolve(done);
+        });
+        await settled;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private transact(job: PendingReload): { settled: Promise<unknown>; result: Promise<ReloadResult> } {
+    const immediate = (result: Promise<ReloadResult>) => ({ settled: result, result });
+    const { registry, start } = this.options;
+    const id = this.nextId++;
+    registry.options.resolver.refresh();
+    forgetPackageTypes();
+    if (!start.started) return immediate(start.restart(id));
+    const warnings: string[] = [];
+    const changed = new Set<string>();
+    for (const file of job.files) {
+      const problem = this.reloadable(file);
+      if (problem === 'outside') return immediate(Promise.resolve(this.refused(id, say.outsideRoot(file, this.options.root))));
+      if (problem === 'unknown') warnings.push(say.notLoaded(file));
+      else changed.add(registry.idOf(file));
+    }
+    if (job.scan) for (const module of this.options.changedModules()) changed.add(module);
+    if (changed.size === 0) return immediate(Promise.resolve(emptyResult(id, 'no-change', [], warnings)));
+    const transaction = new Transaction(this.options.transactions, id, [...changed].sort(), warnings);
+    this.transaction = transaction;
+    const result = transaction.run();
+    const settled = transaction.settled.then(() => {
+      if (this.transaction === transaction) this.transaction = undefined;
+    });
+    return { settled, result };
+  }
+
+  private reloadable(file: string): 'outside' | 'unknown' | undefined {
+    const relative = path.relative(this.options.root, file);
+    if (relative.startsWith('..') || path.isAbsolute(relative)) return 'outside';
+    return this.options.registry.records.ofFile(file)?.current ? undefined : 'unknown';
+  }
+
+  /** What a reload of `files` (or of what changed) would run, in order; nothing runs. */
+  private dryRun(files: string[] | undefined): ReloadResult {
+    const { registry, start, project } = this.options;
+    const changed = files
+      ? files.map((file) => registry.idOf(path.resolve(project, file))).filter((id) => registry.records.get(id)?.current)
+      : this.options.changedModules();
+    const result = emptyResult(0, 'planned', changed.sort(), []);
+    try {
+      const { plan } = planOf(registry, changed, start.entry);
+      result.unloadOrder = plan.unload;
+      result.loadOrder = plan.load;
+      if (plan.declinedBy.length > 0) result.error = { module: plan.declinedBy[0]!, phase: 'plan', message: say.declined(plan.declinedBy) };
+    } catch (error) {
+      result.error = { module: error instanceof ReloadStepError ? error.module : null, phase: 'plan', message: messageOf(error) };
+    }
+    return result;
+  }
+
+  private refused(id: number, message: string): ReloadResult {
+    const result = emptyResult(id, 'rolled-back', [], []);
+    result.error = { module: null, phase: 'plan', message };
+    return result;
+  }
+
+  private log(result: ReloadResult): void {
+    const { logger } = this.options;
+    if (result.outcome === 'no-change') return;
+    const modules = result.loadOrder.map((id) => `${id}@${result.versions[id] ?? '?'}`).join(' → ');
+    if (result.outcome === 'committed') logger.info(`reload #${result.id} committed in ${formatMs(servingMs(result))}: ${modules}`);
+    else logger.error(`reload #${result.id} rolled back (${result.error?.phase}): ${result.error?.message}`);
+    for (const warning of result.warnings) logger.warn(warning);
+    for (const leak of result.leaks)
+      logger.warn(
+        `leak: ${leak.module} v${leak.version} left a ${leak.description} alive${leak.line ? ` (created at ${leak.file}:${leak.line}:${leak.column})` : ''}`,
+      );
+  }
+}
