@@ -263,7 +263,7 @@ async function throughput(contender, seconds) {
     const bin = join(contender.toolsDir, 'node_modules/autocannon/autocannon.js');
     const cannon = (duration) =>
       JSON.parse(
-        execFileSync(node, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${app.port}/`], {
+        execFileSync(process.execPath, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${app.port}/`], {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'ignore'],
         }),
