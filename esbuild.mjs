@@ -8,6 +8,8 @@ const production = process.argv.includes('--production');
 const metafile = process.argv.includes('--metafile');
 const watch = process.argv.includes('--watch');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+// The CLI and the runtime say the version of the package users install, which may move apart from the extension's.
+const packageVersion = JSON.parse(readFileSync('runtime/package.json', 'utf8')).version;
 
 /** @type {import('esbuild').BuildOptions} */
 const node = {
@@ -49,6 +51,7 @@ const outputs = {
     entryPoints: ['cli/src/main.ts'],
     outfile: 'runtime/out/cli.cjs',
     external: nativeModules,
+    define: { RELOADABLE_VERSION: JSON.stringify(packageVersion) },
     minifyWhitespace: true,
     minifySyntax: true,
     logOverride: { 'empty-import-meta': 'silent' },

@@ -310,7 +310,7 @@ const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '
 const previousPart = (part) =>
   new RegExp(`<!-- ${part}: start -->[\\s\\S]*?<!-- ${part}: end -->`).exec(previous)?.[0] ??
   marked(part, ['Not measured yet: `npm run bench`.', '']);
-const stamp = `${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const stamp = `${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${nodes.map(({ version }) => version).join(' and ')}${quick ? ' (--quick: fewer rounds, reloads and edits)' : ''}`;
 
 /** Transform cost per file: the runtime's pipeline against esbuild's and TypeScript's transforms. */
 function transformSection() {
