@@ -23,7 +23,7 @@ import { ModuleApiHost } from './module-api/hot-host';
 import type { ModuleVersion } from './modules/module';
 import { importPackage, installNodeHooks } from './modules/node-hooks';
 import { Registry } from './modules/registry';
-import { Resolver } from './modules/resolver';
+import { Project } from './modules/project';
 import { DeferredCalls } from './reload/deferred-calls';
 import { disposeVersion } from './reload/dispose';
 import { LifecycleBus } from './reload/events';
@@ -33,7 +33,7 @@ import { leaksOf } from './reload/result';
 import { AppStart } from './reload/start';
 import { installStackMapping } from './stack-traces';
 import { statusOf } from './status';
-import { compilerSettingsOf, typescriptExtensions } from './transform';
+import { isTypeScriptFile } from './transform';
 import { SourceInspector } from './watch';
 
 export type { Logger } from './logger';
@@ -86,14 +86,14 @@ export class Runtime {
       emit({ type: 'listener-error', module: version.id, version: version.number, event, message: messageOf(error), ...(stack ? { stack } : {}) });
     });
     const deferred = new DeferredCalls();
-    const resolver = new Resolver(options.project);
+    const project = new Project(options.project);
     const initTimeoutMs = options.initTimeoutMs ?? 5000;
     let moduleApi: ModuleApiHost | undefined;
     const registry = (this.registry = new Registry({
       project: options.project,
       root,
-      resolver,
-      settings: compilerSettingsOf(resolver.compilerOptions),
+      resolver: project.resolver,
+      settings: project.settings,
       initTimeoutMs,
       host: {
         prepareVersion: (version) => moduleApi!.prepareVersion(version),
@@ -144,12 +144,13 @@ export class Runtime {
     });
     installFaultHandling(this.faults, options.exitOnError === true);
     installStackMapping();
-    installNodeHooks(registry);
+    installNodeHooks(registry, project);
     announceTypeScript();
-    const register = pathToFileURL(runtimeOutput('register.mjs')).href;
+    // Workers and children compile the app's TypeScript as this thread does: with this project's settings.
+    const register = `${pathToFileURL(runtimeOutput('register.mjs')).href}?project=${encodeURIComponent(project.dir)}`;
     setTypescriptExecArgv((file) => {
       const name = file instanceof URL ? file.pathname : typeof file === 'string' ? file : '';
-      return typescriptExtensions.includes(path.extname(name)) ? ['--import', register] : undefined;
+      return isTypeScriptFile(name) ? ['--import', register] : undefined;
     });
   }
 

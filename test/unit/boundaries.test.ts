@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { builtinModules } from 'node:module';
 import { describe, it } from 'node:test';
+import { findCycles } from '../../src-shared/strongly-connected';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -104,6 +105,18 @@ describe('architecture boundaries', () => {
       ),
       [],
     );
+  });
+
+  it('the runtime imports in no circle, type-only imports included', () => {
+    const adjacency = new Map<string, string[]>();
+    for (const { file, specifier } of importsUnder('runtime/src')) {
+      if (!resolvesInto(specifier, file, 'runtime/src')) continue;
+      const target = path.relative(root, path.resolve(root, path.dirname(file), specifier));
+      const resolved = fs.existsSync(`${target}.ts`) ? `${target}.ts` : path.join(target, 'index.ts');
+      adjacency.set(file, [...(adjacency.get(file) ?? []), resolved]);
+    }
+    assert.ok(adjacency.size > 20, "the scan finds the runtime's imports");
+    assert.deepEqual(findCycles(adjacency), []);
   });
 
   it('the runtime bundle holds no analyser', () => {

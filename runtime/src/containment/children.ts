@@ -52,7 +52,19 @@ export function patchChildren(): void {
   class TrackedWorker extends Worker {
     constructor(filename: string | URL, options: WorkerThreadsModule.WorkerOptions = {}) {
       const extra = typescriptExecArgv(filename);
-      super(filename, extra ? { ...options, execArgv: [...(options.execArgv ?? process.execArgv), ...extra] } : options);
+      if (!extra) {
+        super(filename, options);
+      } else {
+        // A worker given its flags (to add the runtime's) refuses the parent's per-process and V8 ones, which it
+        // would otherwise not inherit: Node names them, and they are left out from then on.
+        try {
+          super(filename, { ...options, execArgv: workerExecArgv(options.execArgv ?? process.execArgv, extra) });
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+          for (const flag of (error as Error).message.split(': ').slice(1).join(': ').split(', ')) refusedInWorkers.add(flag.trim());
+          super(filename, { ...options, execArgv: workerExecArgv(options.execArgv ?? process.execArgv, extra) });
+        }
+      }
       const version = owner();
       if (version) {
         const worker = this;
@@ -70,6 +82,13 @@ export function patchChildren(): void {
     }
   }
   (workerThreads as { Worker: typeof Worker }).Worker = TrackedWorker;
+}
+
+/** Flags of this process that Node refused in a worker's `execArgv`. */
+const refusedInWorkers = new Set<string>();
+
+function workerExecArgv(base: readonly string[], extra: string[]): string[] {
+  return [...base.filter((flag) => !refusedInWorkers.has(flag)), ...extra];
 }
 
 /** How long a child process or worker may take to exit once asked to. */

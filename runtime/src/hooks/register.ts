@@ -1,25 +1,47 @@
-// `--import <runtime>/out/register.mjs`: what a worker thread or a forked process of the app needs to run its
-// TypeScript files. They are compiled the way the runtime compiles them, but not reloaded: a worker is a
-// process of its own that the version which started it stops.
-import * as fs from 'node:fs';
-import Module, { createRequire, register } from 'node:module';
-import * as path from 'node:path';
+// `--import <runtime>/out/register.mjs?project=<dir>`: what a worker thread or a forked child of the app needs
+// to run the app's TypeScript, compiled and resolved as the main thread does (run-typescript.ts). On Node
+// 22.15+ the hooks run in the worker's own thread (`module.registerHooks`), for `import` and `require` alike;
+// before, `import` goes through Node's hooks thread and `require` through Module._extensions.
+import Module, { register } from 'node:module';
+import { Project } from '../modules/project';
+import { runtimeRequire } from '../location';
+import { isRuntimeHelper, loadTypeScript, resolveAppFile } from './run-typescript';
+import { syncHooksOf } from './sync-hooks';
 
-register('./transform-hooks.mjs', import.meta.url);
+const project = new Project(new URL(import.meta.url).searchParams.get('project') ?? process.cwd());
+const registerHooks = syncHooksOf(Module);
 
-const require = createRequire(import.meta.url);
-const extensions = (Module as unknown as { _extensions: Record<string, (module: any, filename: string) => void> })._extensions;
-// A CommonJS TypeScript file (a .cts, or a .ts of a CommonJS package) is required: compiled to CommonJS.
-for (const extension of ['.ts', '.cts', '.tsx']) {
-  extensions[extension] = (module, filename) => {
-    const esbuild = require('esbuild') as typeof import('esbuild');
-    const { code } = esbuild.transformSync(fs.readFileSync(filename, 'utf8'), {
-      loader: path.extname(filename) === '.tsx' ? 'tsx' : 'ts',
-      format: 'cjs',
-      sourcefile: filename,
-      sourcemap: 'inline',
-      target: `node${process.versions.node.split('.')[0]}`,
-    });
-    module._compile(code, filename);
+if (registerHooks) {
+  registerHooks({
+    resolve(specifier, context, next) {
+      // The compiler's helpers come with the runtime, not with the app.
+      if (isRuntimeHelper(specifier)) return next(specifier, { ...context, parentURL: import.meta.url });
+      try {
+        return next(specifier, context);
+      } catch (error) {
+        const url = resolveAppFile(project, specifier, context.parentURL);
+        if (!url) throw error;
+        return { url, shortCircuit: true };
+      }
+    },
+    load(url, context, next) {
+      const compiled = loadTypeScript(project, url, true);
+      return compiled ? { ...compiled, shortCircuit: true } : next(url, context);
+    },
+  });
+} else {
+  register('./transform-hooks.mjs', import.meta.url, { data: { project: project.dir } });
+  const internals = Module as unknown as {
+    _extensions: Record<string, (module: any, filename: string) => void>;
+    _resolveFilename(request: string, ...rest: unknown[]): string;
   };
+  const resolveFilename = internals._resolveFilename;
+  internals._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return isRuntimeHelper(request) ? runtimeRequire.resolve(request) : resolveFilename.call(this, request, ...rest);
+  };
+  const extensions = internals._extensions;
+  // A CommonJS TypeScript file (a .cts, or a .ts of a CommonJS package) is required: compiled to CommonJS.
+  for (const extension of ['.ts', '.cts', '.tsx']) {
+    extensions[extension] = (module, filename) => module._compile(project.compileForNode(filename, 'cjs').code, filename);
+  }
 }

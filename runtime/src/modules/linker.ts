@@ -7,6 +7,7 @@ import { ReloadStepError, say } from '../errors';
 import { formatOf, transformModule, type CompilerSettings, type StaticImport } from '../transform';
 import { interopObject } from './interop';
 import { ModuleVersion, type ModuleRecord } from './module';
+import { runtimeFile } from '../location';
 import { isPackageSpecifier, isRuntimeHelper, nodeRequireFrom, runtimeHelper } from './node-require';
 import type { ModuleRecords } from './records';
 import type { Resolution, Resolver } from './resolver';
@@ -95,7 +96,8 @@ export class Linker {
           const dependency = this.versionFor(target.record, session);
           if (this.sessions.get(dependency) === session && !linked.has(dependency)) pending.push(dependency);
         } else if (target.kind === 'package' && current.transformed.format === 'esm') {
-          session.pending.push(this.preloadPackage(target.specifier, current.file).then((namespace) => void (current.targets[index] = namespace)));
+          const from = packageParent(target.specifier, current.file);
+          session.pending.push(this.preloadPackage(target.specifier, from).then((namespace) => void (current.targets[index] = namespace)));
         }
       });
     }
@@ -161,7 +163,8 @@ export class Linker {
   }
 
   /** A package as a module loaded synchronously sees it: its ES namespace when one was loaded, else require's value. */
-  packageSync(specifier: string, fromFile: string, importerFormat: 'esm' | 'cjs', names: readonly string[]): unknown {
+  packageSync(specifier: string, importerFile: string, importerFormat: 'esm' | 'cjs', names: readonly string[]): unknown {
+    const fromFile = packageParent(specifier, importerFile);
     const namespace = this.packages.get(`${path.dirname(fromFile)}\0${specifier}`);
     if (namespace && importerFormat === 'esm') return namespace;
     const value = nodeRequireFrom(fromFile)(runtimeHelper(specifier) ?? specifier);
@@ -225,6 +228,11 @@ export class Linker {
       .sort((a, b) => a.entry.offset - b.entry.offset);
     return ordered.flatMap(({ target }) => (target?.kind === 'app' ? [target.record] : []));
   }
+}
+
+/** Where a package an app file imports is resolved from: the app file, but the compiler's helpers come with the runtime. */
+function packageParent(specifier: string, importerFile: string): string {
+  return isRuntimeHelper(specifier) ? runtimeFile : importerFile;
 }
 
 function isTypeScript(file: string): boolean {

@@ -2,16 +2,20 @@
 // files a package loads itself go through Node, and Node is told to hand them over:
 // - `require()` (and `createRequire`): Module._load passes app files to the registry, and `.ts` extensions
 //   are registered so Node's resolution finds them;
-// - `import()`: loader hooks (module.register, in their own thread) answer an app file with a small ES
-//   module that takes its bindings from the registry and is told of every new version's values.
+// - `import()`: loader hooks answer an app file with a small ES module that takes its bindings from the
+//   registry and is told of every new version's values (hooks/app-shims.ts). On Node 22.15+ they run in this
+//   thread (`module.registerHooks`); before, in Node's hooks thread (`module.register`, runtime/out/hooks.mjs).
 // The hooks also resolve packages for the registry as if imported from an app file (`reloadable-from:`), so
 // an ES module of the app gets exactly the package Node would give it.
 import Module, { register } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importedFrom, parseImportedFrom, shimFor, shimmedFile } from '../hooks/app-shims';
+import { syncHooksOf } from '../hooks/sync-hooks';
 import { runtimeOutput } from '../location';
-import { typescriptExtensions } from '../transform';
+import { isTypeScriptFile, typescriptExtensions } from '../transform';
 import type { ShimBinder } from './module';
+import type { Project } from './project';
 import type { Registry } from './registry';
 
 const bridgeKey = Symbol.for('reloadable.bridge');
@@ -25,7 +29,7 @@ interface ModuleInternals {
 let installed: Registry | undefined;
 
 /** Installs the hooks once per process; the newest registry receives what they catch. */
-export function installNodeHooks(registry: Registry): void {
+export function installNodeHooks(registry: Registry, project: Project): void {
   const first = installed === undefined;
   installed = registry;
   if (!first) return;
@@ -44,7 +48,7 @@ export function installNodeHooks(registry: Registry): void {
       } catch {
         filename = undefined;
       }
-      if (filename && path.isAbsolute(filename) && (installed.records.isAppFile(filename) || typescriptExtensions.includes(path.extname(filename)))) {
+      if (filename && path.isAbsolute(filename) && (installed.records.isAppFile(filename) || isTypeScriptFile(filename))) {
         return installed.imports.fromPackage(filename, 'require');
       }
     }
@@ -58,11 +62,30 @@ export function installNodeHooks(registry: Registry): void {
       if (record.current) installed!.evaluator.bindShims(record, record.current);
     },
   };
-  register(pathToFileURL(runtimeOutput('hooks.mjs')).href, { data: { project: registry.options.project } });
+  installLoaderHooks(project);
+}
+
+/** The `import()` side: in this thread where Node can (22.15+), else in Node's hooks thread. */
+function installLoaderHooks(project: Project): void {
+  const registerHooks = syncHooksOf(Module);
+  if (!registerHooks) {
+    register(pathToFileURL(runtimeOutput('hooks.mjs')).href, { data: { project: project.dir } });
+    return;
+  }
+  registerHooks({
+    resolve(specifier, context, next) {
+      const from = parseImportedFrom(specifier);
+      return from ? next(from.specifier, { ...context, parentURL: from.parentURL }) : next(specifier, context);
+    },
+    load(url, context, next) {
+      if (shimmedFile(project, url)) return { format: 'module', shortCircuit: true, source: shimFor(project, url) };
+      return next(url, context);
+    },
+  });
 }
 
 /** Loads a package (or built-in) as Node's ES module loader would for an import written in `fromFile`. */
 export function importPackage(specifier: string, fromFile: string): Promise<object> {
   if (specifier.startsWith('node:')) return import(specifier);
-  return import(`reloadable-from:${encodeURIComponent(pathToFileURL(fromFile).href)}:${specifier}`);
+  return import(importedFrom(specifier, pathToFileURL(fromFile).href));
 }

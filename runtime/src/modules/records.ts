@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { formatOf } from '../transform';
 import { ModuleRecord } from './module';
+import { isAppFile } from './project';
 import type { LoadSession } from './session';
 
 export class ModuleRecords extends Map<string, ModuleRecord> {
@@ -23,9 +24,7 @@ export class ModuleRecords extends Map<string, ModuleRecord> {
 
   /** Whether a file is one of the app's own modules: outside node_modules, inside the project. */
   isAppFile(file: string): boolean {
-    if (file.split(path.sep).includes('node_modules')) return false;
-    const relative = path.relative(this.project, file);
-    return !relative.startsWith('..') && !path.isAbsolute(relative);
+    return isAppFile(this.project, file);
   }
 
   /** The record of `file`, made (and noted as `session`'s, to go if it is dropped) when it is new. */

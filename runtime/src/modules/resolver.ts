@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exports as packageExports, imports as packageImports } from 'resolve.exports';
-import { moduleExtensions } from '../transform';
+import { moduleExtensions, nearestPackageJson, sourceSubstitutes } from '../transform';
 
 export type Resolution =
   | { kind: 'builtin'; name: string }
@@ -20,24 +20,9 @@ export type Resolution =
 /** `require` conditions for CommonJS importers, `import` for ES modules, as Node picks them. */
 export type ResolutionMode = 'import' | 'require';
 
-const substitutes: Record<string, string[]> = {
-  '.js': ['.ts', '.tsx', '.js', '.jsx'],
-  '.jsx': ['.tsx', '.jsx'],
-  '.mjs': ['.mts', '.mjs'],
-  '.cjs': ['.cts', '.cjs'],
-};
-
-interface PackageJson {
-  dir: string;
-  name?: string;
-  exports?: unknown;
-  imports?: unknown;
-}
-
 export class Resolver {
   private readonly matchPaths: ((specifier: string) => string[]) | null;
   private readonly isFileCache = new Map<string, boolean>();
-  private readonly packageCache = new Map<string, PackageJson | null>();
   private readonly conditions: string[];
   /** The tsconfig's compilerOptions, for the transform. */
   readonly compilerOptions: Record<string, unknown> | undefined;
@@ -53,7 +38,6 @@ export class Resolver {
   /** Forget what the file system looked like: files may have been added or removed since. */
   refresh(): void {
     this.isFileCache.clear();
-    this.packageCache.clear();
   }
 
   resolve(specifier: string, fromFile: string, mode: ResolutionMode): Resolution {
@@ -79,7 +63,7 @@ export class Resolver {
 
   /** `#internal/*` through the nearest package.json's `imports`. */
   private resolveImports(specifier: string, fromFile: string, mode: ResolutionMode): string | undefined {
-    const manifest = this.packageOf(path.dirname(fromFile));
+    const manifest = nearestPackageJson(path.dirname(fromFile));
     if (!manifest?.imports) return undefined;
     const targets = this.safely(() => packageImports(manifest, specifier, this.options(mode)));
     for (const target of targets ?? []) {
@@ -92,7 +76,7 @@ export class Resolver {
 
   /** The package's own name, through its `exports`. */
   private resolveSelf(specifier: string, fromFile: string, mode: ResolutionMode): string | undefined {
-    const manifest = this.packageOf(path.dirname(fromFile));
+    const manifest = nearestPackageJson(path.dirname(fromFile));
     if (!manifest?.name || !manifest.exports) return undefined;
     if (specifier !== manifest.name && !specifier.startsWith(`${manifest.name}/`)) return undefined;
     const targets = this.safely(() => packageExports(manifest, `.${specifier.slice(manifest.name!.length)}`, this.options(mode)));
@@ -119,7 +103,7 @@ export class Resolver {
   /** A path as written, with TypeScript's `.js` → `.ts` substitution; `exact` (a mapped target) skips index files. */
   private resolvePath(base: string, exact = false): string | undefined {
     const extension = path.extname(base);
-    for (const substitute of substitutes[extension] ?? []) {
+    for (const substitute of sourceSubstitutes[extension] ?? []) {
       const candidate = base.slice(0, -extension.length) + substitute;
       if (this.isFile(candidate)) return candidate;
     }
@@ -138,24 +122,6 @@ export class Resolver {
       this.isFileCache.set(file, known);
     }
     return known;
-  }
-
-  private packageOf(dir: string): PackageJson | null {
-    const known = this.packageCache.get(dir);
-    if (known !== undefined) return known;
-    let found: PackageJson | null = null;
-    const manifest = path.join(dir, 'package.json');
-    if (this.isFile(manifest)) {
-      try {
-        found = { ...(JSON.parse(fs.readFileSync(manifest, 'utf8')) as object), dir };
-      } catch {
-        found = null;
-      }
-    } else if (path.dirname(dir) !== dir && path.basename(dir) !== 'node_modules') {
-      found = this.packageOf(path.dirname(dir));
-    }
-    this.packageCache.set(dir, found);
-    return found;
   }
 }
 

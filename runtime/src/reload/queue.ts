@@ -9,7 +9,7 @@ import { messageOf, ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
 import { outsideVersions } from '../modules/module';
 import type { Registry } from '../modules/registry';
-import { forgetPackageTypes } from '../transform';
+import { forgetPackageJsons } from '../transform';
 import { planOf } from './plan';
 import { emptyResult } from './result';
 import type { AppStart } from './start';
@@ -101,7 +101,7 @@ export class ReloadQueue {
     const { registry, start } = this.options;
     const id = this.nextId++;
     registry.options.resolver.refresh();
-    forgetPackageTypes();
+    forgetPackageJsons();
     if (!start.started) return immediate(start.restart(id));
     const warnings: string[] = [];
     const changed = new Set<string>();

@@ -101,12 +101,41 @@ function jsxOptions(settings: CompilerSettings): TransformOptions['jsx'] {
 
 /** Decorators left in oxc's output: standard (TC39) ones, which oxc does not lower and Node 20 cannot run. */
 const decoratorSyntax = /(^|[\s(,;{}])@[A-Za-z_$]/m;
+/** Auto-accessors (`accessor x = 1`), which oxc leaves as written and no Node runs yet. */
+const accessorSyntax = /(^|[\s;{}])accessor\s+[#\w$[]/m;
+
+/**
+ * Compiles a file for Node to run as it is, not reloaded (a worker thread's or a forked child's modules): an ES
+ * module as oxc writes it, or CommonJS when Node runs the file as CommonJS (esbuild turns import/export into
+ * require/exports, keeping the decorators and their metadata oxc emitted). The source map is inline.
+ */
+export function compileForNode(
+  file: string,
+  source: string,
+  format: ModuleFormat,
+  settings: CompilerSettings,
+): { format: 'module' | 'commonjs'; code: string } {
+  const compiled = compile(file, source, file, format, settings);
+  const mapped = `${compiled.code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(compiled.map)).toString('base64')}\n`;
+  if (format === 'esm') return { format: 'module', code: mapped };
+  if (!moduleSyntax.test(compiled.code)) return { format: 'commonjs', code: mapped };
+  const result = esbuild.transformSync(mapped, {
+    loader: 'js',
+    format: 'cjs',
+    sourcefile: file,
+    sourcemap: 'inline',
+    target: `node${process.versions.node.split('.')[0]}`,
+    logLevel: 'silent',
+  });
+  return { format: 'commonjs', code: result.code };
+}
 
 /** Compiles one file; a syntax error becomes a ReloadStepError of phase `transform` with its position. */
 export function compile(file: string, source: string, id: string, format: ModuleFormat, settings: CompilerSettings): Compiled {
   const compiled = compileWithOxc(file, source, id, format, settings);
-  // Standard decorators are lowered by esbuild, which implements them; the rest stays with oxc.
+  // Standard decorators and auto-accessors are lowered by esbuild, which implements them; the rest stays with oxc.
   if (!settings.experimentalDecorators && decoratorSyntax.test(compiled.code)) return compileWithEsbuild(file, source, id, settings);
+  if (accessorSyntax.test(compiled.code)) return compileWithEsbuild(file, source, id, settings);
   return compiled;
 }
 

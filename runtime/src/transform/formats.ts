@@ -1,8 +1,9 @@
 // Which files are modules, and how Node would run each one: as an ES module or as CommonJS. The answer
 // follows Node's own rule (the extension, then the nearest package.json's "type"), so an app behaves under
 // the runtime as it does under plain Node or tsx.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { typescriptExtensions } from '../../../src-shared/module-files';
+import { nearestPackageJson } from './package-json';
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
 
@@ -20,11 +21,20 @@ export const languages: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
 
 export { isModuleFile, moduleExtensions, typescriptExtensions } from '../../../src-shared/module-files';
 
-const packageTypes = new Map<string, 'module' | 'commonjs'>();
+/**
+ * The files a specifier's extension may stand for, in the order they are tried: TypeScript's rule for a
+ * project run from source (`./a.js` names `./a.ts` when that exists).
+ */
+export const sourceSubstitutes: Readonly<Record<string, readonly string[]>> = {
+  '.js': ['.ts', '.tsx', '.js', '.jsx'],
+  '.jsx': ['.tsx', '.jsx'],
+  '.mjs': ['.mts', '.mjs'],
+  '.cjs': ['.cts', '.cjs'],
+};
 
-/** Forget cached package types: a package.json may have been edited. */
-export function forgetPackageTypes(): void {
-  packageTypes.clear();
+/** TypeScript source, which Node 20 cannot run by itself. */
+export function isTypeScriptFile(file: string): boolean {
+  return typescriptExtensions.includes(path.extname(file));
 }
 
 /** How Node runs `file`: by extension, else by the nearest package.json's `type`. */
@@ -33,23 +43,5 @@ export function formatOf(file: string): ModuleFormat {
   if (extension === '.json') return 'json';
   if (extension === '.mts' || extension === '.mjs') return 'esm';
   if (extension === '.cts' || extension === '.cjs') return 'cjs';
-  return packageType(path.dirname(file)) === 'module' ? 'esm' : 'cjs';
-}
-
-function packageType(dir: string): 'module' | 'commonjs' {
-  const known = packageTypes.get(dir);
-  if (known) return known;
-  let type: 'module' | 'commonjs' = 'commonjs';
-  const manifest = path.join(dir, 'package.json');
-  if (fs.existsSync(manifest)) {
-    try {
-      type = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { type?: string }).type === 'module' ? 'module' : 'commonjs';
-    } catch {
-      // An unreadable package.json is Node's problem to report; here it means CommonJS, Node's default.
-    }
-  } else if (path.dirname(dir) !== dir && path.basename(dir) !== 'node_modules') {
-    type = packageType(path.dirname(dir));
-  }
-  packageTypes.set(dir, type);
-  return type;
+  return nearestPackageJson(path.dirname(file))?.type === 'module' ? 'esm' : 'cjs';
 }

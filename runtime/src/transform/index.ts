@@ -10,9 +10,10 @@ import type { ModuleFormat } from './formats';
 import { rewrite, RewriteError, type StaticImport } from './rewrite';
 import { VersionMap } from './source-map';
 
-export { compile, compilerSettingsOf, type CompilerSettings } from './compile';
+export { compile, compileForNode, compilerSettingsOf, type CompilerSettings } from './compile';
 export { rewrite } from './rewrite';
-export { formatOf, isModuleFile, moduleExtensions, typescriptExtensions, forgetPackageTypes, type ModuleFormat } from './formats';
+export { formatOf, isModuleFile, isTypeScriptFile, moduleExtensions, sourceSubstitutes, typescriptExtensions, type ModuleFormat } from './formats';
+export { forgetPackageJsons, nearestPackageJson, type PackageJson } from './package-json';
 export type { StaticImport } from './rewrite';
 export type { SourcePosition } from './source-map';
 

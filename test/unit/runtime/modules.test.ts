@@ -135,6 +135,40 @@ describe('the module system', () => {
     assert.equal(app.module('main.ts').answer, 42);
   });
 
+  it("compiles a worker thread as the main thread: the tsconfig's decorator metadata, .js naming .ts, tsconfig paths", async () => {
+    const reflect = `const store = new WeakMap<object, Map<string, unknown>>();\n(Reflect as any).metadata = (key: string, value: unknown) => (target: object) => { const map = store.get(target) ?? new Map(); map.set(key, value); store.set(target, map); };\n(Reflect as any).getMetadata = (key: string, target: object) => store.get(target)?.get(key);\n`;
+    app = new TempApp({
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true, baseUrl: '.', paths: { '@lib/*': ['lib/*'] } },
+      }),
+      'reflect.ts': reflect,
+      'lib/service.ts': `export class Service {}\n`,
+      'worker.ts': `import { parentPort } from 'node:worker_threads';\nimport './reflect.js';\nimport { Service } from '@lib/service';\nconst Injectable = (): ClassDecorator => () => {};\n@Injectable()\nclass Controller { constructor(readonly service: Service) {} }\nconst types = (Reflect as any).getMetadata('design:paramtypes', Controller);\nparentPort!.postMessage(types?.[0] === Service ? 'Service' : String(types));\n`,
+      'main.ts': `import { Worker } from 'node:worker_threads';\nexport const injected = await new Promise((resolve, reject) => { const worker = new Worker(new URL('./worker.ts', import.meta.url)); worker.once('message', resolve); worker.once('error', reject); });\n`,
+    });
+    await app.start('main.ts', { initTimeoutMs: 10_000 });
+    assert.equal(app.module('main.ts').injected, 'Service');
+  });
+
+  it('starts a worker thread of a CommonJS app that requires its TypeScript without extensions, whatever flags the process has', async () => {
+    app = new TempApp(
+      {
+        'helper.ts': `export const triple = (n: number): number => n * 3;\n`,
+        'worker.ts': `const { parentPort } = require('node:worker_threads');\nconst { triple } = require('./helper');\nparentPort.postMessage(triple(14));\n`,
+        'main.ts': `import { Worker } from 'node:worker_threads';\nimport * as path from 'node:path';\nexport const answer = new Promise((resolve, reject) => { const worker = new Worker(path.join(__dirname, 'worker.ts')); worker.once('message', resolve); worker.once('error', reject); });\n`,
+      },
+      {},
+    );
+    // The app's process runs with a flag a worker refuses (a V8 option), as `node --max-old-space-size=… reloadable run` does.
+    process.execArgv.push('--max-old-space-size=512');
+    try {
+      await app.start('main.ts', { initTimeoutMs: 10_000 });
+      assert.equal(await app.module('main.ts').answer, 42);
+    } finally {
+      process.execArgv.pop();
+    }
+  });
+
   it('keeps a global polyfill a package installs once, as under plain Node', async () => {
     app = new TempApp({
       'node_modules/polyfill-pkg/package.json': JSON.stringify({ name: 'polyfill-pkg', main: 'index.js' }),
