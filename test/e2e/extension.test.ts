@@ -397,7 +397,7 @@ async function runSuiteInExtensionHost(folder: string, suite: string): Promise<v
       if (/^info: +(✔|\d+\)|\d+ (passing|failing|pending))/.test(line)) console.log(`    [${suite}] ${line.replace(/^info: +/, '')}`);
   } finally {
     await browser.close();
-    await server.stop();
+    await server.stop(`suite-${suite}`);
   }
 }
 
