@@ -18,9 +18,6 @@ const allTiers = ['unit', 'integration', 'conformance'];
  */
 const knownFailures = {
   24: [
-    // Node 24's test runner gives each test file every option spelled out in process.execArgv, and the runtime
-    // hands process.execArgv to the Worker explicitly: Node refuses per-process flags there.
-    'starts a worker thread of a .ts file of the app',
     // --watch: a save's second change event, arriving while its reload still runs, tries a rolled-back save again.
     'tries a change that rolled back once, then again only when the file changes',
     // The test after it, when that one timed out with the faulty save still on disk (the same race, seen from there).
