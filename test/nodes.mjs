@@ -16,14 +16,7 @@ const allTiers = ['unit', 'integration', 'conformance'];
  * owners (docs/node-versions.md): reported on every run, not failing it; any other failure does, and a known one
  * that passes again is said, so it leaves this list.
  */
-const knownFailures = {
-  24: [
-    // --watch: a save's second change event, arriving while its reload still runs, tries a rolled-back save again.
-    'tries a change that rolled back once, then again only when the file changes',
-    // The test after it, when that one timed out with the faulty save still on disk (the same race, seen from there).
-    'waits for a file caught half-written instead of failing on it',
-  ],
-};
+const knownFailures = {};
 
 const root = join(import.meta.dirname, '..');
 const tools = process.env.RELOADABLE_NODE_TOOLS ?? defaultTools;
