@@ -73,6 +73,12 @@ export interface ReloadResult {
   /** Module versions after the transaction (ids of the load order). */
   versions: Record<string, number>;
   error?: ReloadFailure;
+  /**
+   * The runtime could not show that re-running the changed modules and their consumers alone equals a fresh
+   * start, so it re-ran every module of the app (sockets handed over, state kept): why, and the modules whose
+   * loading made it so (they read other modules' exports after their top level ran, during a framework's boot).
+   */
+  widened?: { reason: string; modules: string[] };
   /** Things that did not stop the reload: a dispose that threw, a dropped state, a handler without a mailbox. */
   warnings: string[];
   leaks: LeakReport[];

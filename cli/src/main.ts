@@ -78,7 +78,11 @@ export async function main(argv: string[], { analysis }: Loaders): Promise<numbe
     .argument('[args...]', 'arguments for the app (after --), in its process.argv')
     .option('--watch', 'reload modules when their files change; a failed start waits for a fix')
     .option('--drain-timeout <ms>', 'how long retired versions may finish running calls', milliseconds)
-    .option('--init-timeout <ms>', "how long a module's code may run when it loads, top-level awaits included", milliseconds)
+    .option(
+      '--init-timeout <ms>',
+      "how long a reload's new code may take to load (top-level awaits, an un-awaited bootstrap until it listens again); the first start has none",
+      milliseconds,
+    )
     .option('--settle <ms>', 'how long after a commit a fault of the new code still rolls the reload back (0: none)', millisecondsOrZero)
     .option('--exit-on-error', "Node's default: an uncaught exception or unhandled rejection ends the process")
     .action(

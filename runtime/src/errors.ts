@@ -16,7 +16,9 @@ export const say = {
     `Listen on another address, or stop ${holder === 'nobody' ? 'the conflict' : holder} first`,
   syntaxError: (file: string, line: number, column: number, text: string) => `${file}:${line}:${column}: ${text}`,
   cannotResolve: (specifier: string, from: string) => `cannot find module '${specifier}' imported by ${from}: check the path, or install the package`,
-  initTimeout: (id: string, ms: number) => `${id} did not finish initialising within ${ms} ms (an endless loop?): its old version keeps serving`,
+  initTimeout: (id: string, ms: number) =>
+    `${id} did not finish initialising within ${ms} ms (an endless loop, or an await that never settles): its old version keeps serving. ` +
+    `Raise --init-timeout if it needs longer`,
   initThrew: (id: string, message: string) => `${id} threw while initialising: ${message}`,
   missingExport: (importer: string, name: string, dependency: string) =>
     `${importer} imports \`${name}\` from ${dependency}, whose new version does not export it: ` +
@@ -28,6 +30,12 @@ export const say = {
   notLoaded: (file: string) => `${file} is not a module of the running app (nothing imports it yet): ignored`,
   deleted: (id: string, importer: string) =>
     `${id} was deleted but ${importer} still imports it: remove that import in the same change, or restore the file`,
+  widened: (modules: string[], read: string[]) =>
+    `${modules.join(', ')} read ${read.join(', ')}${read.length === 3 ? ' and more' : ''} after ${modules.length === 1 ? 'its' : 'their'} top level ran ` +
+    `(in a framework's boot or an un-awaited bootstrap): what holds those values cannot be told, so every module of the app ran again`,
+  notListeningYet: (addresses: string[], ms: number, pending: string) =>
+    `the new version did not listen on ${addresses.join(', ')} within ${ms} ms, and its loading still waits${pending ? ` (${pending})` : ''}: ` +
+    `the old version keeps serving. Raise --init-timeout if the app needs longer to start`,
   stoppedListening: (addresses: string[]) => `the new version did not listen on ${addresses.join(', ')} again: the old server there was closed`,
   stateNotReturned: (id: string, message: string) => `state of ${id} could not be handed back to the old version: ${message}`,
   faultDuringReload: (id: string, version: number, what: string, message: string) => `${id} v${version} ${what}: ${message}`,

@@ -46,8 +46,14 @@ export interface RuntimeOptions {
   config: ReloadableConfig;
   /** How long retired versions may keep running calls, and stateful modules may take to drain. @default 5000 */
   drainTimeoutMs?: number;
-  /** How long a module's code may run when it loads (its top-level awaits included). @default 5000 */
+  /**
+   * How long a reload's new versions may take to load (their top-level awaits included) and, where the old ones
+   * listened, to listen again; past it the reload rolls back. Also bounds a module first loaded while the app runs.
+   * @default 10000
+   */
   initTimeoutMs?: number;
+  /** How long the first start may take; by default as long as it takes (a process starting is not a reload). */
+  startTimeoutMs?: number;
   /** How long after a commit a fault of a new version still rolls the reload back. @default 200 */
   settleMs?: number;
   /** Keep Node's default: an uncaught exception or unhandled rejection ends the process. @default false */
@@ -80,28 +86,23 @@ export class Runtime {
     const emit = (event: RuntimeEvent) => this.emit(event);
     const root = path.resolve(options.project, options.config.root);
     this.layers = new LayerMap(options.config.layers);
-    this.bus = new LifecycleBus((version, event, error) => {
-      const stack = error instanceof Error ? error.stack : undefined;
-      logger.warn(say.callbackThrew(`a '${event}' listener`, version.id, messageOf(error)));
-      emit({ type: 'listener-error', module: version.id, version: version.number, event, message: messageOf(error), ...(stack ? { stack } : {}) });
-    });
+    this.bus = lifecycleBus(logger, emit);
     const deferred = new DeferredCalls();
     const project = new Project(options.project);
-    const initTimeoutMs = options.initTimeoutMs ?? 5000;
     let moduleApi: ModuleApiHost | undefined;
     const registry = (this.registry = new Registry({
       project: options.project,
       root,
       resolver: project.resolver,
       settings: project.settings,
-      initTimeoutMs,
+      initTimeoutMs: this.timeouts().initTimeoutMs,
       host: {
         prepareVersion: (version) => moduleApi!.prepareVersion(version),
         importPackage,
         deferCall: (version, key, self, args) => deferred.defer(version, key, self, args),
       },
     }));
-    const start = (this.startup = new AppStart(registry, options.entry, logger, (version) => this.disposeQuietly(version)));
+    const start = (this.startup = new AppStart(registry, options.entry, logger, (version) => this.disposeQuietly(version), options.startTimeoutMs));
     moduleApi = new ModuleApiHost(
       registry,
       this.bus,
@@ -131,9 +132,7 @@ export class Runtime {
         slots,
         deferred,
         entry: () => start.entry,
-        drainTimeoutMs: options.drainTimeoutMs ?? 5000,
-        initTimeoutMs,
-        settleMs: options.settleMs ?? 200,
+        ...this.timeouts(),
         emit,
         keep: (target) => this.keep(target),
       },
@@ -146,12 +145,12 @@ export class Runtime {
     installStackMapping();
     installNodeHooks(registry, project);
     announceTypeScript();
-    // Workers and children compile the app's TypeScript as this thread does: with this project's settings.
-    const register = `${pathToFileURL(runtimeOutput('register.mjs')).href}?project=${encodeURIComponent(project.dir)}`;
-    setTypescriptExecArgv((file) => {
-      const name = file instanceof URL ? file.pathname : typeof file === 'string' ? file : '';
-      return isTypeScriptFile(name) ? ['--import', register] : undefined;
-    });
+    runTypeScriptInWorkers(project);
+  }
+
+  private timeouts(): { drainTimeoutMs: number; initTimeoutMs: number; settleMs: number } {
+    const { options } = this;
+    return { drainTimeoutMs: options.drainTimeoutMs ?? 5000, initTimeoutMs: options.initTimeoutMs ?? 10_000, settleMs: options.settleMs ?? 200 };
   }
 
   /**
@@ -233,6 +232,24 @@ export class Runtime {
     await disposeVersion(version, undefined, { bus: this.bus, waitMs: 1000, keep: () => false });
     for (const leak of leaksOf(version)) this.emit({ type: 'leak', leak });
   }
+}
+
+/** Lifecycle listeners (`hot.on`): one that throws is reported in the log and the event stream, never propagated. */
+function lifecycleBus(logger: Logger, emit: (event: RuntimeEvent) => void): LifecycleBus {
+  return new LifecycleBus((version, event, error) => {
+    const stack = error instanceof Error ? error.stack : undefined;
+    logger.warn(say.callbackThrew(`a '${event}' listener`, version.id, messageOf(error)));
+    emit({ type: 'listener-error', module: version.id, version: version.number, event, message: messageOf(error), ...(stack ? { stack } : {}) });
+  });
+}
+
+/** Workers and children compile the app's TypeScript as this thread does: with this project's settings. */
+function runTypeScriptInWorkers(project: Project): void {
+  const register = `${pathToFileURL(runtimeOutput('register.mjs')).href}?project=${encodeURIComponent(project.dir)}`;
+  setTypescriptExecArgv((file) => {
+    const name = file instanceof URL ? file.pathname : typeof file === 'string' ? file : '';
+    return isTypeScriptFile(name) ? ['--import', register] : undefined;
+  });
 }
 
 /**

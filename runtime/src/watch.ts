@@ -104,71 +104,98 @@ export function watchProject(
   root: string,
   debounceMs = watchDebounceMs,
 ): FSWatcher {
-  const changed = new Set<string>();
-  /** Content hashes whose reload rolled back, by file: retried only once the file holds something else. */
-  const rolledBack = new Map<string, string>();
-  /** The newest reload that tried each file: an older reload's answer (they may end out of order) changes nothing. */
-  const newestTry = new Map<string, number>();
-  let tries = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = (ms: number) => {
-    if (timer) clearTimeout(timer);
-    timer = original.setTimeout(flush, ms);
-    timer.unref();
-  };
-  const flush = () => {
-    timer = undefined;
-    const ready: string[] = [];
-    let wait = 0;
-    for (const file of changed) {
-      if (!sources.watches(file)) {
-        changed.delete(file);
-        continue;
-      }
-      const look = sources.lookAt(file);
-      const age = Date.now() - look.mtimeMs;
-      if (look.state !== 'ok' && look.state !== 'missing' && age < halfWrittenMs) {
-        wait = Math.max(wait, halfWrittenMs - age);
-        continue;
-      }
-      changed.delete(file);
-      if (look.hash !== undefined && rolledBack.get(file) === look.hash) continue;
-      ready.push(file);
-    }
-    if (wait > 0) schedule(wait);
-    if (ready.length === 0) return;
-    // Files whose change rolled back come along with any new change: a save that reached the watcher in two
-    // parts (a renamed export, then its importer) goes live together.
-    for (const file of rolledBack.keys()) if (!ready.includes(file) && sources.changedFiles([file]).length > 0) ready.push(file);
-    const attempt = ++tries;
-    const hashes = new Map(ready.map((file) => [file, sources.lookAt(file).hash]));
-    for (const file of ready) newestTry.set(file, attempt);
-    void reload(ready).then((result) => {
-      const own = ready.filter((file) => newestTry.get(file) === attempt);
-      for (const file of own) {
-        const hash = hashes.get(file);
-        if (result.outcome === 'rolled-back' && hash !== undefined) rolledBack.set(file, hash);
-        else rolledBack.delete(file);
-      }
-      recheck(own);
-    });
-  };
-  const recheck = (files: string[]) => {
-    original
-      .setTimeout(() => {
-        for (const file of sources.changedFiles(files)) if (rolledBack.get(file) !== sources.lookAt(file).hash) changed.add(file);
-        if (changed.size > 0 && !timer) schedule(0);
-      }, recheckMs)
-      .unref();
-  };
+  const saves = new SaveBatcher(sources, reload, debounceMs);
   const watcher = watch(root, {
     ignoreInitial: true,
     ignored: (file) => /(^|[\\/])(node_modules|\.git|\.reloadable)([\\/]|$)/.test(file),
   });
   watcher.on('all', (event, file) => {
-    if (event !== 'change' && event !== 'unlink' && event !== 'add') return;
-    changed.add(path.resolve(file));
-    schedule(debounceMs);
+    if (event === 'change' || event === 'unlink' || event === 'add') saves.changed(path.resolve(file));
   });
   return watcher;
+}
+
+/** Turns the files saved close together into reloads, never two of one file's content that rolled back. */
+class SaveBatcher {
+  private readonly pending = new Set<string>();
+  /** Content hashes whose reload rolled back, by file: retried only once the file holds something else. */
+  private readonly rolledBack = new Map<string, string>();
+  /** The newest reload that tried each file: an older reload's answer (they may end out of order) changes nothing. */
+  private readonly newestTry = new Map<string, number>();
+  private tries = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sources: SourceInspector,
+    private readonly reload: (files: string[]) => Promise<ReloadResult>,
+    private readonly debounceMs: number,
+  ) {}
+
+  changed(file: string): void {
+    this.pending.add(file);
+    this.schedule(this.debounceMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = original.setTimeout(() => this.flush(), ms);
+    this.timer.unref();
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const ready = this.ready();
+    if (ready.length === 0) return;
+    // Files whose change rolled back come along with any new change: a save that reached the watcher in two
+    // parts (a renamed export, then its importer) goes live together.
+    for (const file of this.rolledBack.keys()) if (!ready.includes(file) && this.sources.changedFiles([file]).length > 0) ready.push(file);
+    this.attempt(ready);
+  }
+
+  /** The pending files ready to load; one caught half-written waits (a moment) for the rest of its write. */
+  private ready(): string[] {
+    const ready: string[] = [];
+    let wait = 0;
+    for (const file of this.pending) {
+      if (!this.sources.watches(file)) {
+        this.pending.delete(file);
+        continue;
+      }
+      const look = this.sources.lookAt(file);
+      const age = Date.now() - look.mtimeMs;
+      if (look.state !== 'ok' && look.state !== 'missing' && age < halfWrittenMs) {
+        wait = Math.max(wait, halfWrittenMs - age);
+        continue;
+      }
+      this.pending.delete(file);
+      if (look.hash !== undefined && this.rolledBack.get(file) === look.hash) continue;
+      ready.push(file);
+    }
+    if (wait > 0) this.schedule(wait);
+    return ready;
+  }
+
+  private attempt(files: string[]): void {
+    const attempt = ++this.tries;
+    const hashes = new Map(files.map((file) => [file, this.sources.lookAt(file).hash]));
+    for (const file of files) this.newestTry.set(file, attempt);
+    void this.reload(files).then((result) => {
+      const own = files.filter((file) => this.newestTry.get(file) === attempt);
+      for (const file of own) {
+        const hash = hashes.get(file);
+        if (result.outcome === 'rolled-back' && hash !== undefined) this.rolledBack.set(file, hash);
+        else this.rolledBack.delete(file);
+      }
+      this.recheck(own);
+    });
+  }
+
+  private recheck(files: string[]): void {
+    original
+      .setTimeout(() => {
+        for (const file of this.sources.changedFiles(files)) if (this.rolledBack.get(file) !== this.sources.lookAt(file).hash) this.pending.add(file);
+        if (this.pending.size > 0 && !this.timer) this.schedule(0);
+      }, recheckMs)
+      .unref();
+  }
 }

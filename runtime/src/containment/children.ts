@@ -20,6 +20,13 @@ export function setTypescriptExecArgv(decide: (file: unknown) => string[] | unde
 }
 
 export function patchChildren(): void {
+  patchSpawn();
+  patchFork();
+  patchWorker();
+}
+
+/** Every child process (`spawn`, `exec`, `execFile`, `fork`) is spawned through ChildProcess#spawn. */
+function patchSpawn(): void {
   const prototype = childProcess.ChildProcess.prototype as ChildProcessModule.ChildProcess & { spawn: (...args: unknown[]) => unknown };
   const spawn = prototype.spawn;
   prototype.spawn = function spawnTracked(this: ChildProcessModule.ChildProcess, ...args: unknown[]) {
@@ -39,6 +46,9 @@ export function patchChildren(): void {
     }
     return result;
   };
+}
+
+function patchFork(): void {
   const fork = childProcess.fork;
   (childProcess as { fork: typeof fork }).fork = likeOriginal(function (this: unknown, modulePath: unknown, ...rest: unknown[]) {
     const extra = typescriptExecArgv(modulePath);
@@ -47,7 +57,9 @@ export function patchChildren(): void {
     const options = (Array.isArray(rest[0]) ? rest[1] : rest[0]) as ChildProcessModule.ForkOptions | undefined;
     return fork(modulePath as string, args, { ...options, execArgv: [...(options?.execArgv ?? process.execArgv), ...extra] });
   }, fork) as typeof fork;
+}
 
+function patchWorker(): void {
   const Worker = workerThreads.Worker;
   class TrackedWorker extends Worker {
     constructor(filename: string | URL, options: WorkerThreadsModule.WorkerOptions = {}) {

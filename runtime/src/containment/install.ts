@@ -15,9 +15,12 @@ import { patchWatchers } from './watchers';
 
 let slots: ListenSlots | undefined;
 
-/** Installs the tracking once per process; `policy` decides listen hand-overs. Returns the listen slots. */
+/** Installs the tracking once per process; `policy` (the newest runtime's) decides listen hand-overs. Returns the listen slots. */
 export function installContainment(policy: ListenPolicy): ListenSlots {
-  if (slots) return slots;
+  if (slots) {
+    slots.policy = policy;
+    return slots;
+  }
   slots = new ListenSlots(policy);
   patchTimers();
   patchProcessListeners();

@@ -50,7 +50,10 @@ export class ListenSlots {
   private readonly servers = new WeakMap<net.Server, ServerState>();
   private readonly claimListeners = new Set<() => void>();
 
-  constructor(private readonly policy: ListenPolicy) {}
+  constructor(
+    /** Who may take a slot over: the running runtime's policy. */
+    public policy: ListenPolicy,
+  ) {}
 
   /** `server.listen(...args)` of a server `version` owns; `listen` is Node's. */
   listen(server: net.Server, version: ModuleVersion | undefined, args: unknown[], listen: (...args: unknown[]) => net.Server): net.Server {
@@ -96,8 +99,8 @@ export class ListenSlots {
     args: unknown[],
     listen: (...args: unknown[]) => net.Server,
   ): net.Server {
+    // Any error before 'listening' is the listen's: a bind that fails, and a host that does not resolve too.
     const onError = (error: NodeJS.ErrnoException) => {
-      if (error.syscall !== 'listen' && error.syscall !== 'bind') return;
       const holder = error.code === 'EADDRINUSE' ? 'another process' : 'nobody';
       this.policy.bindFailed(
         state.version,

@@ -1,6 +1,7 @@
 // Servers a version's code starts (`net`, `http`, `https`, `http2`: every server is a `net.Server`) are
 // recorded on it; their `listen` goes through the listen slots, so a new version's server takes the listening
 // socket over instead of binding it twice, and `close` lets go of a shared socket instead of closing it.
+import { AsyncResource } from 'node:async_hooks';
 import * as net from 'node:net';
 import { appContext } from '../modules/module';
 import type { ListenSlots } from './listen-slots';
@@ -27,8 +28,10 @@ export function patchServers(slots: ListenSlots): void {
         net.Server.prototype.listen,
       );
     }
-    // The handle is made outside the version: connections and requests belong to no version's context.
-    return appContext.exit(() => slots.listen(this, version, args, (...forwarded) => listen.apply(this, forwarded as never)));
+    // The handle is made outside the version: connections and requests belong to no version's context. The
+    // listen callback is the version's own loading, and runs in its context.
+    const bound = args.map((arg) => (typeof arg === 'function' ? AsyncResource.bind(arg as (...args: unknown[]) => unknown) : arg));
+    return appContext.exit(() => slots.listen(this, version, bound, (...forwarded) => listen.apply(this, forwarded as never)));
   } as typeof listen;
   net.Server.prototype.close = function (this: net.Server, ...args: unknown[]) {
     return slots.close(this, args, (...forwarded) => close.apply(this, forwarded as never));

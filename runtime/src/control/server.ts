@@ -12,9 +12,10 @@ import {
   ResponseError,
   SocketMessageReader,
   SocketMessageWriter,
-  type Disposable,
-  type MessageReader,
   type DataCallback,
+  type Disposable,
+  type MessageConnection,
+  type MessageReader,
 } from 'vscode-jsonrpc/node';
 import {
   ControlErrorCodes,
@@ -115,100 +116,129 @@ export function privateFolder(folder: string): string {
 }
 
 function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logger): void {
-  let authenticated = false;
-  let buffered = 0;
-  socket.on('error', () => socket.destroy());
-  const helloTimer = original.setTimeout(() => {
-    if (!authenticated) refuse(ControlErrorCodes.unauthorized, 'no hello in time');
-  }, helloTimeoutMs);
-  helloTimer.unref();
-  socket.on('data', (chunk: Buffer) => {
-    buffered += chunk.length;
-    if (buffered > (authenticated ? maxMessageBytes : maxHelloBytes)) refuse(ControlErrorCodes.tooLarge, 'message too large');
-  });
-  const socketReader = new SocketMessageReader(socket);
-  // No partial-message timer: it re-arms itself for as long as the message stays partial, also after the
-  // socket closed, and keeps the connection's buffers with it (size and hello limits guard instead).
-  socketReader.partialMessageTimeout = 0;
-  const reader = new CountingReader(socketReader, () => (buffered = 0));
-  const connection = createMessageConnection(reader, new SocketMessageWriter(socket));
-  let unsubscribe: (() => void) | undefined;
+  new ControlConnection(socket, runtime, token, logger).listen();
+}
+
+/** One client's connection: refused until it says hello with the token, then answered, and never a danger. */
+class ControlConnection {
+  private authenticated = false;
+  private buffered = 0;
+  private readonly helloTimer: NodeJS.Timeout;
+  private readonly reader: CountingReader;
+  private readonly connection: MessageConnection;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly runtime: Runtime,
+    private readonly token: string,
+    private readonly logger: Logger,
+  ) {
+    socket.on('error', () => socket.destroy());
+    this.helloTimer = original.setTimeout(() => {
+      if (!this.authenticated) this.refuse(ControlErrorCodes.unauthorized, 'no hello in time');
+    }, helloTimeoutMs);
+    this.helloTimer.unref();
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered += chunk.length;
+      if (this.buffered > (this.authenticated ? maxMessageBytes : maxHelloBytes)) this.refuse(ControlErrorCodes.tooLarge, 'message too large');
+    });
+    const socketReader = new SocketMessageReader(socket);
+    // No partial-message timer: it re-arms itself for as long as the message stays partial, also after the
+    // socket closed, and keeps the connection's buffers with it (size and hello limits guard instead).
+    socketReader.partialMessageTimeout = 0;
+    this.reader = new CountingReader(socketReader, () => (this.buffered = 0));
+    this.connection = createMessageConnection(this.reader, new SocketMessageWriter(socket));
+  }
+
+  listen(): void {
+    const { connection, runtime } = this;
+    connection.onRequest(HelloRequest.type, (params) => this.hello(params));
+    connection.onRequest(
+      StatusRequest.type,
+      this.guard(() => runtime.status()),
+    );
+    connection.onRequest(
+      HistoryRequest.type,
+      this.guard(() => runtime.history()),
+    );
+    connection.onRequest(
+      ReloadRequest.type,
+      this.guard((params: ReloadRequest.Params | undefined) => this.reload(params)),
+    );
+    connection.onRequest(
+      SubscribeRequest.type,
+      this.guard((): SubscribeRequest.Result => {
+        this.unsubscribe ??= runtime.subscribe((event) => void connection.sendNotification(EventNotification.type, event).catch(() => undefined));
+        return { subscribed: true };
+      }),
+    );
+    connection.onRequest((method) => {
+      if (!this.authenticated) this.reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
+      return new ResponseError(-32601, `unknown method ${method}`);
+    });
+    connection.onNotification(() => {
+      if (!this.authenticated) this.refuse(ControlErrorCodes.unauthorized, 'say hello with the token first');
+    });
+    connection.onError(([error]) => {
+      this.logger.warn(`control endpoint: closed a connection that sent ${error.message.split('\n')[0]}`);
+      this.refuse(ControlErrorCodes.badRequest, 'malformed message');
+    });
+    connection.onClose(() => this.unsubscribe?.());
+    this.socket.once('close', () => this.closed());
+    connection.listen();
+  }
+
+  private hello(params: HelloRequest.Params): HelloRequest.Result {
+    const given = Buffer.from(typeof params?.token === 'string' ? params.token : '');
+    const expected = Buffer.from(this.token);
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) this.reject(ControlErrorCodes.unauthorized, 'wrong token');
+    if (params.protocolVersion !== controlProtocolVersion) {
+      this.reject(ControlErrorCodes.protocolMismatch, `this app speaks control protocol ${controlProtocolVersion}; update the client`);
+    }
+    this.authenticated = true;
+    clearTimeout(this.helloTimer);
+    return { protocolVersion: controlProtocolVersion, app: this.runtime.info };
+  }
+
+  private reload(params: ReloadRequest.Params | undefined): Promise<ReloadRequest.Result> {
+    const files = params?.files;
+    if (files !== undefined && (!Array.isArray(files) || files.some((file) => typeof file !== 'string'))) {
+      throw new ResponseError(ControlErrorCodes.badRequest, '`files` must be an array of paths');
+    }
+    return this.runtime.reload({ ...(files ? { files } : {}), dryRun: params?.dryRun === true });
+  }
+
+  /** A handler that answers only a client that said hello. */
+  private guard<P, R>(handler: (params: P) => R | Promise<R>): (params: P) => R | Promise<R> {
+    return (params: P) => {
+      if (!this.authenticated) this.reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
+      return handler(params);
+    };
+  }
 
   /** Answers with an error no request can be matched to, then hangs up. */
-  function refuse(code: number, message: string): void {
+  private refuse(code: number, message: string): void {
+    const { socket } = this;
     if (socket.destroyed) return;
     const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } });
     socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     original.setTimeout(() => socket.destroy(), 100).unref();
   }
+
   /** Answers the request with `code`, then hangs up once the answer is written. */
-  function reject(code: number, message: string): never {
-    original.setTimeout(() => socket.destroy(), 50).unref();
+  private reject(code: number, message: string): never {
+    original.setTimeout(() => this.socket.destroy(), 50).unref();
     throw new ResponseError(code, message);
   }
-  const guard =
-    <P, R>(handler: (params: P) => R | Promise<R>) =>
-    (params: P) => {
-      if (!authenticated) reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
-      return handler(params);
-    };
 
-  connection.onRequest(HelloRequest.type, (params) => {
-    const given = Buffer.from(typeof params?.token === 'string' ? params.token : '');
-    const expected = Buffer.from(token);
-    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) reject(ControlErrorCodes.unauthorized, 'wrong token');
-    if (params.protocolVersion !== controlProtocolVersion) {
-      reject(ControlErrorCodes.protocolMismatch, `this app speaks control protocol ${controlProtocolVersion}; update the client`);
-    }
-    authenticated = true;
-    clearTimeout(helloTimer);
-    return { protocolVersion: controlProtocolVersion, app: runtime.info };
-  });
-  connection.onRequest(
-    StatusRequest.type,
-    guard(() => runtime.status()),
-  );
-  connection.onRequest(
-    HistoryRequest.type,
-    guard(() => runtime.history()),
-  );
-  connection.onRequest(
-    ReloadRequest.type,
-    guard((params: ReloadRequest.Params | undefined) => {
-      const files = params?.files;
-      if (files !== undefined && (!Array.isArray(files) || files.some((file) => typeof file !== 'string'))) {
-        throw new ResponseError(ControlErrorCodes.badRequest, '`files` must be an array of paths');
-      }
-      return runtime.reload({ ...(files ? { files } : {}), dryRun: params?.dryRun === true });
-    }),
-  );
-  connection.onRequest(
-    SubscribeRequest.type,
-    guard((): SubscribeRequest.Result => {
-      unsubscribe ??= runtime.subscribe((event) => void connection.sendNotification(EventNotification.type, event).catch(() => undefined));
-      return { subscribed: true };
-    }),
-  );
-  connection.onRequest((method) => {
-    if (!authenticated) reject(ControlErrorCodes.unauthorized, 'say hello with the token first');
-    return new ResponseError(-32601, `unknown method ${method}`);
-  });
-  connection.onNotification(() => {
-    if (!authenticated) refuse(ControlErrorCodes.unauthorized, 'say hello with the token first');
-  });
-  connection.onError(([error]) => {
-    logger.warn(`control endpoint: closed a connection that sent ${error.message.split('\n')[0]}`);
-    refuse(ControlErrorCodes.badRequest, 'malformed message');
-  });
-  connection.onClose(() => unsubscribe?.());
-  socket.once('close', () => {
-    clearTimeout(helloTimer);
-    unsubscribe?.();
-    connection.dispose();
-    reader.dispose();
-    socket.removeAllListeners('data');
-  });
-  connection.listen();
+  private closed(): void {
+    clearTimeout(this.helloTimer);
+    this.unsubscribe?.();
+    this.connection.dispose();
+    this.reader.dispose();
+    this.socket.removeAllListeners('data');
+  }
 }
 
 /** Tells the connection each time a whole message arrived, so the size guard measures one message at a time. */

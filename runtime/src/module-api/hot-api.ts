@@ -5,7 +5,7 @@ import { appContext, type ModuleVersion } from '../modules/module';
 import { original } from '../originals';
 import { describeValue, isOwnable } from './closing';
 import type { Mailbox } from './mailbox';
-import type { MailboxHandler } from './registrations';
+import type { MailboxHandler, StateHandler } from './registrations';
 
 /** What the API needs from the registry. */
 export interface HotHost {
@@ -29,7 +29,7 @@ export function createHot(version: ModuleVersion, host: HotHost) {
     registered.own(resource);
     return resource;
   };
-  const hot = {
+  return {
     get data() {
       return host.dataOf(version.id);
     },
@@ -40,18 +40,7 @@ export function createHot(version: ModuleVersion, host: HotHost) {
       registered.disposers.push(callback);
     },
     accept(deps?: unknown, callback?: (module: unknown) => void) {
-      if (deps === undefined || typeof deps === 'function') {
-        registered.selfAccepts = true;
-        if (typeof deps === 'function') registered.selfAcceptCallbacks.push(deps as (module: unknown) => void);
-        return;
-      }
-      for (const specifier of typeof deps === 'string' ? [deps] : (deps as string[])) {
-        const id = host.idOfSpecifier(specifier, version.file);
-        if (id === undefined) throw new Error(say.unknownSpecifier(specifier));
-        const callbacks = registered.acceptedDeps.get(id) ?? [];
-        if (callback) callbacks.push(callback);
-        registered.acceptedDeps.set(id, callbacks);
-      }
+      accept(version, host, deps, callback);
     },
     decline() {
       registered.declines = true;
@@ -63,32 +52,12 @@ export function createHot(version: ModuleVersion, host: HotHost) {
       if (!events.includes(event)) throw new TypeError(`import.meta.hot.on(): unknown event '${event}', use one of ${events.join(', ')}`);
       host.on(version, event, callback);
     },
-    state(options: { version: number; save(): unknown; restore(saved: unknown, fromVersion: number): void }) {
+    state(options: StateOptions) {
       duringInit('state');
-      if (typeof options !== 'object' || options === null) throw new TypeError(say.badState('needs an options object'));
-      if (!Number.isInteger(options.version)) throw new TypeError(say.badState('needs an integer `version`'));
-      if (typeof options.save !== 'function' || typeof options.restore !== 'function') {
-        throw new TypeError(say.badState('needs `save` and `restore` functions'));
-      }
-      registered.stateHandler = { version: options.version, save: options.save, restore: options.restore };
+      registered.stateHandler = stateHandlerOf(options);
     },
     own,
-    setInterval(callback: () => void, ms: number) {
-      const run = version.contexts.run;
-      const timer = original.setInterval(() => appContext.run(run, callback), ms);
-      own({ close: () => clearInterval(timer) });
-      return timer;
-    },
-    setTimeout(callback: () => void, ms: number) {
-      const closer = { close: () => clearTimeout(timer) };
-      const run = version.contexts.run;
-      const timer = original.setTimeout(() => {
-        registered.disown(closer);
-        appContext.run(run, callback);
-      }, ms);
-      own(closer);
-      return timer;
-    },
+    ...ownedTimers(version, own),
     listen(target: any, event: string, listener: (...args: any[]) => void) {
       if (typeof target?.addEventListener === 'function' && typeof target?.on !== 'function') {
         target.addEventListener(event, listener);
@@ -105,5 +74,53 @@ export function createHot(version: ModuleVersion, host: HotHost) {
       return host.mailbox(version, registered.mailboxHandlers.length - 1).port;
     },
   };
-  return hot;
+}
+
+type StateOptions = { version: number; save(): unknown; restore(saved: unknown, fromVersion: number): void };
+
+/** `accept()`, `accept(cb)`: the module takes its own changes; `accept(deps, cb)`: those of the modules named. */
+function accept(version: ModuleVersion, host: HotHost, deps: unknown, callback: ((module: unknown) => void) | undefined): void {
+  const registered = version.hot;
+  if (deps === undefined || typeof deps === 'function') {
+    registered.selfAccepts = true;
+    if (typeof deps === 'function') registered.selfAcceptCallbacks.push(deps as (module: unknown) => void);
+    return;
+  }
+  for (const specifier of typeof deps === 'string' ? [deps] : (deps as string[])) {
+    const id = host.idOfSpecifier(specifier, version.file);
+    if (id === undefined) throw new Error(say.unknownSpecifier(specifier));
+    const callbacks = registered.acceptedDeps.get(id) ?? [];
+    if (callback) callbacks.push(callback);
+    registered.acceptedDeps.set(id, callbacks);
+  }
+}
+
+function stateHandlerOf(options: StateOptions): StateHandler {
+  if (typeof options !== 'object' || options === null) throw new TypeError(say.badState('needs an options object'));
+  if (!Number.isInteger(options.version)) throw new TypeError(say.badState('needs an integer `version`'));
+  if (typeof options.save !== 'function' || typeof options.restore !== 'function') {
+    throw new TypeError(say.badState('needs `save` and `restore` functions'));
+  }
+  return { version: options.version, save: options.save, restore: options.restore };
+}
+
+/** `hot.setInterval`, `hot.setTimeout`: timers the version owns, running in its run context. */
+function ownedTimers(version: ModuleVersion, own: <T>(resource: T) => T) {
+  const run = version.contexts.run;
+  return {
+    setInterval(callback: () => void, ms: number) {
+      const timer = original.setInterval(() => appContext.run(run, callback), ms);
+      own({ close: () => clearInterval(timer) });
+      return timer;
+    },
+    setTimeout(callback: () => void, ms: number) {
+      const closer = { close: () => clearTimeout(timer) };
+      const timer = original.setTimeout(() => {
+        version.hot.disown(closer);
+        appContext.run(run, callback);
+      }, ms);
+      own(closer);
+      return timer;
+    },
+  };
 }

@@ -12,7 +12,10 @@ import { appContext, type ModuleRecord, type ModuleVersion } from './module';
 export class Evaluator {
   private nextEvaluation = 0;
 
-  constructor(private readonly initTimeoutMs: number) {}
+  constructor(
+    /** How long a version's code may run as it loads; undefined: no limit (the first start). */
+    private readonly timeoutOf: (version: ModuleVersion) => number | undefined,
+  ) {}
 
   /** Runs an ES module up to its first `yield`: its exports exist, its hoisted functions too. */
   instantiate(version: ModuleVersion): void {
@@ -72,16 +75,18 @@ export class Evaluator {
   }
 
   private async awaitEvaluation(version: ModuleVersion, step: Promise<unknown>): Promise<void> {
-    const timeoutMs = this.initTimeoutMs;
+    const timeoutMs = this.timeoutOf(version);
     try {
-      await within(
-        step,
-        timeoutMs,
-        () => {
-          throw new ReloadStepError(version.id, 'init', say.initTimeout(version.id, timeoutMs));
-        },
-        { keepAlive: true },
-      );
+      if (timeoutMs === undefined) await step;
+      else
+        await within(
+          step,
+          timeoutMs,
+          () => {
+            throw new ReloadStepError(version.id, 'init', say.initTimeout(version.id, timeoutMs));
+          },
+          { keepAlive: true },
+        );
     } catch (error) {
       throw this.failed(version, error);
     }
@@ -90,7 +95,7 @@ export class Evaluator {
 
   private failed(version: ModuleVersion, error: unknown): Error {
     version.evaluation.state = 'failed';
-    version.evaluation.failure = asInitError(version, error, this.initTimeoutMs);
+    version.evaluation.failure = asInitError(version, error, this.timeoutOf(version) ?? 0);
     return version.evaluation.failure;
   }
 
@@ -115,7 +120,8 @@ export class Evaluator {
   private timed<T>(version: ModuleVersion, call: () => T, withTimeout = true): T {
     version.evaluation.initialising = true;
     try {
-      return appContext.run(version.contexts.load, () => (withTimeout ? runTimed(call, this.initTimeoutMs) : call()));
+      const timeoutMs = withTimeout ? this.timeoutOf(version) : undefined;
+      return appContext.run(version.contexts.load, () => (timeoutMs === undefined ? call() : runTimed(call, timeoutMs)));
     } catch (error) {
       throw this.failed(version, error);
     } finally {

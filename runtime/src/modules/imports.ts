@@ -25,7 +25,14 @@ export class ModuleImports {
     private readonly evaluator: Evaluator,
     private readonly host: RegistryHost,
     private readonly loader: GraphLoader,
+    /** How long a module first needed while the app runs may take to load. */
+    private readonly lazyTimeoutMs: number,
   ) {}
+
+  /** A load of what the running app needs for the first time: live at once. */
+  private lazySession(): LoadSession {
+    return new LoadSession(new Set(), true, this.lazyTimeoutMs);
+  }
 
   /** `__rl.i(index)`: the object an import reads its bindings from. */
   importObject(version: ModuleVersion, index: number, target: Target = this.linker.targetsOf(version)[index]!, evaluate = true): unknown {
@@ -68,7 +75,7 @@ export class ModuleImports {
     if (session) return this.linker.versionFor(record, session);
     const seen = record.seenBy();
     if (seen) return seen;
-    return this.linker.versionFor(record, new LoadSession(new Set(), true));
+    return this.linker.versionFor(record, this.lazySession());
   }
 
   /** Instantiates linked versions, then gives each the names of its `export *` targets. */
@@ -143,7 +150,7 @@ export class ModuleImports {
     const session = this.linker.activeSessionOf(importer);
     let version = session ? this.linker.versionFor(record, session) : record.seenBy();
     if (!version) {
-      const lazy = new LoadSession(new Set(), true);
+      const lazy = this.lazySession();
       try {
         await this.loader.load(lazy, [record], (loaded) => [...loaded.versions.values()].sort(byEvaluationOrder));
       } catch (error) {
@@ -179,9 +186,7 @@ export class ModuleImports {
     const importer = appContext.getStore()?.version;
     if (importer && importer.record !== record && !importer.edges.has(record.id)) importer.edges.set(record.id, 'library');
     if (kind === 'import') return this.importRecord(record, importer);
-    const dependency = importer
-      ? this.dependencyOf(importer, record)
-      : (record.seenBy() ?? this.linker.versionFor(record, new LoadSession(new Set(), true)));
+    const dependency = importer ? this.dependencyOf(importer, record) : (record.seenBy() ?? this.linker.versionFor(record, this.lazySession()));
     this.evaluateSync(dependency, importer ?? dependency);
     if (dependency.transformed.esmSyntax) return record.namespace;
     noteConsumed(record);
@@ -192,7 +197,7 @@ export class ModuleImports {
 /** Notes that the running loading version consumed a whole module (a CommonJS value, read at once). */
 function noteConsumed(record: ModuleRecord): void {
   const context = appContext.getStore();
-  if (context?.loading && context.version.record !== record) context.version.consumed.add(record.id);
+  if (context?.loading && context.version.record !== record) context.version.consume(record.id);
 }
 
 export function byEvaluationOrder(a: ModuleVersion, b: ModuleVersion): number {

@@ -150,7 +150,7 @@ export class ModuleRecord {
     const context = appContext.getStore();
     if (context === undefined) return this.current;
     const reader = context.version;
-    if (context.loading && reader.record !== this) reader.consumed.add(this.id);
+    if (context.loading && reader.record !== this) reader.consume(this.id);
     return reader.peers?.get(this.id) ?? this.current;
   }
 
@@ -206,6 +206,12 @@ export class ModuleVersion {
   readonly edges = new Map<string, EdgeKind>();
   /** App modules whose values this version read while loading: when one runs again, so must this one. */
   readonly consumed = new Set<string>();
+  /**
+   * Of those, the ones read after the version's own top level ran synchronously: in a continuation of its
+   * loading (a framework's boot it started, a bootstrap it did not await). Who keeps what such a read got cannot
+   * be told, so a reload that runs this version again runs the whole app.
+   */
+  readonly consumedLater = new Set<string>();
   readonly calls: CallCounter;
   readonly contexts: { load: VersionContext; run: VersionContext };
   readonly hot = new HotRegistrations();
@@ -236,6 +242,12 @@ export class ModuleVersion {
   [moveTo](to: VersionStatus): void {
     if (!allowed[this.#status].includes(to)) throw new Error(`internal: ${this.id} v${this.number} cannot go from ${this.#status} to ${to}`);
     this.#status = to;
+  }
+
+  /** Notes that this version's loading read module `id`'s values (in its top level, or after it ran). */
+  consume(id: string): void {
+    this.consumed.add(id);
+    if (!this.evaluation.initialising) this.consumedLater.add(id);
   }
 
   /** Gives the version what its code is run with; once. */

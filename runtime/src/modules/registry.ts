@@ -23,6 +23,7 @@ export interface RegistryOptions {
   root: string;
   resolver: Resolver;
   settings: CompilerSettings;
+  /** How long a module's code may run as it loads, in a load that does not say (a lazy load). */
   initTimeoutMs: number;
   host: RegistryHost;
 }
@@ -36,8 +37,8 @@ export class Registry {
   constructor(readonly options: RegistryOptions) {
     this.records = new ModuleRecords(options.project);
     this.linker = new Linker(this.records, options.resolver, options.settings, options.host);
-    this.evaluator = new Evaluator(options.initTimeoutMs);
-    this.imports = new ModuleImports(this.records, this.linker, this.evaluator, options.host, this);
+    this.evaluator = new Evaluator((version) => this.linker.sessionOf(version)?.timeoutMs);
+    this.imports = new ModuleImports(this.records, this.linker, this.evaluator, options.host, this, options.initTimeoutMs);
   }
 
   idOf(file: string): string {

@@ -20,6 +20,8 @@ export class LoadSession {
     readonly plan: ReadonlySet<string>,
     /** New versions go live at once (the start, a lazy load): there is nothing older to protect. */
     readonly immediate: boolean,
+    /** How long a module's code may run as it loads (its top-level awaits included); none: as long as it takes. */
+    readonly timeoutMs?: number,
   ) {}
 
   /** Whether the load is still being prepared: its versions' code sees each other. */

@@ -3,6 +3,7 @@
 // import, and wait until the new versions listen where the versions they replace did.
 import type { Address, ListenSlots } from '../containment/listen-slots';
 import { ReloadStepError, say } from '../errors';
+import type { LoadingWatch } from './loading-watch';
 import type { ModuleVersion } from '../modules/module';
 import type { Registry } from '../modules/registry';
 import type { LoadSession } from '../modules/session';
@@ -37,54 +38,40 @@ export function checkLiveImporters(registry: Registry, session: LoadSession, del
   }
 }
 
-/** How long new versions may do nothing before an address they did not claim counts as given up. */
-const quietMs = 250;
-
 /**
- * Resolves once every address a replaced version listens on is claimed by a candidate, or the candidates
- * stopped doing anything without claiming it (the app moved it), or the init timeout passed. Resolves to the
- * addresses given up. Claims are announced by the listen slots; quietness is checked each time the window
- * since the last activity seen closes.
+ * Resolves once every address in `expected` (what the replaced versions listen on) is claimed by a candidate,
+ * or once the candidates' loading finished without claiming one (the app moved it: resolves to those given
+ * up). Rejects when the time limit passes first, naming what the loading still waits for.
  */
 export function untilListening(
   slots: ListenSlots,
-  replaced: ReadonlySet<ModuleVersion>,
-  candidates: ReadonlySet<ModuleVersion>,
+  expected: Address[],
+  candidates: () => ReadonlySet<ModuleVersion>,
+  loading: LoadingWatch,
   timeoutMs: number,
 ): Promise<Address[]> {
-  const expected = slots.heldBy(replaced);
-  const missing = () => expected.filter((address) => !slots.claimed(address, candidates));
+  const missing = () => {
+    const versions = candidates();
+    return expected.filter((address) => !slots.claimed(address, versions));
+  };
   if (missing().length === 0) return Promise.resolve([]);
-  return new Promise((resolve) => {
-    let lastActivity = activityOf(candidates);
-    let quiet: NodeJS.Timeout;
-    const finish = () => {
+  return new Promise((resolve, reject) => {
+    const idle = loading.whenIdle();
+    const finish = (error?: Error) => {
       stopWatching();
       clearTimeout(deadline);
-      clearTimeout(quiet);
-      resolve(missing());
+      idle.cancel();
+      if (error) reject(error);
+      else resolve(missing());
     };
     const stopWatching = slots.onClaim(() => {
       if (missing().length === 0) finish();
     });
-    const deadline = original.setTimeout(finish, timeoutMs);
-    const checkQuiet = () => {
-      const activity = activityOf(candidates);
-      if (activity === lastActivity) return finish();
-      lastActivity = activity;
-      quiet = original.setTimeout(checkQuiet, quietMs);
-    };
-    quiet = original.setTimeout(checkQuiet, quietMs);
+    void idle.promise.then(() => finish());
+    const deadline = original.setTimeout(() => {
+      const addresses = missing().map((address) => address.description);
+      const pending = loading.describe();
+      finish(new ReloadStepError(pending.split(' ')[0] || null, 'listen', say.notListeningYet(addresses, timeoutMs, pending)));
+    }, timeoutMs);
   });
-}
-
-/** A number that changes whenever the versions do something observable (start or finish calls, start handles). */
-function activityOf(versions: ReadonlySet<ModuleVersion>): string {
-  let calls = 0;
-  let handles = 0;
-  for (const version of versions) {
-    calls += version.inFlight;
-    handles += version.resources.alive().length;
-  }
-  return `${calls}:${handles}`;
 }

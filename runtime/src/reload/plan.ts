@@ -6,6 +6,11 @@
 // at call time needs nothing: its reads reach the newest version. `accept()` and `decline()` keep Vite's
 // meaning; a module in an import cycle brings its cycle along. The order is Node's evaluation order: depth
 // first from the entry, imports in source order, so a cycle reloads the way it first loaded.
+//
+// When a module that runs again read other modules' values after its own top level ran (a framework's boot it
+// started, a bootstrap it did not await), those values went into objects the runtime cannot follow (a route
+// table, a DI container, a server another module created): re-running the module alone is not shown to equal a
+// fresh start, so the plan widens to the whole app, and says so.
 import * as fs from 'node:fs';
 import { stronglyConnectedComponents } from '../../../src-shared/strongly-connected';
 import { ReloadStepError, say } from '../errors';
@@ -17,6 +22,8 @@ import { readSource } from '../modules/sources';
 export interface Plan {
   /** Module ids that run again, sorted. */
   affected: string[];
+  /** Set when the plan was widened to the whole app: why, and the modules that made it so. */
+  widened?: { reason: string; modules: string[] };
   declinedBy: string[];
   unload: string[];
   load: string[];
@@ -28,11 +35,16 @@ export interface Plan {
  * Plans a reload of `changed` (module ids): which modules run again, in what order, and the session that
  * will load them, with their sources read. Transforms nothing, runs nothing.
  */
-export function planOf(registry: Registry, changed: string[], entry: ModuleRecord | undefined): { plan: Plan; session: LoadSession } {
+export function planOf(
+  registry: Registry,
+  changed: string[],
+  entry: ModuleRecord | undefined,
+  timeoutMs?: number,
+): { plan: Plan; session: LoadSession } {
   const deleted = changed.filter((id) => !fileExists(registry, id));
-  const { ids, declinedBy } = affectedBy(registry, changed);
+  const { ids, declinedBy, widened } = affectedBy(registry, changed);
   const runs = ids.filter((id) => !deleted.includes(id));
-  const session = new LoadSession(new Set(runs), false);
+  const session = new LoadSession(new Set(runs), false, timeoutMs);
   for (const id of runs) {
     const record = registry.records.get(id)!;
     try {
@@ -42,7 +54,7 @@ export function planOf(registry: Registry, changed: string[], entry: ModuleRecor
     }
   }
   const load = orderWithoutLoading(registry, session, entry);
-  return { plan: { affected: ids, declinedBy, unload: [...load].reverse(), load, deleted }, session };
+  return { plan: { affected: ids, declinedBy, unload: [...load].reverse(), load, deleted, ...(widened ? { widened } : {}) }, session };
 }
 
 /** The evaluation order of a plan, from the live graph (new imports are known only once transformed). */
@@ -65,6 +77,7 @@ export interface Affected {
   ids: string[];
   /** Modules that declined a change reaching them. */
   declinedBy: string[];
+  widened?: { reason: string; modules: string[] };
 }
 
 /** The graph the live versions trace, with every kind of edge: module id → ids it reached. */
@@ -98,14 +111,16 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
   const components = stronglyConnectedComponents(loadingAdjacency(registry));
   const componentOf = new Map<string, string[]>();
   for (const component of components) if (component.length > 1) for (const id of component) componentOf.set(id, component);
-  const importers = new Map<string, ModuleVersion[]>();
+  // A module's consumers: every version whose loading read it, whether or not it imports it (a framework's
+  // boot a module started reads the plugins' exports in that module's loading context).
+  const consumers = new Map<string, ModuleVersion[]>();
   for (const record of registry.records.values()) {
     const version = record.current;
     if (!version) continue;
-    for (const id of version.edges.keys()) {
-      const list = importers.get(id) ?? [];
+    for (const id of version.consumed) {
+      const list = consumers.get(id) ?? [];
       list.push(version);
-      importers.set(id, list);
+      consumers.set(id, list);
     }
   }
   const affected = new Set<string>();
@@ -119,12 +134,23 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
     if (version.hot.declines) declinedBy.add(id);
     for (const member of componentOf.get(id) ?? []) queue.push(member);
     if (version.hot.selfAccepts) continue;
-    for (const importer of importers.get(id) ?? []) {
-      if (importer.hot.acceptedDeps.has(id)) continue;
-      if (importer.consumed.has(id)) queue.push(importer.id);
+    for (const consumer of consumers.get(id) ?? []) {
+      if (consumer.hot.acceptedDeps.has(id)) continue;
+      queue.push(consumer.id);
     }
   }
+  const entangled = [...affected].filter((id) => registry.records.get(id)!.current!.consumedLater.size > 0).sort();
+  if (entangled.length > 0) return widen(registry, entangled, declinedBy);
   return { ids: [...affected].sort(), declinedBy: [...declinedBy].sort() };
+}
+
+/** Every live module of the app runs again. */
+function widen(registry: Registry, entangled: string[], declinedBy: Set<string>): Affected {
+  const ids = [...registry.records.values()].filter((record) => record.current).map((record) => record.id);
+  for (const id of ids) if (registry.records.get(id)!.current!.hot.declines) declinedBy.add(id);
+  const first = registry.records.get(entangled[0]!)!.current!;
+  const read = [...first.consumedLater].sort().slice(0, 3);
+  return { ids: ids.sort(), declinedBy: [...declinedBy].sort(), widened: { reason: say.widened(entangled, read), modules: entangled } };
 }
 
 /**

@@ -139,6 +139,7 @@ export class ReloadQueue {
       const { plan } = planOf(registry, changed, start.entry);
       result.unloadOrder = plan.unload;
       result.loadOrder = plan.load;
+      if (plan.widened) result.widened = plan.widened;
       if (plan.declinedBy.length > 0) result.error = { module: plan.declinedBy[0]!, phase: 'plan', message: say.declined(plan.declinedBy) };
     } catch (error) {
       result.error = { module: error instanceof ReloadStepError ? error.module : null, phase: 'plan', message: messageOf(error) };

@@ -1,6 +1,7 @@
 // A reload's result as it is built: the empty answer every transaction starts from, the phases' clock, and
 // the leaks of a version that retired. Times are milliseconds to two decimals, as results carry them.
-import type { LeakReport, ReloadPhase, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
+import type { LeakReport, ReloadFailure, ReloadPhase, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
+import { messageOf, ReloadStepError } from '../errors';
 import type { ModuleVersion } from '../modules/module';
 import { frameIn } from '../stack-traces';
 
@@ -63,6 +64,18 @@ export class PhaseClock {
   private add(phase: ReloadPhase, ms: number): void {
     this.result.phases[phase] = roundMs((this.result.phases[phase] ?? 0) + ms);
   }
+}
+
+/** What a result says of what stopped a reload: the module, the phase, the message, the app's stack and line. */
+export function failureOf(error: unknown, fileOf: (id: string) => string): ReloadFailure {
+  if (!(error instanceof ReloadStepError)) {
+    return { module: null, phase: 'commit', message: messageOf(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
+  }
+  // The stack of what the app's code threw; a syntax error's position says more than a stack.
+  const cause = error.cause;
+  const stack = cause instanceof Error ? cause.stack : undefined;
+  const location = error.location ?? (error.module && stack ? frameIn(stack, fileOf(error.module)) : undefined);
+  return { module: error.module, phase: error.phase, message: error.message, ...(stack ? { stack } : {}), ...location };
 }
 
 /** Handles a retired version started that are still alive; the version's record of them is cleared. */

@@ -19,6 +19,8 @@ export class AppStart {
     private readonly logger: Logger,
     /** Stops what a version of a failed start started. */
     private readonly dispose: (version: ModuleVersion) => Promise<void>,
+    /** How long the start may take; none by default: a process starting is not a reload. */
+    private readonly timeoutMs?: number,
   ) {}
 
   get started(): boolean {
@@ -37,7 +39,7 @@ export class AppStart {
   /** Loads the entry's graph; returns what stopped it. */
   async load(): Promise<unknown> {
     const entry = this.registry.recordFor(this.entryFile);
-    const session = new LoadSession(new Set(), true);
+    const session = new LoadSession(new Set(), true, this.timeoutMs);
     process.argv[1] = this.entryFile;
     try {
       await appContext.exit(() => this.registry.load(session, [entry], (loaded) => evaluationOrder(this.registry, loaded.versions, entry)));

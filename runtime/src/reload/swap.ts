@@ -125,6 +125,25 @@ export class Swap {
     });
   }
 
+  /**
+   * The `accept` callbacks the switch calls: a replaced version's own (`accept(cb)`), and those of every live
+   * importer that accepts a module that changed (`accept(dep, cb)`), each given the module's namespace.
+   */
+  acceptCallbacks(): Array<{ version: ModuleVersion; callback: () => unknown }> {
+    const calls: Array<{ version: ModuleVersion; callback: () => unknown }> = [];
+    for (const [id, candidate] of this.session.versions) {
+      const record = this.registry.records.get(id)!;
+      const old = this.replaced.get(id);
+      for (const callback of old?.hot.selfAcceptCallbacks ?? []) calls.push({ version: old!, callback: () => callback(record.namespace) });
+      for (const caller of this.registry.records.values()) {
+        const version = caller.current;
+        if (!version || version === candidate) continue;
+        for (const callback of version.hot.acceptedDeps.get(id) ?? []) calls.push({ version, callback: () => callback(record.namespace) });
+      }
+    }
+    return calls;
+  }
+
   /** Modules the new code no longer reaches from the entry (or a package) retire with the rest. */
   private orphan(): ModuleVersion[] {
     const roots = [...this.registry.records.values()].filter((record) => record.loadedByPackage || record === this.entry());
@@ -177,6 +196,7 @@ function carryOver(old: ModuleVersion, candidate: ModuleVersion): void {
     if (kind !== 'library' || candidate.edges.has(to)) continue;
     candidate.edges.set(to, kind);
     if (old.consumed.has(to)) candidate.consumed.add(to);
+    if (old.consumedLater.has(to)) candidate.consumedLater.add(to);
   }
   // A resource the new version owns too is handed over, not closed.
   for (const resource of candidate.hot.owned) {

@@ -6,20 +6,20 @@
 // then a short settle window (a fault of a new version still rolls everything back), and retirement: the old
 // versions drain and are disposed. Any failure before the window ends puts the old versions back, untouched,
 // and drops the new ones with everything they started (abort).
-import type { LifecycleEvent, ReloadFailure, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
-import type { ListenSlots } from '../containment/listen-slots';
+import type { LifecycleEvent, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
+import type { Address, ListenSlots } from '../containment/listen-slots';
 import { messageOf, ReloadStepError, say } from '../errors';
 import type { ModuleRecord, ModuleVersion } from '../modules/module';
 import type { Registry } from '../modules/registry';
 import type { LoadSession } from '../modules/session';
 import { original } from '../originals';
-import { frameIn } from '../stack-traces';
 import { checkLiveImporters, transformPlanned, untilListening } from './candidates';
 import type { DeferredCalls } from './deferred-calls';
 import type { LifecycleBus } from './events';
+import { LoadingWatch } from './loading-watch';
 import { evaluationOrder, planOf } from './plan';
 import { disposeVersion } from './dispose';
-import { emptyResult, leaksOf, PhaseClock, roundMs } from './result';
+import { emptyResult, failureOf, leaksOf, PhaseClock, roundMs } from './result';
 import { drainAll, retire } from './retire';
 import { Swap } from './swap';
 
@@ -126,31 +126,49 @@ export class Transaction {
 
   /** Everything up to the point of no return. Throws what went wrong; `abort` then puts everything back. */
   async prepare(): Promise<void> {
-    const { plan, session } = this.clock.timedSync('plan', () => planOf(this.registry, this.result.changed, this.context.entry()));
+    const { plan, session } = this.clock.timedSync('plan', () =>
+      planOf(this.registry, this.result.changed, this.context.entry(), this.context.initTimeoutMs),
+    );
     this.session = session;
     this.swap = new Swap(this.registry, this.context.slots, session, this.result, this.context.entry);
+    if (plan.widened) this.result.widened = plan.widened;
     if (plan.declinedBy.length > 0) throw new ReloadStepError(plan.declinedBy[0]!, 'plan', say.declined(plan.declinedBy));
     this.clock.timedSync('transform', () => transformPlanned(this.registry, session));
-    const roots = [...session.plan].map((id) => this.registry.records.get(id)!);
-    this.clock.announce('init');
-    const started = performance.now();
-    await this.guard(this.registry.load(session, roots, (loading) => evaluationOrder(this.registry, loading.versions, this.context.entry())));
-    this.result.phases.init = roundMs(performance.now() - started);
-    const order = evaluationOrder(this.registry, session.versions, this.context.entry()).map((version) => version.id);
-    this.result.loadOrder = order;
-    this.result.unloadOrder = [...order].reverse();
-    this.throwIfFailed();
-    this.clock.timedSync('link', () => checkLiveImporters(this.registry, session, plan.deleted));
-    await this.clock.timed('listen', () => this.untilListening(session));
+    const replaced = new Set([...session.plan].map((id) => this.registry.records.get(id)?.current).filter((version) => version !== undefined));
+    const expected = this.context.slots.heldBy(replaced);
+    // The loading is watched only when the replaced versions listen somewhere: the hand-over waits for it.
+    const loading = expected.length > 0 ? new LoadingWatch((version) => this.owns(version)) : undefined;
+    try {
+      await this.load(session);
+      this.clock.timedSync('link', () => checkLiveImporters(this.registry, session, plan.deleted));
+      if (loading) await this.clock.timed('listen', () => this.untilListening(expected, loading));
+    } finally {
+      loading?.stop();
+    }
     this.throwIfFailed();
     this.lifecycle('after-load', [...session.versions.values()]);
     await this.drainStateful();
   }
 
-  private async untilListening(session: LoadSession): Promise<void> {
-    const replaced = new Set([...session.plan].map((id) => this.registry.records.get(id)?.current).filter((version) => version !== undefined));
-    const candidates = new Set(session.versions.values());
-    const missing = await this.guard(untilListening(this.context.slots, replaced, candidates, this.context.initTimeoutMs));
+  /** Loads the candidates while the old versions serve, in Node's order. */
+  private async load(session: LoadSession): Promise<void> {
+    // Every planned module is a root: one a package loads (Node keeps its shim) gets its new version too.
+    const entry = this.context.entry();
+    const roots = [...session.plan].map((id) => this.registry.records.get(id)!);
+    this.clock.announce('init');
+    const started = performance.now();
+    await this.guard(this.registry.load(session, roots, (loading) => evaluationOrder(this.registry, loading.versions, entry)));
+    this.result.phases.init = roundMs(performance.now() - started);
+    const order = evaluationOrder(this.registry, session.versions, entry).map((version) => version.id);
+    this.result.loadOrder = order;
+    this.result.unloadOrder = [...order].reverse();
+    this.throwIfFailed();
+  }
+
+  /** Waits until the candidates listen where the replaced versions did (or their loading ends without it). */
+  private async untilListening(expected: Address[], loading: LoadingWatch): Promise<void> {
+    const candidates = () => new Set(this.session!.versions.values());
+    const missing = await this.guard(untilListening(this.context.slots, expected, candidates, loading, this.context.initTimeoutMs));
     if (missing.length > 0) this.result.warnings.push(say.stoppedListening(missing.map((address) => address.description)));
   }
 
@@ -182,18 +200,8 @@ export class Transaction {
   }
 
   private afterCommit(): void {
-    const session = this.session!;
-    this.lifecycle('commit', [...session.versions.values()]);
-    for (const [id, candidate] of session.versions) {
-      const record = this.registry.records.get(id)!;
-      const old = this.swap!.replaced.get(id);
-      for (const callback of old?.hot.selfAcceptCallbacks ?? []) this.callback(old!, 'accept callback', () => callback(record.namespace));
-      for (const caller of this.registry.records.values()) {
-        const version = caller.current;
-        if (!version || version === candidate) continue;
-        for (const callback of version.hot.acceptedDeps.get(id) ?? []) this.callback(version, 'accept callback', () => callback(record.namespace));
-      }
-    }
+    this.lifecycle('commit', [...this.session!.versions.values()]);
+    for (const { version, callback } of this.swap!.acceptCallbacks()) this.callback(version, 'accept callback', callback);
   }
 
   /** The settle window: a fault of a new version now still rolls the reload back. */
@@ -228,7 +236,7 @@ export class Transaction {
 
   /** Puts everything back: the old versions serve (untouched), the new ones are dropped with what they started. */
   abort(error: unknown): void {
-    const failure = this.failureOf(this.failure ?? error);
+    const failure = failureOf(this.failure ?? error, (id) => this.registry.fileOf(id));
     this.result.outcome = 'rolled-back';
     this.result.error = failure;
     this.result.versions = {};
@@ -266,17 +274,6 @@ export class Transaction {
     const record = this.registry.records.get(version.id);
     const warnings = await disposeVersion(version, record, { bus: this.context.bus, waitMs: this.context.drainTimeoutMs, keep: this.context.keep });
     this.result.warnings.push(...warnings);
-  }
-
-  private failureOf(error: unknown): ReloadFailure {
-    if (!(error instanceof ReloadStepError)) {
-      return { module: null, phase: 'commit', message: messageOf(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
-    }
-    // The stack of what the app's code threw; a syntax error's position says more than a stack.
-    const cause = error.cause;
-    const stack = cause instanceof Error ? cause.stack : undefined;
-    const location = error.location ?? (error.module && stack ? frameIn(stack, this.registry.fileOf(error.module)) : undefined);
-    return { module: error.module, phase: error.phase, message: error.message, ...(stack ? { stack } : {}), ...location };
   }
 
   private throwIfFailed(): void {

@@ -122,30 +122,7 @@ export class Scope {
 export function collectScopes(program: Node, moduleScope: Scope, tracked: ReadonlySet<string>): Map<Node, Scope> {
   const scopes = new Map<Node, Scope>();
   const stack: Array<[Node, Scope]> = [[program, moduleScope]];
-  const declarePattern = (pattern: Node | null, scope: Scope) => {
-    const patterns = [pattern];
-    while (patterns.length > 0) {
-      const node = patterns.pop();
-      if (!node) continue;
-      switch (node.type) {
-        case 'Identifier':
-          if (tracked.has(node.name)) scope.declare(node.name);
-          break;
-        case 'ObjectPattern':
-          for (const property of node.properties) patterns.push(property.type === 'RestElement' ? property.argument : property.value);
-          break;
-        case 'ArrayPattern':
-          patterns.push(...node.elements);
-          break;
-        case 'AssignmentPattern':
-          patterns.push(node.left);
-          break;
-        case 'RestElement':
-          patterns.push(node.argument);
-          break;
-      }
-    }
-  };
+  const declare = (pattern: Node | null, scope: Scope) => declarePattern(pattern, scope, tracked);
   const open = (node: Node, parent: Scope, isFunction: boolean) => {
     const scope = new Scope(parent, isFunction);
     scopes.set(node, scope);
@@ -153,47 +130,86 @@ export function collectScopes(program: Node, moduleScope: Scope, tracked: Readon
   };
   while (stack.length > 0) {
     const [node, scope] = stack.pop()!;
-    let inner = scope;
-    switch (node.type) {
-      case 'VariableDeclaration':
-        for (const declarator of node.declarations) declarePattern(declarator.id, node.kind === 'var' ? scope.functionScope() : scope);
-        break;
-      case 'FunctionDeclaration':
-        if (node.id) declarePattern(node.id, scope);
-        inner = open(node, scope, true);
-        for (const param of node.params) declarePattern(param, inner);
-        break;
-      case 'FunctionExpression':
-      case 'ArrowFunctionExpression':
-        inner = open(node, scope, true);
-        if (node.id) declarePattern(node.id, inner);
-        for (const param of node.params) declarePattern(param, inner);
-        break;
-      case 'ClassDeclaration':
-        if (node.id) declarePattern(node.id, scope);
-        break;
-      case 'ClassExpression':
-        inner = open(node, scope, false);
-        if (node.id) declarePattern(node.id, inner);
-        break;
-      case 'StaticBlock':
-        inner = open(node, scope, true);
-        break;
-      case 'CatchClause':
-        inner = open(node, scope, false);
-        if (node.param) declarePattern(node.param, inner);
-        break;
-      case 'BlockStatement':
-      case 'ForStatement':
-      case 'ForInStatement':
-      case 'ForOfStatement':
-      case 'SwitchStatement':
-        inner = open(node, scope, false);
-        break;
-    }
+    const inner = declareIn(node, scope, open, declare);
     const children: Node[] = [];
     forEachChild(node, (child) => children.push(child));
     for (let index = children.length - 1; index >= 0; index--) stack.push([children[index]!, inner]);
   }
   return scopes;
+}
+
+/** Declares what `node` binds; returns the scope its children are in (one it opens, or `scope`). */
+function declareIn(
+  node: Node,
+  scope: Scope,
+  open: (node: Node, parent: Scope, isFunction: boolean) => Scope,
+  declare: (pattern: Node | null, scope: Scope) => void,
+): Scope {
+  switch (node.type) {
+    case 'VariableDeclaration':
+      for (const declarator of node.declarations) declare(declarator.id, node.kind === 'var' ? scope.functionScope() : scope);
+      return scope;
+    case 'FunctionDeclaration': {
+      if (node.id) declare(node.id, scope);
+      const inner = open(node, scope, true);
+      for (const param of node.params) declare(param, inner);
+      return inner;
+    }
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression': {
+      const inner = open(node, scope, true);
+      if (node.id) declare(node.id, inner);
+      for (const param of node.params) declare(param, inner);
+      return inner;
+    }
+    case 'ClassDeclaration':
+      if (node.id) declare(node.id, scope);
+      return scope;
+    case 'ClassExpression': {
+      const inner = open(node, scope, false);
+      if (node.id) declare(node.id, inner);
+      return inner;
+    }
+    case 'StaticBlock':
+      return open(node, scope, true);
+    case 'CatchClause': {
+      const inner = open(node, scope, false);
+      if (node.param) declare(node.param, inner);
+      return inner;
+    }
+    case 'BlockStatement':
+    case 'ForStatement':
+    case 'ForInStatement':
+    case 'ForOfStatement':
+    case 'SwitchStatement':
+      return open(node, scope, false);
+    default:
+      return scope;
+  }
+}
+
+/** Declares in `scope` the names of a binding pattern that are `tracked`. */
+function declarePattern(pattern: Node | null, scope: Scope, tracked: ReadonlySet<string>): void {
+  const patterns = [pattern];
+  while (patterns.length > 0) {
+    const node = patterns.pop();
+    if (!node) continue;
+    switch (node.type) {
+      case 'Identifier':
+        if (tracked.has(node.name)) scope.declare(node.name);
+        break;
+      case 'ObjectPattern':
+        for (const property of node.properties) patterns.push(property.type === 'RestElement' ? property.argument : property.value);
+        break;
+      case 'ArrayPattern':
+        patterns.push(...node.elements);
+        break;
+      case 'AssignmentPattern':
+        patterns.push(node.left);
+        break;
+      case 'RestElement':
+        patterns.push(node.argument);
+        break;
+    }
+  }
 }

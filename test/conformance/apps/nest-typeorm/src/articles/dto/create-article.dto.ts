@@ -1,0 +1,6 @@
+export class CreateArticleDto {
+  title: string;
+  body: string;
+  authorId: number;
+  tags: string[];
+}

@@ -1,0 +1,5 @@
+export class CreateCommentDto {
+  articleId: number;
+  authorId: number;
+  body: string;
+}

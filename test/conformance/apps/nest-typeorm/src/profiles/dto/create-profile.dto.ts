@@ -1,0 +1,4 @@
+export class CreateProfileDto {
+  userId: number;
+  bio: string;
+}

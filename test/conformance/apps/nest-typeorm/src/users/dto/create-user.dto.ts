@@ -1,0 +1,4 @@
+export class CreateUserDto {
+  username: string;
+  email: string;
+}

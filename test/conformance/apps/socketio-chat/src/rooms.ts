@@ -1,0 +1,5 @@
+export const defaultRoom = 'lobby';
+
+export function rooms(): string[] {
+  return [defaultRoom, 'random'];
+}

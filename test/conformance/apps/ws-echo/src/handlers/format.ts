@@ -1,0 +1,3 @@
+export function format(message: Record<string, unknown>): string {
+  return JSON.stringify({ ...message, v: 1 });
+}
