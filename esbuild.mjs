@@ -8,6 +8,8 @@ const production = process.argv.includes('--production');
 const metafile = process.argv.includes('--metafile');
 const watch = process.argv.includes('--watch');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+// The CLI and the runtime say the version of the package users install, which may move apart from the extension's.
+const packageVersion = JSON.parse(readFileSync('runtime/package.json', 'utf8')).version;
 
 /** @type {import('esbuild').BuildOptions} */
 const node = {
@@ -38,18 +40,28 @@ const esm = {
 const outputs = {
   extension: { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode'] },
   server: { ...node, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js' },
-  // esbuild runs its own native binary: the runtime loads it from node_modules, never from a bundle.
-  // The runtime finds its own files through __filename here, through import.meta.url when it is an ES module.
-  // Whitespace and syntax minified in every build (names kept, so stack traces still read): a third less
-  // for V8 to read at each start.
+  // The `reloadable` command of the package users install (runtime/, `reloadable-node`): the CLI with the
+  // runtime, loaded by runtime/bin/reloadable.cjs. esbuild and the oxc compilers load native binaries: they stay
+  // outside, loaded from node_modules. The runtime finds its own files through __filename here, through
+  // import.meta.url when it is an ES module. The analyser (TypeScript is most of its 10 MB) is a bundle of its own,
+  // which `run`, `reload` and `status` never read. Whitespace and syntax minified in every build (names kept, so
+  // stack traces still read): a third less for V8 to read at each start.
   cli: {
     ...node,
     entryPoints: ['cli/src/main.ts'],
-    outfile: 'cli/out/reloadable.js',
+    outfile: 'runtime/out/cli.cjs',
     external: nativeModules,
+    define: { RELOADABLE_VERSION: JSON.stringify(packageVersion) },
     minifyWhitespace: true,
     minifySyntax: true,
     logOverride: { 'empty-import-meta': 'silent' },
+  },
+  'cli-analysis': {
+    ...node,
+    entryPoints: ['cli/src/commands/analysis-commands.ts'],
+    outfile: 'runtime/out/analysis.cjs',
+    minifyWhitespace: true,
+    minifySyntax: true,
   },
   // The package's faces (its `exports`): the runtime, the control client (no runtime inside), the transform.
   runtime: { ...esm, entryPoints: ['runtime/src/index.ts'], outfile: 'runtime/out/index.js' },

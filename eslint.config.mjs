@@ -20,6 +20,7 @@ export default tseslint.config(
       '**/*.d.ts',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
     ],
   },
   js.configs.recommended,

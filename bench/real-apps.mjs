@@ -55,7 +55,7 @@ export async function benchRealApps({ appsDir = '/work/cache/apps', only } = {})
     rows.push(row);
     if (!row.available) continue;
     const env = { ...app.env, ...app.oracle.env };
-    row.run = await starts(process.execPath, [join(root, 'bin/reloadable.js'), 'run', app.oracle.entry], dir, env);
+    row.run = await starts(process.execPath, [join(root, 'runtime/bin/reloadable.cjs'), 'run', app.oracle.entry], dir, env);
     row.tsx = await starts(process.execPath, [tsx, app.oracle.entry], dir, env);
     row.own = app.start ? await starts('npm', ['run', app.start], dir, env) : 'n/a';
     const out = join(mkdtempSync(join(tmpdir(), 'reloadable-oracle-')), 'report.json');

@@ -16,19 +16,28 @@ import { join, relative, sep } from 'node:path';
 import { countModules, ensureTheia, theiaPackages, theiaVersion, tools } from './corpora.mjs';
 import { installTools } from './tooling.mjs';
 import { generate } from './generate-synthetic.mjs';
-import { benchRuntime, runtimeSection } from './runtime.mjs';
-import { benchUnmodified, unmodifiedSection } from './unmodified.mjs';
+import { benchRuntime, runtimeByNode, runtimeSection } from './runtime.mjs';
+import { benchUnmodified, startupByNode, unmodifiedSection } from './unmodified.mjs';
 import { benchRealApps, realAppsSection } from './real-apps.mjs';
+import { nodeBinary } from '../test/node-versions.mjs';
 
 const root = join(import.meta.dirname, '..');
 const corpora = join(root, 'bench/.corpora');
 const toolsDir = join(root, 'bench/.tools');
 const bin = (name) => join(toolsDir, 'node_modules/.bin', name);
-const cli = join(root, 'bin/reloadable.js');
+const cli = join(root, 'runtime/bin/reloadable.cjs');
 const quick = process.argv.includes('--quick');
 const parts = ['runtime', 'apps', 'analysis', 'editor'];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 if (only && !parts.includes(only)) throw new Error(`--only takes ${parts.join(', ')}, not ${only}`);
+// `--nodes 20,24`: the runtime part on each of these Nodes (from the registry, as test/nodes.mjs installs them),
+// side by side. Without it, on the Node running the bench.
+const nodes = process.argv.includes('--nodes')
+  ? process.argv[process.argv.indexOf('--nodes') + 1].split(',').map((major) => {
+      const binary = nodeBinary(major);
+      return { binary, version: execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim().slice(1) };
+    })
+  : [{ binary: process.execPath, version: process.versions.node }];
 // 50k modules takes the comparison tools many minutes on two cores: opt in with --large.
 const sizes = quick ? [1000] : process.argv.includes('--large') ? [1000, 10000, 50000] : [1000, 10000];
 
@@ -346,7 +355,7 @@ const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '
 const previousPart = (part) =>
   new RegExp(`<!-- ${part}: start -->[\\s\\S]*?<!-- ${part}: end -->`).exec(previous)?.[0] ??
   marked(part, ['Not measured yet: `npm run bench`.', '']);
-const stamp = `${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const stamp = `${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${nodes.map(({ version }) => version).join(' and ')}${quick ? ' (--quick: fewer rounds, reloads and edits)' : ''}`;
 
 /** Transform cost per file: the runtime's pipeline against esbuild's and TypeScript's transforms. */
 function transformSection() {
@@ -366,12 +375,32 @@ function transformSection() {
   return lines;
 }
 
-const runs = {
-  runtime: async () => [
-    ...runtimeSection(await benchRuntime({ toolsDir: join(toolsDir, 'runtime'), quick })),
-    ...unmodifiedSection(await benchUnmodified({ toolsDir: join(toolsDir, 'unmodified'), quick })),
+/** The runtime part on each Node: the runtime and unmodified apps measured on it, then side by side. */
+async function runtimePart() {
+  const perNode = [];
+  for (const { binary, version } of nodes) {
+    process.stderr.write(`bench runtime: on Node ${version}\n`);
+    perNode.push({
+      version,
+      result: await benchRuntime({ toolsDir: join(toolsDir, 'runtime'), quick, node: binary }),
+      unmodified: await benchUnmodified({ toolsDir: join(toolsDir, 'unmodified'), quick, node: binary }),
+    });
+  }
+  const onNode = (lines, version) => (nodes.length > 1 ? lines.map((line) => (line.startsWith('## ') ? `${line}, Node ${version}` : line)) : lines);
+  return [
+    ...(nodes.length > 1
+      ? [...runtimeByNode(perNode), ...startupByNode(perNode.map(({ version, unmodified }) => ({ version, result: unmodified })))]
+      : []),
+    ...perNode.flatMap(({ version, result, unmodified }) => [
+      ...onNode(runtimeSection(result), version),
+      ...onNode(unmodifiedSection(unmodified), version),
+    ]),
     ...transformSection(),
-  ],
+  ];
+}
+
+const runs = {
+  runtime: runtimePart,
   apps: async () => realAppsSection(await benchRealApps()),
   analysis: async () => ['## Analysis', '', ...benchAnalysis()],
   editor: async () => benchEditor(),

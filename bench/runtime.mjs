@@ -17,11 +17,10 @@ import { freePort, installTools, spawnApp, stopApp } from './tooling.mjs';
 export const runtimeTools = { dynohot: '1.2.1', 'hot-hook': '1.0.0', vite: '8.3.8', autocannon: '8.0.0' };
 
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'bin/reloadable.js');
-const node = process.execPath;
+const cli = join(root, 'runtime/bin/reloadable.cjs');
 
 /** Each contender: how to start the app, how to ask for a reload, and whether the handler accepts itself. */
-function contenders(toolsDir) {
+function contenders(toolsDir, node) {
   const importFlag = (name) => ['--import', name];
   return [
     { name: 'node, no reloading', args: ['--expose-gc', 'main.js'], reload: undefined },
@@ -31,7 +30,7 @@ function contenders(toolsDir) {
     { name: `dynohot ${runtimeTools.dynohot}`, args: ['--expose-gc', ...importFlag('dynohot/register'), 'main-dynohot.js'], reload: 'file' },
     { name: `hot-hook ${runtimeTools['hot-hook']}`, args: ['--expose-gc', ...importFlag('hot-hook/register'), 'main-hot-hook.js'], reload: 'file' },
     { name: `Vite ${runtimeTools.vite} module runner`, args: ['--expose-gc', 'vite-runner.js'], reload: 'file' },
-  ].map((contender) => ({ ...contender, toolsDir }));
+  ].map((contender) => ({ ...contender, toolsDir, node }));
 }
 
 function handlerSource(version, selfAccept) {
@@ -55,7 +54,7 @@ class App {
     symlinkSync(join(contender.toolsDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const app = new App(dir, contender, await freePort());
     app.write(1);
-    app.child = spawnApp(contender.args, dir, app.port, app);
+    app.child = spawnApp(contender.args, dir, app.port, app, contender.node);
     const ours = contender.args.includes(cli);
     // Ours says "running" once its watcher is ready; the others have no such signal, so they get half a second.
     await app.until(() => /listening \d+/.test(app.output) && (!ours || /running \(pid/.test(app.output)), 'the app to listen', 30_000);
@@ -264,7 +263,7 @@ async function throughput(contender, seconds) {
     const bin = join(contender.toolsDir, 'node_modules/autocannon/autocannon.js');
     const cannon = (duration) =>
       JSON.parse(
-        execFileSync(node, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${app.port}/`], {
+        execFileSync(process.execPath, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${app.port}/`], {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'ignore'],
         }),
@@ -281,9 +280,9 @@ async function throughput(contender, seconds) {
 
 const median = (values) => percentile(values, 50);
 
-export async function benchRuntime({ toolsDir, quick = false, log = (line) => process.stderr.write(`${line}\n`) }) {
+export async function benchRuntime({ toolsDir, quick = false, node = process.execPath, log = (line) => process.stderr.write(`${line}\n`) }) {
   installTools(toolsDir, runtimeTools);
-  const all = contenders(toolsDir);
+  const all = contenders(toolsDir, node);
   const reloads = quick ? 20 : 100;
   const heapReloads = quick ? 100 : 1000;
   const seconds = quick ? 3 : 5;
@@ -353,5 +352,35 @@ export function runtimeSection(result) {
     `Targets for reloadable: 0 failed requests (${ours.load.failed}); p50 ≤ 10 ms (${ms(percentile(ours.load.latencies, 50))}); heap < 2 KB per reload (${(ours.heap.perReload / 1024).toFixed(2)}); throughput within 5 % of plain node (${((ours.throughput / plain.throughput) * 100).toFixed(1)} %; CPU per request ${((ours.cpuPerRequestUs / plain.cpuPerRequestUs) * 100).toFixed(1)} % of plain node's).`,
     '',
   );
+  return lines;
+}
+
+/** The runtime part on several Nodes, side by side: a column per Node for each figure, from the same run. */
+export function runtimeByNode(perNode) {
+  const ms = (value) => (value === undefined ? '–' : value.toFixed(1));
+  const names = perNode[0].result.rows.map((row) => row.name);
+  const of = (name, result) => result.rows.find((row) => row.name === name);
+  /** A figure: its label, and its cell for a contender in one Node's result. */
+  const latency = (row, p) => (row.load ? ms(percentile(row.load.latencies, p)) : '–');
+  const figures = [
+    ['failed requests', (row) => row.load?.failed ?? '–'],
+    ['latency p50 (ms)', (row) => latency(row, 50)],
+    ['latency p99 (ms)', (row) => latency(row, 99)],
+    ['heap per reload (KB)', (row) => heapCell(row.heap)],
+    ['throughput vs plain node', (row, result) => `${((row.throughput / result.rows[0].throughput) * 100).toFixed(1)} %`],
+  ];
+  const versions = perNode.map(({ version }) => `Node ${version}`);
+  const lines = [
+    '## Hot reload under load, Node by Node',
+    '',
+    `The same run of the part below on each Node (${versions.join(', ')}): each figure with a column per Node. Each Node's full table follows.`,
+    '',
+    `| runtime | ${figures.flatMap(([label]) => versions.map((version) => `${label}, ${version}`)).join(' | ')} |`,
+    `|---|${figures.flatMap(() => versions.map(() => '---:')).join('|')}|`,
+  ];
+  for (const name of names) {
+    lines.push(`| ${name} | ${figures.flatMap(([, cell]) => perNode.map(({ result }) => cell(of(name, result), result))).join(' | ')} |`);
+  }
+  lines.push('');
   return lines;
 }

@@ -26,10 +26,10 @@ export async function freePort() {
 
 /**
  * `node …args` in `cwd` with `PORT`, in a process group of its own (watchers run the app as their child), its
- * output added to `sink.output` as it comes.
+ * output added to `sink.output` as it comes. `node`: the binary, the bench's own unless another is measured.
  */
-export function spawnApp(args, cwd, port, sink) {
-  const child = spawn(process.execPath, args, {
+export function spawnApp(args, cwd, port, sink, node = process.execPath) {
+  const child = spawn(node, args, {
     cwd,
     env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,13 +11,12 @@ import { freePort, installTools, spawnApp, stopApp } from './tooling.mjs';
 export const unmodifiedTools = { nodemon: '3.1.14', '@nestjs/cli': '11.0.13' };
 
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'bin/reloadable.js');
-const node = process.execPath;
+const cli = join(root, 'runtime/bin/reloadable.cjs');
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 const tsxLoader = join(root, 'node_modules/tsx/dist/loader.mjs');
 
 /** The apps: where their markers are, and which tools run them. */
-function apps(toolsDir) {
+function apps(toolsDir, node) {
   const nodemon = join(toolsDir, 'node_modules/nodemon/bin/nodemon.js');
   const nest = join(toolsDir, 'node_modules/@nestjs/cli/bin/nest.js');
   const common = (entry) => [
@@ -40,7 +39,7 @@ function apps(toolsDir) {
       files: { route: 'src/app.controller.ts', entry: 'src/main.ts' },
       contenders: [...common('src/main.ts').slice(0, 3), { name: 'nest start --watch', args: [nest, 'start', '--watch'] }],
     },
-  ];
+  ].map((app) => ({ ...app, contenders: app.contenders.map((contender) => ({ ...contender, node })) }));
 }
 
 /** The first line of output that reads like an error, for the table. */
@@ -78,7 +77,7 @@ class Run {
       if (existsSync(join(source, entry))) cpSync(join(source, entry), join(dir, entry), { recursive: true });
     const run = new Run(dir, await freePort());
     const started = performance.now();
-    run.child = spawnApp(contender.args, dir, run.port, run);
+    run.child = spawnApp(contender.args, dir, run.port, run, contender.node);
     const agent = new Agent({ keepAlive: false });
     const deadline = performance.now() + 60_000;
     for (;;) {
@@ -183,11 +182,11 @@ const median = (values) => {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 };
 
-export async function benchUnmodified({ toolsDir, quick = false, log = (line) => process.stderr.write(`${line}\n`) }) {
+export async function benchUnmodified({ toolsDir, quick = false, node = process.execPath, log = (line) => process.stderr.write(`${line}\n`) }) {
   installTools(toolsDir, unmodifiedTools);
   const edits = quick ? 4 : 10;
   const rows = [];
-  for (const app of apps(toolsDir)) {
+  for (const app of apps(toolsDir, node)) {
     for (const contender of app.contenders) {
       log(`bench unmodified: ${app.name} under ${contender.name}`);
       try {
@@ -242,5 +241,31 @@ export function unmodifiedSection(result) {
     `Targets for reloadable: 0 failed requests, an entry edit within 3× a route edit, new code ≤ 100 ms after the save on Nest, start-up within 1.5× of tsx. ${summary.join('; ')}.`,
     '',
   );
+  return lines;
+}
+
+/** Start-up on several Nodes, side by side: each app under each tool, a column per Node, and ours against tsx's. */
+export function startupByNode(perNode) {
+  const versions = perNode.map(({ version }) => `Node ${version}`);
+  const lines = [
+    '## Start-up, Node by Node',
+    '',
+    `From spawning the process to its first answer (median of three), on each Node of the same run (${versions.join(', ')}).`,
+    '',
+    `| app | tool | ${versions.map((version) => `start-up (ms), ${version}`).join(' | ')} | ${versions.map((version) => `vs tsx, ${version}`).join(' | ')} |`,
+    `|---|---|${versions.map(() => '---:').join('|')}|${versions.map(() => '---:').join('|')}|`,
+  ];
+  for (const row of perNode[0].result.rows) {
+    const cells = perNode.map(({ result }) => result.rows.find((other) => other.app === row.app && other.tool === row.tool));
+    const versusTsx = perNode.map(({ result }, index) => {
+      const tsxRow = result.rows.find((other) => other.app === row.app && other.tool === 'tsx watch' && !other.error);
+      const own = cells[index];
+      return own && !own.error && tsxRow ? `${(own.startupMs / tsxRow.startupMs).toFixed(2)}×` : '–';
+    });
+    lines.push(
+      `| ${row.app} | ${row.tool} | ${cells.map((cell) => (cell && !cell.error ? cell.startupMs.toFixed(0) : '–')).join(' | ')} | ${versusTsx.join(' | ')} |`,
+    );
+  }
+  lines.push('');
   return lines;
 }

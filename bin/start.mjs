@@ -13,12 +13,12 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const example = join(root, 'examples/layered-service');
-const cli = join(root, 'bin/reloadable.js');
+const cli = join(root, 'runtime/bin/reloadable.cjs');
 const tools = join(root, 'test/e2e/.tools');
 const codeServer = join(tools, 'node_modules/.bin/code-server');
 const say = (line) => process.stderr.write(`[start] ${line}\n`);
 
-if (!existsSync(join(root, 'client/out/extension.js')) || !existsSync(join(root, 'cli/out/reloadable.js'))) {
+if (!existsSync(join(root, 'client/out/extension.js')) || !existsSync(join(root, 'runtime/out/cli.cjs'))) {
   say('nothing is built yet: run `npm install` (it builds) or `npm run build` first.');
   process.exit(2);
 }

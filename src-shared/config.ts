@@ -64,10 +64,29 @@ export function readConfig(folder: string, read: (file: string) => string | unde
   if (configText !== undefined) return { config: parseConfig(configText, configFile), configFile };
   const packageFile = `${folder}/package.json`;
   const packageText = read(packageFile);
-  if (packageText !== undefined && /"reloadable"\s*:/.test(packageText)) {
-    return { config: parseConfig(packageText, packageFile, ['reloadable']), configFile: packageFile };
+  // Only package.json's own top-level key is a config: the same word as a dependency's name, a script or a
+  // nested field is not. A package.json that is not JSON holds no config, unless a top-level "reloadable" key can
+  // still be made out in it: then its error is the config's, with the position.
+  if (packageText !== undefined) {
+    const tree = parseTree(packageText, [], { allowTrailingComma: false, disallowComments: false });
+    if (tree && propertyAt(tree, ['reloadable'])) {
+      return { config: parseConfig(packageText, packageFile, ['reloadable']), configFile: packageFile };
+    }
   }
   return { config: defaultConfig(), configFile: undefined };
+}
+
+/**
+ * The value at a path of object keys, as JSON.parse would see it: where an object repeats a key, the last one
+ * counts. Undefined when a step is missing or not an object.
+ */
+function propertyAt(root: Node, keys: readonly (string | number)[]): Node | undefined {
+  let node: Node | undefined = root;
+  for (const key of keys) {
+    if (node?.type !== 'object') return undefined;
+    node = node.children?.findLast((property) => property.children?.[0]?.value === key)?.children?.[1];
+  }
+  return node;
 }
 
 /**
@@ -84,7 +103,7 @@ export function parseConfig(text: string, file: string, keyPrefix: (string | num
   if (errors.length > 0 || !tree) {
     fail(undefined, '', say.notJson(errors[0] ? printParseErrorCode(errors[0].error) : 'empty file'));
   }
-  const node = keyPrefix.length > 0 ? findNodeAtLocation(tree!, keyPrefix) : tree;
+  const node = keyPrefix.length > 0 ? propertyAt(tree!, keyPrefix) : tree;
   const prefix = keyPrefix.map(String).join('.');
   const keyName = (key: string) => (prefix ? `${prefix}.${key}` : key);
   if (!node || node.type !== 'object') fail(node, prefix, say.notObject(describe(node)));

@@ -22,5 +22,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = tier === 'unit' ? [] : ['--test-concurrency=1'];
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...files], { stdio: 'inherit' });
+// RELOADABLE_TEST_JUNIT=<file>: a JUnit report too, for test/nodes.mjs to read which tests failed.
+const junit = process.env.RELOADABLE_TEST_JUNIT;
+const reporters = junit
+  ? ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=junit', `--test-reporter-destination=${junit}`]
+  : ['--test-reporter=spec'];
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...concurrency, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -1,21 +1,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../../src-shared/config';
 import type { ProjectAnalysis } from '../../server/src/analysis/analyzer';
 import { say } from './errors';
 import { checkFormats, graphFormats } from './formats/names';
 
 // Each command loads its implementation when it runs: `run`, `reload` and `status` must start fast and
-// never pay for the analyser (ts-morph), and `check` never pays for the runtime.
-const analysis = () => import('./commands/analysis-commands');
+// never pay for the analyser (ts-morph), and `check` never pays for the runtime. The analyser is a bundle of its
+// own (out/analysis.cjs, TypeScript is most of it), which the bin loads: through V8's code cache where it can.
 const runtime = () => import('./commands/runtime-commands');
+
+/** How the CLI gets what it does not carry itself. */
+export interface Loaders {
+  /** The analyser: `check` and `graph`. */
+  analysis(): Promise<typeof import('./commands/analysis-commands')>;
+}
 
 declare const RELOADABLE_VERSION: string;
 const version = typeof RELOADABLE_VERSION === 'string' ? RELOADABLE_VERSION : '0.0.0-dev';
 
 /** Exit codes: 0 success, 1 hazards of error severity (check), 2 the command could not run. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], { analysis }: Loaders): Promise<number> {
   let exitCode = 0;
   const program = new Command('reloadable')
     .description('Safe hot reload of TypeScript on Node.js: reload hazards, the module graph, its reload order.')
@@ -73,7 +78,11 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[args...]', 'arguments for the app (after --), in its process.argv')
     .option('--watch', 'reload modules when their files change; a failed start waits for a fix')
     .option('--drain-timeout <ms>', 'how long retired versions may finish running calls', milliseconds)
-    .option('--init-timeout <ms>', "how long a reload's new code may take to load (top-level awaits, an un-awaited bootstrap until it listens again); the first start has none", milliseconds)
+    .option(
+      '--init-timeout <ms>',
+      "how long a reload's new code may take to load (top-level awaits, an un-awaited bootstrap until it listens again); the first start has none",
+      milliseconds,
+    )
     .option('--settle <ms>', 'how long after a commit a fault of the new code still rolls the reload back (0: none)', millisecondsOrZero)
     .option('--exit-on-error', "Node's default: an uncaught exception or unhandled rejection ends the process")
     .action(
@@ -123,7 +132,9 @@ function failure(error: unknown): number {
   const commanderCode = (error as { code?: string }).code;
   if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' || commanderCode === 'commander.help') return 0;
   if (commanderCode?.startsWith('commander.')) return 2;
-  if (error instanceof ConfigError || error instanceof InvalidArgumentError || error instanceof UsageError) {
+  // A ConfigError (src-shared/config) is known by its name: the analyser's bundle has a class of its own.
+  const badConfig = error instanceof Error && error.name === 'ConfigError';
+  if (badConfig || error instanceof InvalidArgumentError || error instanceof UsageError) {
     process.stderr.write(`reloadable: ${error.message}\n`);
     return 2;
   }

@@ -1,7 +1,12 @@
 // Every message the extension shows people, in one place. Each says what happened and what to do.
 
 export const say = {
-  noConfig: 'Reloadable: no reloadable.config.json in this workspace, so there is no entry to run.',
+  noConfig:
+    'Reloadable: no reloadable.config.json in this workspace (nor a "reloadable" key in a package.json), so there is no entry to run: add one with "entry": "src/main.ts".',
+  noRuntime:
+    'Reloadable: no runtime to run the app with: the workspace has no reloadable-node in node_modules and this extension carries none. Install it (npm install -D reloadable-node) or reinstall the extension.',
+  runsWith: (entry: string, runtime: string) => `Reloadable: running ${entry} with ${runtime}.`,
+  debugsWith: (entry: string, runtime: string) => `Reloadable: debugging ${entry} with ${runtime}.`,
   badConfig: (message: string) => `Reloadable: ${message}`,
   noEntry: (config: string) => `Reloadable: ${config} has no "entry" to run: add one, e.g. "entry": "src/main.ts".`,
   noAppRunning: 'No app of this workspace is running under `reloadable run`.',

@@ -53,8 +53,8 @@ export async function activate(context: ExtensionContext): Promise<ReloadableApi
     reloader,
     graph,
     window.registerTreeDataProvider('reloadable.history', history),
-    registerDebugConfigurations(),
-    ...registerCommands({ client: languageClient, output, apps, reloader, graph }),
+    registerDebugConfigurations(context.extensionPath),
+    ...registerCommands({ client: languageClient, output, apps, reloader, graph, extensionPath: context.extensionPath }),
   );
   apps.onDidChange(
     (state) => void commands.executeCommand('setContext', 'reloadable.connected', state.kind === 'connected'),

@@ -1,5 +1,13 @@
 // The module API of Reloadable (`import.meta.hot`), for apps run with `reloadable run`.
-// Reference it with `/// <reference types="@reloadable/runtime/types/hot" />` or list it in tsconfig `types`.
+// List the package in tsconfig `types` (`"types": ["node", "reloadable-node"]`), or reference this file alone
+// with `/// <reference types="reloadable-node/hot" />`.
+
+// `Symbol.dispose` and `Symbol.asyncDispose` for projects whose `lib` predates them (as @types/node declares them):
+// the same declarations as TypeScript's esnext.disposable lib, so both merge.
+interface SymbolConstructor {
+  readonly dispose: unique symbol;
+  readonly asyncDispose: unique symbol;
+}
 
 /** Something a module version owns: closed when the version is retired. */
 type ReloadableResource =

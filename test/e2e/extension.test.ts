@@ -4,13 +4,14 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { repoRoot } from '../helpers/cli';
 import { CodeServer, copyWorkspace, focusRow, openBrowser, openWorkbench, runCommand, screenshot } from '../helpers/code-server';
-import { freePort } from '../helpers/net';
+import { freePort, request } from '../helpers/net';
 import { RunningApp } from '../helpers/running-app';
 import { eventually } from '../helpers/wait';
 
@@ -396,11 +397,110 @@ async function runSuiteInExtensionHost(folder: string, suite: string): Promise<v
       if (/^info: +(✔|\d+\)|\d+ (passing|failing|pending))/.test(line)) console.log(`    [${suite}] ${line.replace(/^info: +/, '')}`);
   } finally {
     await browser.close();
-    await server.stop();
+    await server.stop(`suite-${suite}`);
   }
 }
 
 describe('the mocha suites in the extension host', () => {
   test('hazard diagnostics and quick fixes', () => runSuiteInExtensionHost('test/fixtures/workspaces/hazards', 'hazards'));
   test('driving the example app under the runtime', () => runSuiteInExtensionHost('examples/layered-service', 'runtime'));
+});
+
+describe('Run App and Debug App in a workspace that installed nothing', () => {
+  let page: Page;
+  let port = 0;
+  let dir = '';
+  const answers = async (body: string) => (await request(port, '/').catch(() => '')) === body;
+  /** The words in the output channel's view, wherever it wraps them (the view renders spaces as non-breaking ones). */
+  const logLine = (words: string) =>
+    page.locator('.view-lines', {
+      hasText: new RegExp(
+        words
+          .split(' ')
+          .map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('\\s*'),
+      ),
+    });
+  const stopped = async () => {
+    await runCommand(page, 'Terminal: Kill All Terminals');
+    await eventually(
+      async () =>
+        await request(port, '/').then(
+          () => false,
+          () => true,
+        ),
+      'the app to stop',
+      30_000,
+    );
+  };
+
+  packagedWorkbench(
+    async () => {
+      // No node_modules anywhere above it, no reloadable-node: only the runtime the VSIX carries can run it.
+      port = await freePort();
+      dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-bare-')));
+      const files: Record<string, string> = {
+        'package.json': '{ "name": "bare-app", "private": true, "type": "module" }\n',
+        'reloadable.config.json': '{ "entry": "src/main.ts" }\n',
+        'src/main.ts': [
+          "import * as http from 'node:http';",
+          "import { answer } from './answer.js';",
+          '',
+          'const server = http.createServer((_request, response) => response.end(answer()));',
+          `server.listen(${port}, '127.0.0.1');`,
+          '',
+        ].join('\n'),
+        'src/answer.ts': "export const answer = (): string => 'answer-1';\n",
+      };
+      for (const [name, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), text);
+      }
+      return dir;
+    },
+    (opened) => (page = opened),
+    'bare-workspace',
+  );
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  uiTest(
+    "Run App runs the entry with the extension's own runtime, says so, and reloads a save",
+    () => page,
+    async () => {
+      await page.locator('.statusbar-item', { hasText: /no runtime/ }).waitFor({ timeout: 60_000 });
+      await runCommand(page, 'Reloadable: Run App');
+      await eventually(() => answers('answer-1'), 'the app to answer', 60_000);
+      // The extension finds the app it started and connects to it.
+      await page.locator('.statusbar-item', { hasText: /main\.ts ·\s*\d+ · 0 layers/ }).waitFor({ timeout: 30_000 });
+      fs.writeFileSync(path.join(dir, 'src/answer.ts'), "export const answer = (): string => 'answer-2';\n");
+      await eventually(() => answers('answer-2'), 'the saved edit to be served', 30_000);
+      await screenshot(page, '14-run-app');
+      await runCommand(page, 'Reloadable: Show Output');
+      const version = JSON.parse(fs.readFileSync(path.join(repoRoot, 'runtime/package.json'), 'utf8')).version as string;
+      await logLine(`running src/main.ts with the reloadable-node ${version} this extension ships (none is installed in the workspace)`).waitFor({
+        timeout: 15_000,
+      });
+      // Closing its terminal ends the app.
+      await stopped();
+    },
+  );
+
+  uiTest(
+    "Debug App runs it under the debugger with the extension's own runtime, and says so",
+    () => page,
+    async () => {
+      await stopped();
+      await runCommand(page, 'Reloadable: Debug App');
+      await page.locator('.debug-toolbar').waitFor({ timeout: 60_000 });
+      await eventually(() => answers('answer-2'), 'the app to answer under the debugger', 60_000);
+      await screenshot(page, '15-debug-app');
+      await runCommand(page, 'Reloadable: Show Output');
+      await logLine('debugging src/main.ts with the reloadable-node').waitFor({ timeout: 15_000 });
+      await logLine('this extension ships').last().waitFor();
+      await runCommand(page, 'Debug: Stop');
+      await eventually(async () => !(await answers('answer-2')), 'the app to stop with the debug session', 30_000);
+    },
+  );
 });

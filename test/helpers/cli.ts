@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '../..');
-const bin = path.join(repoRoot, 'bin/reloadable.js');
+const bin = path.join(repoRoot, 'runtime/bin/reloadable.cjs');
 
 export interface CliResult {
   code: number | null;

@@ -37,7 +37,7 @@ export class RunningApp {
     options: { args?: string[]; entry?: string; port?: number; nodeArgs?: string[]; anyOutput?: boolean; env?: Record<string, string> } = {},
   ): Promise<RunningApp> {
     const { args = [], entry = 'src/main.ts', port, nodeArgs = [] } = options;
-    const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'bin/reloadable.js'), 'run', entry, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'runtime/bin/reloadable.cjs'), 'run', entry, ...args], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1', ...(port ? { PORT: String(port) } : {}), ...options.env },
     });

@@ -24,6 +24,12 @@ describe('bundles', () => {
     assert.ok(inputs.some((input) => input.startsWith('server/src/analysis/')));
   });
 
+  it("the CLI's bundle holds no TypeScript: `run`, `reload` and `status` never read it; the analyser's bundle does", () => {
+    const heavy = bundleInputs('cli').filter((input) => /node_modules\/(ts-morph|@ts-morph|typescript)\/|server\/src\/analysis\//.test(input));
+    assert.deepEqual(heavy, []);
+    assert.ok(bundleInputs('cli-analysis').some((input) => input.includes('node_modules/@ts-morph/common/')));
+  });
+
   it('the extension manifest points at built files that exist', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     assert.ok(fs.existsSync(path.join(root, manifest.main)), manifest.main);

@@ -30,7 +30,7 @@ export class AppProcess {
   ) {}
 
   static spawn(dir: string, entry: string, port: number, options: { env?: Record<string, string>; args?: string[] } = {}): AppProcess {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/reloadable.js'), 'run', entry, ...(options.args ?? [])], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'runtime/bin/reloadable.cjs'), 'run', entry, ...(options.args ?? [])], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1', NODE_ENV: 'development', ...options.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -80,19 +80,21 @@ describe('architecture boundaries', () => {
     for (const folder of ['client', 'cli', 'server', 'src-shared', 'bench']) assert.deepEqual(offending(folder, reachesBehind), [], folder);
   });
 
-  it("the runtime package's exports are its faces, built", () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'runtime/package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    assert.deepEqual(
-      Object.entries(manifest.exports)
-        .filter(([, target]) => typeof target === 'string' && target.endsWith('.js'))
-        .map(([name, target]) => [name, target]),
-      [
-        ['.', './out/index.js'],
-        ['./client', './out/client.js'],
-        ['./transform', './out/transform.js'],
-      ],
-    );
-    for (const built of ['index.js', 'client.js', 'transform.js']) assert.ok(fs.existsSync(path.join(root, 'runtime/out', built)), built);
+  it("the package's exports are its faces, built, and its typings", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'runtime/package.json'), 'utf8')) as {
+      exports: Record<string, string | { types?: string; default?: string }>;
+    };
+    const code = Object.entries(manifest.exports)
+      .map(([name, target]) => [name, typeof target === 'string' ? target : target.default] as const)
+      .filter(([, target]) => target?.endsWith('.js'));
+    assert.deepEqual(code, [
+      ['.', './out/index.js'],
+      ['./client', './out/client.js'],
+      ['./transform', './out/transform.js'],
+    ]);
+    for (const [, built] of code) assert.ok(fs.existsSync(path.join(root, 'runtime', built!)), built);
+    const typings = Object.values(manifest.exports).flatMap((target) => (typeof target === 'object' && target.types ? [target.types] : []));
+    for (const typing of typings) assert.ok(fs.existsSync(path.join(root, 'runtime', typing)), typing);
   });
 
   it('the control client face holds no runtime', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import Ajv from 'ajv';
-import { ConfigError, defaultIgnore, parseConfig } from '../../src-shared/config';
+import { ConfigError, defaultIgnore, parseConfig, readConfig } from '../../src-shared/config';
 import { globMatcher } from '../../src-shared/layers';
 
 const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../src-shared/config.schema.json'), 'utf8'));
@@ -105,5 +105,61 @@ describe('config', () => {
     } catch (error) {
       assert.match((error as Error).message, /^package\.json:1:\d+: `reloadable\.rules` must be an object/);
     }
+  });
+
+  describe('the config of a project folder', () => {
+    /** readConfig on a folder holding these files (path → text). */
+    const configOf = (files: Record<string, string>) => readConfig('/app', (file) => files[file.slice('/app/'.length)]);
+
+    it('takes package.json\'s top-level "reloadable" key, the last one where it repeats (as JSON.parse does)', () => {
+      const { config, configFile } = configOf({
+        'package.json': JSON.stringify({ name: 'app', reloadable: { entry: 'src/old.ts' } }).replace(
+          /}$/,
+          ', "reloadable": { "entry": "src/main.ts" } }',
+        ),
+      });
+      assert.equal(config.entry, 'src/main.ts');
+      assert.equal(configFile, '/app/package.json');
+    });
+
+    it('is not made of a dependency, a script or a nested field named "reloadable"', () => {
+      const manifest = {
+        name: 'app',
+        scripts: { reloadable: 'reloadable run src/main.ts' },
+        dependencies: { reloadable: '^0.0.3' },
+        devDependencies: { 'reloadable-node': '^0.1.0' },
+        config: { reloadable: 'yes' },
+      };
+      const { config, configFile } = configOf({ 'package.json': JSON.stringify(manifest, null, 2) });
+      assert.equal(configFile, undefined);
+      assert.deepEqual(config, parseConfig('{}', 'defaults.json'));
+    });
+
+    it('prefers reloadable.config.json to package.json', () => {
+      const { config, configFile } = configOf({
+        'reloadable.config.json': '{ "entry": "src/a.ts" }',
+        'package.json': '{ "reloadable": { "entry": "src/b.ts" } }',
+      });
+      assert.equal(config.entry, 'src/a.ts');
+      assert.equal(configFile, '/app/reloadable.config.json');
+    });
+
+    it('names the line, the key and the fix when the top-level key is not a config', () => {
+      assert.throws(
+        () => configOf({ 'package.json': '{\n  "name": "app",\n  "reloadable": "src/main.ts"\n}' }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.line === 3 &&
+          /^\/app\/package\.json:3:17: `reloadable` must be an object, got the string "src\/main\.ts": write \{/.test(error.message),
+      );
+    });
+
+    it('reads no config from a package.json that is not JSON, unless its top-level key can be made out: then says where it breaks', () => {
+      assert.equal(configOf({ 'package.json': '{ "name": "app", "dependencies": { "reloadable": "1" ' }).configFile, undefined);
+      assert.throws(
+        () => configOf({ 'package.json': '{\n  "reloadable": { "entry": "src/main.ts" },\n  "name": "app",,\n}' }),
+        (error: unknown) => error instanceof ConfigError && error.line === 3 && /is not valid JSON/.test(error.message),
+      );
+    });
   });
 });

@@ -1,5 +1,5 @@
 // Every command of the extension, by id: the one table `extension.ts` registers and package.json contributes.
-import { commands, type Disposable, type OutputChannel } from 'vscode';
+import { commands, type Disposable, type LogOutputChannel } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Apps } from '../apps';
 import type { GraphPanel } from '../graph-panel';
@@ -10,7 +10,9 @@ import { runApp } from './run-app';
 
 export interface CommandContext {
   client: LanguageClient;
-  output: OutputChannel;
+  output: LogOutputChannel;
+  /** The extension's folder: the runtime it ships is there. */
+  extensionPath: string;
   apps: Apps;
   reloader: Reloader;
   graph: GraphPanel;
@@ -23,8 +25,8 @@ export const commandTable: Record<string, (context: CommandContext) => unknown> 
   'reloadable.reload': ({ reloader }) => reloader.reload(),
   'reloadable.showGraph': ({ graph }) => graph.show(),
   'reloadable.pickApp': ({ apps }) => pickApp(apps),
-  'reloadable.runApp': () => runApp(),
-  'reloadable.debugApp': () => debugApp(),
+  'reloadable.runApp': ({ extensionPath, output }) => runApp(extensionPath, output),
+  'reloadable.debugApp': ({ extensionPath, output }) => debugApp(extensionPath, output),
 };
 
 export function registerCommands(context: CommandContext): Disposable[] {

@@ -43,7 +43,7 @@ class App {
   private constructor(readonly child: ChildProcess) {}
 
   static start(folder: string, port: number): App {
-    const cli = path.join(process.env.RELOADABLE_REPO ?? path.resolve(__dirname, '../../..'), 'bin/reloadable.js');
+    const cli = path.join(process.env.RELOADABLE_REPO ?? path.resolve(__dirname, '../../..'), 'runtime/bin/reloadable.cjs');
     // The extension host's own Node may be Electron's: run the CLI with the Node on the PATH.
     const child = spawn('node', [cli, 'run', 'src/main.ts'], {
       cwd: folder,
