@@ -1,64 +1,82 @@
-// Long-lived connections the app's servers hold: upgraded ones (WebSocket, socket.io) and event streams
-// (`text/event-stream` responses). Their handlers were attached by whatever code was live when they opened, and
-// they never end by themselves: after a reload retires code, the connections opened before its commit are
-// closed once the retired versions' calls drained (counted as forced), so their clients reconnect to the new
-// code, as they would after a fresh start.
+// The connections the app's servers hold, looked at only when a reload needs them, never per request: at a
+// commit, the requests then in flight (they may run old code of any module the reload retires: the old versions
+// wait for them to finish, up to the drain timeout) and the long-lived connections then open, upgraded ones
+// (WebSocket, socket.io) and event streams (`text/event-stream` responses). Their handlers were attached by the
+// code live when they opened, and they never end by themselves: once the old calls drained they are closed
+// (counted as forced), so their clients reconnect to the new code, as they would after a fresh start.
+import type { ServerResponse } from 'node:http';
+import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 
-interface Opened {
-  /** What to close: the upgraded socket, or the stream's response. */
-  close(): void;
-  /** When it opened, on the runtime's clock. */
-  at: number;
+/** What a commit found open: requests to wait for, and long-lived connections to close. */
+export interface OpenAtCommit {
+  requests: ServerResponse[];
+  longLived: Array<{ close(): void }>;
 }
 
-export class LongLivedConnections {
-  private readonly upgraded = new Map<Duplex, Opened>();
-  private readonly responses = new Map<object, Opened>();
+/** An http server's list of its connections (Node keeps it for closeIdleConnections): one parser each. */
+type ConnectionList = { all(): Array<{ socket?: { _httpMessage?: unknown } | null }> };
 
-  /** An upgraded connection (the socket of an 'upgrade' event). */
+let connectionsKey: symbol | undefined;
+
+export class ServerConnections {
+  /** Servers that may hold connections: listening, or detached with keep-alive connections still open. */
+  private readonly servers = new Set<net.Server>();
+  private readonly upgraded = new Set<Duplex>();
+
+  /** A server of the app's: its connections are looked at when a reload commits. */
+  watch(server: net.Server): void {
+    this.servers.add(server);
+  }
+
+  /** An upgraded connection (the socket of an 'upgrade' event): rare, so followed as it comes. */
   upgrade(socket: Duplex): void {
     if (this.upgraded.has(socket)) return;
-    this.upgraded.set(socket, { close: () => socket.destroy(), at: performance.now() });
+    this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
   }
 
-  /** A response a server is answering: long-lived if it turns out to be an event stream. */
-  response(response: { once(event: 'close', listener: () => void): unknown; getHeader?(name: string): unknown; destroy?(): void }): void {
-    this.responses.set(response, { close: () => response.destroy?.(), at: performance.now() });
-    response.once('close', () => this.responses.delete(response));
+  /** The requests in flight and the long-lived connections open now. */
+  openNow(): OpenAtCommit {
+    const requests: ServerResponse[] = [];
+    const longLived: Array<{ close(): void }> = [...this.upgraded].map((socket) => ({ close: () => socket.destroy() }));
+    for (const server of this.servers) {
+      const list = connectionsOf(server);
+      if (!list) continue;
+      const all = list.all();
+      if (all.length === 0 && !server.listening) this.servers.delete(server);
+      for (const parser of all) {
+        const response = parser.socket?._httpMessage as ServerResponse | undefined;
+        if (!response || response.writableFinished || response.destroyed) continue;
+        if (isEventStream(response)) longLived.push({ close: () => response.destroy() });
+        else requests.push(response);
+      }
+    }
+    return { requests, longLived };
   }
 
-  /** How many upgraded connections and event streams are open now. */
-  get open(): number {
-    let streams = 0;
-    for (const response of this.responses.keys()) if (isEventStream(response)) streams++;
-    return this.upgraded.size + streams;
-  }
-
-  /** Closes those opened before `before` (a commit's time); returns how many. */
-  closeOpenedBefore(before: number): number {
-    let closed = 0;
-    for (const [socket, opened] of [...this.upgraded]) {
-      if (opened.at >= before) continue;
-      this.upgraded.delete(socket);
-      opened.close();
-      closed++;
-    }
-    for (const [response, opened] of [...this.responses]) {
-      if (opened.at >= before || !isEventStream(response)) continue;
-      this.responses.delete(response);
-      opened.close();
-      closed++;
-    }
-    return closed;
+  /** Upgraded connections and event streams open now. */
+  get longLivedOpen(): number {
+    return this.openNow().longLived.length;
   }
 }
 
-function isEventStream(response: object): boolean {
-  const type = (response as { getHeader?(name: string): unknown }).getHeader?.('content-type');
+function connectionsOf(server: net.Server): ConnectionList | undefined {
+  connectionsKey ??= Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === 'http.server.connections');
+  const list = connectionsKey ? (server as unknown as Record<symbol, unknown>)[connectionsKey] : undefined;
+  return list && typeof (list as ConnectionList).all === 'function' ? (list as ConnectionList) : undefined;
+}
+
+function isEventStream(response: ServerResponse): boolean {
+  const type = response.getHeader('content-type');
   if (typeof type === 'string') return type.toLowerCase().startsWith('text/event-stream');
   // Headers given to writeHead() go straight to the wire: only the header block written says what they were.
-  const written = (response as { _header?: unknown })._header;
+  const written = (response as unknown as { _header?: unknown })._header;
   return typeof written === 'string' && /^content-type:\s*text\/event-stream/im.test(written);
+}
+
+/** Resolves once `response` is done (finished or closed). */
+export function whenDone(response: ServerResponse): Promise<void> {
+  if (response.writableFinished || response.destroyed) return Promise.resolve();
+  return new Promise((resolve) => response.once('close', () => resolve()));
 }

@@ -3,7 +3,7 @@
 // version whose context it happened in (or, failing that, the innermost version on its stack), and handed to
 // the runtime, which rolls back a reload that version belongs to or reports it. `process.exit()` is caught
 // too: during a reload it fails the reload; otherwise the runtime says who exited, and why, before exiting.
-import { appContext, type ModuleVersion } from '../modules/module';
+import { currentVersion, type ModuleVersion } from '../modules/module';
 import { scriptFramesOf } from '../stack-traces';
 import { original } from '../originals';
 
@@ -36,7 +36,7 @@ export class ExitDuringReload extends Error {
 let handler: FaultHandler | undefined;
 
 export function attribute(error: unknown): ModuleVersion | undefined {
-  const version = appContext.getStore()?.version;
+  const version = currentVersion();
   if (version) return version;
   for (const frame of scriptFramesOf(error)) {
     const found = handler?.versionOf(frame.file, frame.version);
@@ -71,7 +71,7 @@ export function installFaultHandling(faults: FaultHandler, fatal: boolean): void
     const number = code === undefined || code === null ? undefined : Number(code);
     const holder = new Error('process.exit');
     Error.captureStackTrace(holder, process.exit);
-    const version = appContext.getStore()?.version ?? attribute(holder);
+    const version = currentVersion() ?? attribute(holder);
     if (handler!.exitRequested(number, version, holder.stack ?? '')) throw new ExitDuringReload(number);
     return exit(number);
   } as typeof process.exit;

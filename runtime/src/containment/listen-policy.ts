@@ -35,10 +35,5 @@ export function listenPolicy(transaction: () => ClaimingTransaction | undefined,
     requestFaulted(error): void {
       fault({ kind: 'uncaught-exception', error, version: attribute(error) });
     },
-    requestStarted(version, response): void {
-      version.calls.enter();
-      if (response) response.once('close', () => version.calls.exit());
-      else version.calls.exit();
-    },
   };
 }

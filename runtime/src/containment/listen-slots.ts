@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { LongLivedConnections } from './connections';
+import { ServerConnections } from './connections';
 import type { ModuleVersion } from '../modules/module';
 
 /** An address a server asked for: a TCP port (with its host, `*` for all) or a pipe path. */
@@ -39,8 +39,6 @@ export interface ListenPolicy {
   claim(claimer: ModuleVersion | undefined, holder: ModuleVersion | undefined): Claim;
   /** A version's bind failed (another process holds the address, a conflict inside the app, no permission). */
   bindFailed(version: ModuleVersion | undefined, error: Error, address: Address, holder: string): void;
-  /** Counts a request on the version whose server answers it. */
-  requestStarted(version: ModuleVersion, response: { once(event: string, listener: () => void): unknown } | undefined): void;
   /** A request listener threw: a fault of the app's (the request is answered 500 and its connection closed). */
   requestFaulted(error: unknown): void;
 }
@@ -54,8 +52,8 @@ export class ListenSlots {
   private readonly slots = new Map<string, Slot>();
   private readonly servers = new WeakMap<net.Server, ServerState>();
   private readonly claimListeners = new Set<() => void>();
-  /** Upgraded connections and event streams the app's servers hold. */
-  readonly longLived = new LongLivedConnections();
+  /** The connections the app's servers hold, looked at when a reload commits. */
+  readonly connections = new ServerConnections();
 
   constructor(
     /** Who may take a slot over: the running runtime's policy. */
@@ -134,6 +132,7 @@ export class ListenSlots {
     if (state) return state;
     state = { version, slot: undefined, role: 'owner' };
     this.servers.set(server, state);
+    this.connections.watch(server);
     const slots = this;
     const emit = server.emit;
     server.emit = function (this: net.Server, event: string | symbol, ...args: unknown[]): boolean {
@@ -141,11 +140,9 @@ export class ListenSlots {
       if (own?.slot && own.role !== 'owner' && typeof event === 'string' && forwarded.has(event) && own.slot.owner !== this) {
         return own.slot.owner.emit(event, ...args);
       }
-      if (event === 'upgrade') slots.longLived.upgrade(args[1] as Duplex);
+      if (event === 'upgrade') slots.connections.upgrade(args[1] as Duplex);
       if (event !== 'request') return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
       const response = args[1] as ServerResponse;
-      if (own?.version) slots.policy.requestStarted(own.version, response);
-      slots.longLived.response(response);
       try {
         return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
       } catch (error) {

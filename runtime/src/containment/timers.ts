@@ -3,7 +3,7 @@
 // was scheduled in (a bootstrap that waits a moment is still loading); an interval is a running source, so its
 // ticks run in the version's run context.
 import type { HandleKind } from '../../../src-shared/control-protocol';
-import { appContext } from '../modules/module';
+import { runIn } from '../modules/module';
 import { runtimeRequire } from '../location';
 import { original } from '../originals';
 import { likeOriginal, owner } from './replace';
@@ -46,7 +46,7 @@ export function patchTimers(): void {
     const timer = (original.setInterval as Function).call(
       this,
       function (this: unknown, ...args: unknown[]) {
-        return appContext.run(run, () => callback.apply(this, args));
+        return runIn(run, () => callback.apply(this, args));
       },
       ...rest,
     ) as Timer;

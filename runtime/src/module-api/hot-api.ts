@@ -1,7 +1,7 @@
 // `import.meta.hot`: the module API (docs/runtime.md), one object per module version.
 import type { LifecycleEvent } from '../../../src-shared/control-protocol';
 import { say } from '../errors';
-import { appContext, type ModuleVersion } from '../modules/module';
+import { runIn, type ModuleVersion } from '../modules/module';
 import { original } from '../originals';
 import { describeValue, isOwnable } from './closing';
 import type { Mailbox } from './mailbox';
@@ -109,7 +109,7 @@ function ownedTimers(version: ModuleVersion, own: <T>(resource: T) => T) {
   const run = version.contexts.run;
   return {
     setInterval(callback: () => void, ms: number) {
-      const timer = original.setInterval(() => appContext.run(run, callback), ms);
+      const timer = original.setInterval(() => runIn(run, callback), ms);
       own({ close: () => clearInterval(timer) });
       return timer;
     },
@@ -117,7 +117,7 @@ function ownedTimers(version: ModuleVersion, own: <T>(resource: T) => T) {
       const closer = { close: () => clearTimeout(timer) };
       const timer = original.setTimeout(() => {
         version.hot.disown(closer);
-        appContext.run(run, callback);
+        runIn(run, callback);
       }, ms);
       own(closer);
       return timer;

@@ -8,7 +8,7 @@ import { appMessageOf } from '../stack-traces';
 import { within } from '../wait';
 import { compileVersion, runTimed } from './evaluate';
 import { interopObject } from './interop';
-import { appContext, type ModuleRecord, type ModuleVersion } from './module';
+import { runIn, type ModuleRecord, type ModuleVersion } from './module';
 
 export class Evaluator {
   private nextEvaluation = 0;
@@ -123,7 +123,7 @@ export class Evaluator {
     version.evaluation.initialising = true;
     try {
       const timeoutMs = withTimeout ? this.timeoutOf(version) : undefined;
-      return appContext.run(version.contexts.load, () => (timeoutMs === undefined ? call() : runTimed(call, timeoutMs)));
+      return runIn(version.contexts.load, () => (timeoutMs === undefined ? call() : runTimed(call, timeoutMs)));
     } catch (error) {
       throw this.failed(version, error);
     } finally {

@@ -8,10 +8,11 @@ import { evaluationOrder } from './evaluation-order';
 import { valuesOf, type Evaluator } from './evaluator';
 import { interopObject } from './interop';
 import type { Linker, RegistryHost, Target } from './linker';
-import { appContext, type ModuleRecord, type ModuleVersion } from './module';
+import { currentContext, currentVersion, type ModuleRecord, type ModuleVersion } from './module';
 import { nodeRequireFrom, runtimeHelper } from './node-require';
 import type { ModuleRecords } from './records';
 import { LoadSession } from './session';
+import { WatchedLoad } from './watched-load';
 
 /** Loads a graph in a session (the registry's `load`), for lazy loads. */
 export interface GraphLoader {
@@ -152,13 +153,16 @@ export class ModuleImports {
     let version = session ? this.linker.versionFor(record, session) : record.seenBy();
     if (!version) {
       const lazy = this.lazySession();
+      const watched = new WatchedLoad((each) => lazy.versions.get(each.id) === each);
       try {
         await this.loader.load(lazy, [record], (loaded) => evaluationOrder({ records: this.records, linker: this.linker }, loaded.versions, record));
       } catch (error) {
         this.loader.drop(lazy);
+        watched.end();
         throw error;
       }
       lazy.end();
+      watched.endWhenIdle(this.lazyTimeoutMs);
       version = record.current!;
     } else if (version.evaluation.state !== 'evaluated') {
       const own = this.linker.activeSessionOf(version);
@@ -184,7 +188,7 @@ export class ModuleImports {
   fromPackage(file: string, kind: 'require' | 'import'): unknown {
     const record = this.records.recordFor(file);
     record.loadedByPackage = true;
-    const importer = appContext.getStore()?.version;
+    const importer = currentVersion();
     if (importer && importer.record !== record && !importer.edges.has(record.id)) importer.edges.set(record.id, 'library');
     if (kind === 'import') return this.importRecord(record, importer);
     const dependency = importer ? this.dependencyOf(importer, record) : (record.seenBy() ?? this.linker.versionFor(record, this.lazySession()));
@@ -197,6 +201,6 @@ export class ModuleImports {
 
 /** Notes that the running loading version consumed a whole module (a CommonJS value, read at once). */
 function noteConsumed(record: ModuleRecord): void {
-  const context = appContext.getStore();
+  const context = currentContext();
   if (context?.loading && context.version.record !== record) context.version.consume(record.id);
 }

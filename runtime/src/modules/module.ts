@@ -14,6 +14,10 @@
 // `run` context; requests a server receives run in no version's context at all. The context tells the
 // registry what a loading version consumed from its imports, the containment who owns a timer or a server,
 // and the fault handler whose fault an uncaught exception is.
+//
+// The async context (AsyncLocalStorage) costs every promise of the process on Node 20 and 22, so it is on only
+// while something loads (loading-windows.ts): then continuations carry it. Otherwise a callback the runtime
+// calls for a version (an interval's tick, a listener) runs in that version's context for its synchronous part.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
 import type { Resources } from '../containment/resources';
@@ -30,9 +34,47 @@ export interface VersionContext {
 
 export const appContext = new AsyncLocalStorage<VersionContext>();
 
+/** The context of a callback the runtime runs for a version while the async context is off. */
+let syncContext: VersionContext | undefined;
+
+/** Whose code is running now, and whether it is loading: the async context, else a callback's. */
+export function currentContext(): VersionContext | undefined {
+  return appContext.getStore() ?? syncContext;
+}
+
 /** The module version whose code (or whose loading) is running now, if any. */
 export function currentVersion(): ModuleVersion | undefined {
-  return appContext.getStore()?.version;
+  return currentContext()?.version;
+}
+
+/** Runs `call` in `context`: through the async context while it is on (a load is watched), else its synchronous part. */
+export function runIn<T>(context: VersionContext, call: () => T): T {
+  if (appContextOn()) return appContext.run(context, call);
+  const previous = syncContext;
+  syncContext = context;
+  try {
+    return call();
+  } finally {
+    syncContext = previous;
+  }
+}
+
+let asyncContextWindows = 0;
+
+/** Whether the async context is on: some load (the start, a reload, a lazy load) is watched. */
+export function appContextOn(): boolean {
+  return asyncContextWindows > 0;
+}
+
+/** Turns the async context on until the returned function is called (once); off when no one needs it. */
+export function openAsyncContext(): () => void {
+  asyncContextWindows++;
+  let closed = false;
+  return () => {
+    if (closed) return;
+    closed = true;
+    if (--asyncContextWindows === 0) appContext.disable();
+  };
 }
 
 /** Runs `call` outside any version's context: what it starts belongs to no version. */
@@ -147,7 +189,7 @@ export class ModuleRecord {
 
   /** The version the running code sees, noting that a loading version consumed this module. */
   seenBy(): ModuleVersion | undefined {
-    const context = appContext.getStore();
+    const context = currentContext();
     if (context === undefined) return this.current;
     const reader = context.version;
     if (context.loading && reader.record !== this) reader.consume(this.id);
@@ -326,7 +368,7 @@ export class ModuleVersion {
     this.calls.enter();
     let result: T;
     try {
-      result = appContext.run(this.contexts.run, call);
+      result = runIn(this.contexts.run, call);
     } catch (error) {
       this.calls.exit();
       throw error;

@@ -3,7 +3,7 @@
 // import, and wait until the new versions listen where the versions they replace did.
 import type { Address, ListenSlots } from '../containment/listen-slots';
 import { ReloadStepError, say } from '../errors';
-import type { LoadingWatch } from './loading-watch';
+import type { LoadingWatch } from '../modules/loading-watch';
 import type { ModuleVersion } from '../modules/module';
 import type { Registry } from '../modules/registry';
 import type { LoadSession } from '../modules/session';

@@ -7,8 +7,12 @@ import type { Logger } from '../logger';
 import { appContext, type ModuleRecord, type ModuleVersion } from '../modules/module';
 import type { Registry } from '../modules/registry';
 import { LoadSession } from '../modules/session';
+import { WatchedLoad } from '../modules/watched-load';
 import { evaluationOrder, liveOrder } from './plan';
 import { emptyResult, roundMs } from './result';
+
+/** How long the loading a start set going is watched: an app still starting after it keeps the async context on. */
+const startWatchMs = 60_000;
 
 export class AppStart {
   private error: ReloadFailure | undefined;
@@ -40,12 +44,16 @@ export class AppStart {
   async load(): Promise<unknown> {
     const entry = this.registry.recordFor(this.entryFile);
     const session = new LoadSession(new Set(), true, this.timeoutMs);
+    const watched = new WatchedLoad((version) => session.versions.get(version.id) === version);
     process.argv[1] = this.entryFile;
     try {
       await appContext.exit(() => this.registry.load(session, [entry], (loaded) => evaluationOrder(this.registry, loaded.versions, entry)));
       this.error = undefined;
+      // What the top level started (an un-awaited bootstrap, a framework's boot) is the start's too, until it ends.
+      watched.endWhenIdle(startWatchMs);
       return undefined;
     } catch (error) {
+      watched.end();
       this.registry.drop(session);
       for (const version of session.versions.values()) void this.dispose(version);
       this.error = {

@@ -7,6 +7,7 @@
 // versions drain and are disposed. Any failure before the window ends puts the old versions back, untouched,
 // and drops the new ones with everything they started (abort).
 import type { LifecycleEvent, ReloadResult, RuntimeEvent } from '../../../src-shared/control-protocol';
+import type { OpenAtCommit } from '../containment/connections';
 import type { Address, ListenSlots } from '../containment/listen-slots';
 import { messageOf, ReloadStepError, say } from '../errors';
 import type { ModuleRecord, ModuleVersion } from '../modules/module';
@@ -16,7 +17,8 @@ import { original } from '../originals';
 import { checkLiveImporters, transformPlanned, untilListening } from './candidates';
 import type { DeferredCalls } from './deferred-calls';
 import type { LifecycleBus } from './events';
-import { LoadingWatch } from './loading-watch';
+import type { LoadingWatch } from '../modules/loading-watch';
+import { WatchedLoad } from '../modules/watched-load';
 import { evaluationOrder, planOf } from './plan';
 import { disposeVersion } from './dispose';
 import { emptyResult, failureOf, leaksOf, PhaseClock, roundMs } from './result';
@@ -51,8 +53,10 @@ export class Transaction {
   readonly settled: Promise<void>;
   private markSettled!: () => void;
   private endSettleWindow: (() => void) | undefined;
-  /** When the new versions went live: long-lived connections opened before it hold the old code. */
-  private committedAt: number | undefined;
+  /** What the servers held when the new versions went live: requests and long-lived connections of the old code. */
+  private openAtCommit: OpenAtCommit | undefined;
+  /** The candidates' loading, watched from the start of their load. */
+  private loading: WatchedLoad | undefined;
 
   constructor(
     private readonly context: TransactionContext,
@@ -119,6 +123,8 @@ export class Transaction {
       this.abort(error);
     }
     this.done = true;
+    if (this.result.outcome === 'committed') this.loading?.endWhenIdle(this.context.initTimeoutMs);
+    else this.loading?.end();
     this.markSettled();
     if (this.result.outcome === 'committed') await this.retire();
     this.result.durationMs = roundMs(performance.now() - this.started);
@@ -138,15 +144,11 @@ export class Transaction {
     this.clock.timedSync('transform', () => transformPlanned(this.registry, session));
     const replaced = new Set([...session.plan].map((id) => this.registry.records.get(id)?.current).filter((version) => version !== undefined));
     const expected = this.context.slots.heldBy(replaced);
-    // The loading is watched only when the replaced versions listen somewhere: the hand-over waits for it.
-    const loading = expected.length > 0 ? new LoadingWatch((version) => this.owns(version)) : undefined;
-    try {
-      await this.load(session);
-      this.clock.timedSync('link', () => checkLiveImporters(this.registry, session, plan.deleted));
-      if (loading) await this.clock.timed('listen', () => this.untilListening(expected, loading));
-    } finally {
-      loading?.stop();
-    }
+    // The candidates' loading is watched (the async context on) until it ended, past the settle window.
+    this.loading = new WatchedLoad((version) => this.owns(version));
+    await this.load(session);
+    this.clock.timedSync('link', () => checkLiveImporters(this.registry, session, plan.deleted));
+    if (expected.length > 0) await this.clock.timed('listen', () => this.untilListening(expected, this.loading!.watch));
     this.throwIfFailed();
     this.lifecycle('after-load', [...session.versions.values()]);
     await this.drainStateful();
@@ -194,7 +196,7 @@ export class Transaction {
       if (swap.hasSuspended) this.clock.timedSync('restore', () => swap.handOver());
       this.throwIfFailed();
       this.clock.timedSync('commit', () => swap.switch());
-      this.committedAt = performance.now();
+      this.openAtCommit = this.context.slots.connections.openNow();
       this.result.servingAfterMs = roundMs(performance.now() - this.started);
     } finally {
       this.result.queued += swap.resume(this.context.deferred);
@@ -234,7 +236,7 @@ export class Transaction {
       emit: this.context.emit,
       lifecycle: (event, each) => this.lifecycle(event, each),
       dispose: (version) => this.dispose(version),
-      closeLongLived: () => (this.committedAt === undefined ? 0 : this.context.slots.longLived.closeOpenedBefore(this.committedAt)),
+      openAtCommit: this.openAtCommit ?? { requests: [], longLived: [] },
     });
   }
 

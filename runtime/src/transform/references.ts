@@ -167,7 +167,7 @@ export class ReferenceWalk {
     } else {
       this.visit(body, inner, 1, depth);
     }
-    if (node.async && !node.generator) countCalls(this.state, node);
+    if (node.async && !node.generator && this.state.boundaries.has(node)) countCalls(this.state, node);
   }
 
   /** What a reference to an import binding reads: its import object, or a name of it. */

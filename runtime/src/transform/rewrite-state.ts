@@ -55,6 +55,8 @@ export class RewriteState {
   readonly moduleScope = new Scope(undefined, true);
   /** Exported async functions (and async methods of exported object literals) of a stateful module, by node: their key. */
   readonly gates = new Map<Node, string>();
+  /** The async functions calls come into the module through: those it exports, and the async methods of what it exports. */
+  readonly boundaries = new Set<Node>();
   hasTopLevelAwait = false;
   esmSyntax = false;
   countsCalls = false;

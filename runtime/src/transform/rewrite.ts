@@ -11,6 +11,7 @@
 import MagicString from 'magic-string';
 import { parseSync } from 'oxc-parser';
 import type { ModuleFormat } from './formats';
+import { markBoundaries } from './call-counting';
 import { ModuleSyntax } from './module-syntax';
 import { ReferenceWalk } from './references';
 import { binding, RewriteError, RewriteState, type StaticImport } from './rewrite-state';
@@ -45,6 +46,7 @@ export function rewrite(code: string, format: Exclude<ModuleFormat, 'json'>, sta
   const walk = new ReferenceWalk(state);
   const syntax = new ModuleSyntax(state, (node) => walk.visit(node, state.moduleScope, 0, 0));
   const body: Node[] = program.body;
+  markBoundaries(state, body);
   for (const statement of body) syntax.declareImports(statement);
   if (state.locals.size > 0) state.scopes = collectScopes(program, state.moduleScope, new Set(state.locals.keys()));
   for (const statement of body) if (!syntax.statement(statement)) walk.visit(statement, state.moduleScope, 0, 0);

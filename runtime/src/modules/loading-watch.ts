@@ -6,7 +6,7 @@
 // loading: they run for as long as the version lives. A promise nothing awaits (a "closed" promise a library
 // keeps) is not either. The hooks run only while a reload waits for its servers, never while the app serves.
 import { createHook, executionAsyncId, type AsyncHook } from 'node:async_hooks';
-import { appContext, type ModuleVersion } from '../modules/module';
+import { currentContext, type ModuleVersion } from './module';
 import { original } from '../originals';
 
 interface Pending {
@@ -43,7 +43,7 @@ export class LoadingWatch {
       const parent = this.pending.get(triggerAsyncId);
       if (parent?.kind === 'promise' && !parent.awaited) this.await(parent);
     }
-    const context = appContext.getStore();
+    const context = currentContext();
     if (!context?.loading || !this.watches(context.version)) return;
     const version = context.version;
     if (type === 'PROMISE') {
