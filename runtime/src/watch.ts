@@ -146,10 +146,11 @@ class SaveBatcher {
     this.timer = undefined;
     const ready = this.ready();
     if (ready.length === 0) return;
-    // Files whose change rolled back come along with any new change: a save that reached the watcher in two
-    // parts (a renamed export, then its importer) goes live together.
-    for (const file of this.rolledBack.keys()) if (!ready.includes(file) && this.sources.changedFiles([file]).length > 0) ready.push(file);
-    this.attempt(ready);
+    // A file whose change rolled back is not tried again with every new save (one broken file would hold every
+    // other edit back), but it comes along when the new save fails to link without it: a save that reached the
+    // watcher in two parts (a renamed export, then its importer) goes live together.
+    const along = [...this.rolledBack.keys()].filter((file) => !ready.includes(file) && this.sources.changedFiles([file]).length > 0);
+    this.attempt(ready, along);
   }
 
   /** The pending files ready to load; one caught half-written waits (a moment) for the rest of its write. */
@@ -175,11 +176,18 @@ class SaveBatcher {
     return ready;
   }
 
-  private attempt(files: string[]): void {
+  private attempt(files: string[], along: string[] = []): void {
     const attempt = ++this.tries;
     const hashes = new Map(files.map((file) => [file, this.sources.lookAt(file).hash]));
     for (const file of files) this.newestTry.set(file, attempt);
     void this.reload(files).then((result) => {
+      if (result.outcome === 'rolled-back' && result.error?.phase === 'link' && along.length > 0) {
+        const still = along.filter((file) => this.newestTry.get(file) !== undefined && this.sources.changedFiles([file]).length > 0);
+        if (still.length > 0 && files.every((file) => this.newestTry.get(file) === attempt)) {
+          this.attempt([...files, ...still]);
+          return;
+        }
+      }
       const own = files.filter((file) => this.newestTry.get(file) === attempt);
       for (const file of own) {
         const hash = hashes.get(file);
