@@ -279,7 +279,15 @@ describe('an Express app written as its documentation writes it, driven from VS 
     () => page,
     async () => {
       await retype(greeter, 2, "return 'service-2 from the editor'");
-      await page.locator('.statusbar-item', { hasText: /index\.ts .*[\d.]+ ms/ }).waitFor({ timeout: 30_000 });
+      await page
+        .locator('.statusbar-item', { hasText: /index\.ts .*[\d.]+ ms/ })
+        .waitFor({ timeout: 30_000 })
+        .catch(async (error: Error) => {
+          // What the editor saved, what the status bar says and what the app printed tell a lost save from a stuck reload.
+          const saved = fs.readFileSync(path.join(app.dir, greeter), 'utf8');
+          const status = await page.locator('.statusbar-item').allInnerTexts();
+          throw new Error(`${error.message}\non disk:\n${saved}\nstatus bar: ${status.join(' | ')}\napp:\n${app.stderr}`);
+        });
       await screenshot(page, 'express-2-reloaded-on-save');
       const body = await app.get('/');
       assert.deepEqual(body, { route: 'route-1', service: 'service-2 from the editor' });
