@@ -9,9 +9,16 @@ export interface CorpusApp {
   spec: OracleSpec;
 }
 
-export function corpusApp(appDir: string, spec: OracleSpec, name = path.basename(appDir)): CorpusApp[] {
+export interface CorpusOptions {
+  /** `ends`: an app's first and last variant only (the quickest and the slowest setting). @default all */
+  variants?: 'all' | 'ends';
+}
+
+export function corpusApp(appDir: string, spec: OracleSpec, name = path.basename(appDir), options: CorpusOptions = {}): CorpusApp[] {
   if (!spec.variants) return [{ name, appDir, spec }];
-  return Object.entries(spec.variants).map(([variant, change]) => ({
+  const variants = Object.entries(spec.variants);
+  const chosen = options.variants === 'ends' && variants.length > 2 ? [variants[0]!, variants.at(-1)!] : variants;
+  return chosen.map(([variant, change]) => ({
     name: `${name} (${variant})`,
     appDir,
     spec: { ...spec, env: { ...spec.env, ...change.env }, runArgs: change.runArgs ?? spec.runArgs, variants: undefined },
@@ -19,10 +26,12 @@ export function corpusApp(appDir: string, spec: OracleSpec, name = path.basename
 }
 
 /** Every app of a folder of apps (test/conformance/apps) that has an oracle.json, in name order. */
-export function corpus(folder: string): CorpusApp[] {
+export function corpus(folder: string, options: CorpusOptions = {}): CorpusApp[] {
   return fs
     .readdirSync(folder)
     .sort()
     .filter((name) => fs.existsSync(path.join(folder, name, 'oracle.json')))
-    .flatMap((name) => corpusApp(path.join(folder, name), JSON.parse(fs.readFileSync(path.join(folder, name, 'oracle.json'), 'utf8')) as OracleSpec));
+    .flatMap((name) =>
+      corpusApp(path.join(folder, name), JSON.parse(fs.readFileSync(path.join(folder, name, 'oracle.json'), 'utf8')) as OracleSpec, name, options),
+    );
 }

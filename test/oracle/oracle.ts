@@ -67,11 +67,24 @@ export interface OracleOptions {
   literalsPerModule?: number;
   /** Check each fault against a fresh start as well (slower: one start each). @default false: the entry's only */
   freshFaults?: boolean;
+  /**
+   * Edit at most this many modules (the entry and others spread evenly over the rest, in name order), for a run
+   * that must stay short; middleware edits are capped at two then. @default every module
+   */
+  modules?: number;
   /** Called with each step as it finishes, for a live log. */
   onStep?: (step: StepReport) => void;
 }
 
 const reloadTimeoutMs = 60_000;
+
+/** The first of `items` and up to `count - 1` more, evenly spaced over the rest; all of them without a count. */
+function spread<T>(items: T[], count: number | undefined): T[] {
+  if (count === undefined || items.length <= count) return items;
+  const rest = items.slice(1);
+  const step = rest.length / (count - 1);
+  return [items[0]!, ...Array.from({ length: count - 1 }, (_, index) => rest[Math.floor(index * step)]!)];
+}
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -187,7 +200,10 @@ export class Oracle {
   private edits(baseline: Observation): Edit[] {
     const answers = baseline.http.map((answer) => `${answer.body}\n${JSON.stringify(answer.headers)}`).join('\n') + baseline.sockets.join('\n');
     const modules = sourceFiles(path.join(this.runDir, this.sources)).map((file) => path.relative(this.runDir, file).split(path.sep).join('/'));
-    const ordered = [this.spec.entry, ...modules.filter((module) => module !== this.spec.entry)].filter((module) => !this.spec.skip?.[module]);
+    const ordered = spread(
+      [this.spec.entry, ...modules.filter((module) => module !== this.spec.entry)].filter((module) => !this.spec.skip?.[module]),
+      this.options.modules,
+    );
     const literal: Edit[] = [];
     const middleware: Edit[] = [];
     const faults: Edit[] = [];
@@ -198,7 +214,7 @@ export class Oracle {
       faults.push(...faultEdits(module, text));
     }
     const entry = entryEdit(this.spec.entry, fs.readFileSync(path.join(this.runDir, this.spec.entry), 'utf8'));
-    return [...literal, ...middleware.slice(0, 6), entry, ...faults];
+    return [...literal, ...middleware.slice(0, this.options.modules === undefined ? 6 : 2), entry, ...faults];
   }
 
   async run(): Promise<AppReport> {

@@ -60,6 +60,11 @@ export class FaultLog implements FaultHandler {
     return this.transaction()?.candidate(record.id, number);
   }
 
+  isGone(file: string, number: number): boolean {
+    const record = this.records.ofFile(file);
+    return record !== undefined && number > 0 && this.versionOf(file, number) === undefined;
+  }
+
   fault(fault: Fault): void {
     const version = fault.version;
     const transaction = this.transaction();
@@ -133,10 +138,14 @@ export class FaultLog implements FaultHandler {
   }
 
   /** `process.exit()`: during a reload it fails the reload (true: stop it); otherwise it is said and allowed. */
-  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string): boolean {
+  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string, gone: boolean): boolean {
     const who = version ? `${version.id} v${version.number}` : 'the app';
     const position = version ? frameIn(stack, version.file) : undefined;
     const where = position ? ` at ${this.records.idOf(position.file)}:${position.line}:${position.column}` : '';
+    if (gone) {
+      this.logger.error(say.exitOfGoneVersion(version ? who : 'code of a rolled-back or retired version', code, where));
+      return true;
+    }
     const transaction = this.transaction();
     if (transaction && !transaction.done) {
       const message = say.exited(who, code, where);

@@ -21,8 +21,13 @@ export interface FaultHandler {
   fault(fault: Fault): void;
   /** A fault that ends the process (`--exit-on-error`): noted before Node exits. */
   fatal?(fault: Fault): void;
-  /** `process.exit(code)` by `version`: true to stop it (a reload is running), false to let it exit. */
-  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string): boolean;
+  /** Whether a script of `file`, version `number`, is of a module version that no longer runs (rolled back, retired). */
+  isGone(file: string, number: number): boolean;
+  /**
+   * `process.exit(code)` by `version` (`gone`: by code of a version that no longer runs): true to stop it (a
+   * reload is running, or the caller is gone), false to let it exit.
+   */
+  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string, gone: boolean): boolean;
 }
 
 /** Thrown into the code that called `process.exit()` while a reload ran: the reload fails, the process stays. */
@@ -72,7 +77,12 @@ export function installFaultHandling(faults: FaultHandler, fatal: boolean): void
     const holder = new Error('process.exit');
     Error.captureStackTrace(holder, process.exit);
     const version = currentVersion() ?? attribute(holder);
-    if (handler!.exitRequested(number, version, holder.stack ?? '')) throw new ExitDuringReload(number);
+    // A rolled-back candidate's callback (a failed listen's, say) may run after its rollback: its exit is not the app's.
+    const gone = (version !== undefined && !version.alive) || scriptFramesOf(holder).some((frame) => handler!.isGone(frame.file, frame.version));
+    const stop = handler!.exitRequested(number, version, holder.stack ?? '', gone);
+    // The gone version's code goes on as if the exit returned: nothing of it serves any more.
+    if (gone) return undefined as never;
+    if (stop) throw new ExitDuringReload(number);
     return exit(number);
   } as typeof process.exit;
 }

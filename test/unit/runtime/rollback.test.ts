@@ -52,6 +52,26 @@ describe('rollback leaves the old version live and untouched', () => {
     assert.equal(result.error?.file, app.path('service.ts'));
   });
 
+  it('and code of the rolled-back version that calls process.exit() afterwards does not end the process', async () => {
+    // A framework's listen callback or a server's 'close' handler of the rejected version runs once its rollback
+    // closed what it started: an exit there is not the app's.
+    await expectRollback(
+      [
+        "import { createServer } from 'node:net';",
+        "export function label() { return 'v2'; }",
+        'const server = createServer().listen(0);',
+        "server.on('close', () => { (globalThis as any).__exitCalled = true; process.exit(1); });",
+        "throw new Error('no database');",
+        '',
+      ].join('\n'),
+      'init',
+      /no database/,
+    );
+    await eventually(() => (globalThis as any).__exitCalled === true, 'the closed server of the rolled-back version to call process.exit');
+    delete (globalThis as any).__exitCalled;
+    assert.equal(app.module('main.ts').current(), 'v1');
+  });
+
   it('on an init that never ends, after the init timeout', async () => {
     await expectRollback(`export function label() { return 'v2'; }\nwhile (true) {}\n`, 'init', /did not finish initialising within 200 ms/, {
       initTimeoutMs: 200,
