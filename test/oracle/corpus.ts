@@ -10,14 +10,14 @@ export interface CorpusApp {
 }
 
 export interface CorpusOptions {
-  /** `ends`: an app's first and last variant only (the quickest and the slowest setting). @default all */
-  variants?: 'all' | 'ends';
+  /** `first-two`: an app's first two variants only (its settings go from quick to slow). @default all */
+  variants?: 'all' | 'first-two';
 }
 
 export function corpusApp(appDir: string, spec: OracleSpec, name = path.basename(appDir), options: CorpusOptions = {}): CorpusApp[] {
   if (!spec.variants) return [{ name, appDir, spec }];
   const variants = Object.entries(spec.variants);
-  const chosen = options.variants === 'ends' && variants.length > 2 ? [variants[0]!, variants.at(-1)!] : variants;
+  const chosen = options.variants === 'first-two' ? variants.slice(0, 2) : variants;
   return chosen.map(([variant, change]) => ({
     name: `${name} (${variant})`,
     appDir,
