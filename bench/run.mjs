@@ -5,6 +5,7 @@
 // - editor: the language server from an edit to its diagnostics against tsserver (bench/language-server.ts,
 //   bench/tsserver.ts), the extension's activation in code-server against the built-in TypeScript extension
 //   (bench/activation.ts), and the client bundle's size.
+// - serving (bench/serving.mjs): what four apps pay for the runtime between reloads, against plain node and dynohot.
 // - apps (bench/real-apps.mjs): real open-source apps from /work/cache/apps under the fresh-start oracle.
 // `--only <part>` runs one part and keeps the others' last figures. `--quick` for a short run while working
 // on the bench itself. Corpora and tools come through npm into bench/.corpora and bench/.tools.
@@ -19,6 +20,7 @@ import { generate } from './generate-synthetic.mjs';
 import { benchRuntime, runtimeByNode, runtimeSection } from './runtime.mjs';
 import { benchUnmodified, startupByNode, unmodifiedSection } from './unmodified.mjs';
 import { benchRealApps, realAppsSection } from './real-apps.mjs';
+import { benchServing, servingSection } from './serving.mjs';
 import { nodeBinary } from '../test/node-versions.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -27,7 +29,7 @@ const toolsDir = join(root, 'bench/.tools');
 const bin = (name) => join(toolsDir, 'node_modules/.bin', name);
 const cli = join(root, 'runtime/bin/reloadable.cjs');
 const quick = process.argv.includes('--quick');
-const parts = ['runtime', 'apps', 'analysis', 'editor'];
+const parts = ['runtime', 'serving', 'apps', 'analysis', 'editor'];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 if (only && !parts.includes(only)) throw new Error(`--only takes ${parts.join(', ')}, not ${only}`);
 // `--nodes 20,24`: the runtime part on each of these Nodes (from the registry, as test/nodes.mjs installs them),
@@ -401,6 +403,12 @@ async function runtimePart() {
 
 const runs = {
   runtime: runtimePart,
+  serving: async () => {
+    const perNode = [];
+    for (const { binary, version } of nodes)
+      perNode.push({ version, result: await benchServing({ toolsDir: join(toolsDir, 'runtime'), quick, node: binary }) });
+    return servingSection(perNode);
+  },
   apps: async () => realAppsSection(await benchRealApps()),
   analysis: async () => ['## Analysis', '', ...benchAnalysis()],
   editor: async () => benchEditor(),

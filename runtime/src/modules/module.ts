@@ -39,7 +39,9 @@ let syncContext: VersionContext | undefined;
 
 /** Whose code is running now, and whether it is loading: the async context, else a callback's. */
 export function currentContext(): VersionContext | undefined {
-  return appContext.getStore() ?? syncContext;
+  // With every window closed the async context is disabled and holds nothing: not even asked (every live-binding
+  // read of a serving app comes here).
+  return asyncContextWindows > 0 ? (appContext.getStore() ?? syncContext) : syncContext;
 }
 
 /** The module version whose code (or whose loading) is running now, if any. */

@@ -1,0 +1,204 @@
+// The serving part of `npm run bench`: what an app pays for the runtime between reloads, on four apps, each
+// against plain node in the same run. The bench app (one handler module), an app whose handler awaits through
+// three modules of its own (bench/app-deep), and the Express 4 and NestJS conformance apps (TypeScript: plain
+// node runs tsc's output, as in production; the runtime runs the sources). dynohot, the closest anchor, runs
+// the two ES module apps. Throughput: autocannon, 8 keep-alive connections, the median of interleaved rounds;
+// CPU per request: the app's processes' user + system time over the requests served.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, installTools, spawnApp, stopApp } from './tooling.mjs';
+
+export const servingTools = { dynohot: '1.2.1', autocannon: '8.0.0' };
+
+const root = join(import.meta.dirname, '..');
+const cli = join(root, 'runtime/bin/reloadable.cjs');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+
+const benchHandler = [
+  'export const version = 1;',
+  'const table = Array.from({ length: 256 }, (_, i) => i * version);',
+  'export function handle(url) {',
+  '  return `v${version} ${table[url.length % 256]}`;',
+  '}',
+  '',
+].join('\n');
+
+/** The apps: how to lay each out in a folder, and its contenders' arguments there. */
+const apps = [
+  {
+    name: 'bench app (one handler module)',
+    prepare: (dir) => {
+      cpSync(join(root, 'bench/app'), dir, { recursive: true });
+      writeFileSync(join(dir, 'handler.js'), benchHandler);
+    },
+    plain: ['main.js'],
+    ours: [cli, 'run', 'main.js'],
+    dynohot: ['main.js'],
+  },
+  {
+    name: 'deep-await app (handler → service → repository → store)',
+    prepare: (dir) => cpSync(join(root, 'bench/app-deep'), dir, { recursive: true }),
+    plain: ['main.js'],
+    ours: [cli, 'run', 'main.js'],
+    dynohot: ['main.js'],
+  },
+  { name: 'Express 4 conformance app', folder: 'express4', entry: 'src/index.ts' },
+  { name: 'NestJS conformance app', folder: 'nest', entry: 'src/main.ts' },
+];
+
+/** A folder holding the app: a temporary one, or one inside a conformance app so that its packages resolve. */
+function layOut(app, toolsDir) {
+  if (app.prepare) {
+    const dir = mkdtempSync(join(tmpdir(), 'reloadable-serving-'));
+    app.prepare(dir);
+    symlinkSync(join(toolsDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    return dir;
+  }
+  const source = join(root, 'test/conformance/apps', app.folder);
+  mkdirSync(join(source, '.run'), { recursive: true });
+  const dir = mkdtempSync(join(source, '.run', 'serving-'));
+  for (const entry of ['package.json', 'tsconfig.json', 'src'])
+    if (existsSync(join(source, entry))) cpSync(join(source, entry), join(dir, entry), { recursive: true });
+  // Plain node runs what tsc emits; `@/…` path aliases resolve through a node_modules/@ link to the output.
+  execFileSync(
+    process.execPath,
+    [tsc, '-p', dir, '--outDir', join(dir, 'dist'), '--incremental', 'false', '--declaration', 'false', '--sourceMap', 'false'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(join(dir, 'dist'), join(dir, 'node_modules/@'), 'dir');
+  return dir;
+}
+
+function contenders(app, toolsDir) {
+  if (app.prepare)
+    return [
+      { name: 'node', args: app.plain },
+      { name: 'reloadable run', args: app.ours },
+      { name: `dynohot ${servingTools.dynohot}`, args: ['--import', 'dynohot/register', ...app.dynohot] },
+    ];
+  const compiled = app.entry.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js');
+  return [
+    { name: 'node (tsc output)', args: [compiled] },
+    { name: 'reloadable run (sources)', args: [cli, 'run', app.entry] },
+  ].map((contender) => ({ ...contender, toolsDir }));
+}
+
+function groupCpuSeconds(groupId) {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === groupId) total += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return total;
+}
+
+function answers(port) {
+  return new Promise((resolve) => {
+    const request = httpGet({ host: '127.0.0.1', port, path: '/' }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode === 200));
+    });
+    request.on('error', () => resolve(false));
+  });
+}
+
+/** One round: the app started under a contender, warmed up, then measured. */
+async function round(dir, contender, toolsDir, node, seconds) {
+  const port = await freePort();
+  const sink = { output: '' };
+  const child = spawnApp(contender.args, dir, port, sink, node);
+  try {
+    const deadline = performance.now() + 60_000;
+    while (!(await answers(port))) {
+      if (child.exitCode !== null || performance.now() > deadline) throw new Error(`${contender.name} did not serve:\n${sink.output.slice(-2000)}`);
+      await sleep(20);
+    }
+    const bin = join(toolsDir, 'node_modules/autocannon/autocannon.js');
+    const cannon = (duration) =>
+      JSON.parse(
+        execFileSync(process.execPath, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${port}/`], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
+      );
+    cannon(1);
+    const before = groupCpuSeconds(child.pid);
+    const result = cannon(seconds);
+    const cpu = groupCpuSeconds(child.pid) - before;
+    return { perSecond: result.requests.average, cpuUs: (cpu / result.requests.total) * 1e6, errors: result.errors + result.non2xx };
+  } finally {
+    await stopApp(child);
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function benchServing({ toolsDir, quick = false, node = process.execPath, log = (line) => process.stderr.write(`${line}\n`) }) {
+  installTools(toolsDir, servingTools);
+  const rounds = quick ? 1 : 5;
+  const seconds = quick ? 2 : 5;
+  const results = [];
+  for (const app of apps) {
+    const dir = layOut(app, toolsDir);
+    try {
+      const all = contenders(app, toolsDir);
+      const rows = all.map((contender) => ({ name: contender.name, throughputs: [], cpus: [], errors: 0 }));
+      // Interleaved: drift in the machine lands on every contender alike.
+      for (let index = 0; index < rounds; index++)
+        for (const [at, contender] of all.entries()) {
+          log(`bench serving: ${app.name}, ${contender.name} (round ${index + 1})`);
+          const measured = await round(dir, contender, toolsDir, node, seconds);
+          rows[at].throughputs.push(measured.perSecond);
+          rows[at].cpus.push(measured.cpuUs);
+          rows[at].errors += measured.errors;
+        }
+      results.push({ app: app.name, rows: rows.map((row) => ({ ...row, throughput: median(row.throughputs), cpuUs: median(row.cpus) })) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return { results, rounds, seconds, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
+}
+
+export function servingSection(perNode) {
+  const lines = [
+    '## Serving between reloads',
+    '',
+    'What an app pays for the runtime while it serves, on four apps: the bench app, an app whose handler awaits',
+    "through three modules of its own ([bench/app-deep](app-deep)), and the Express 4 and NestJS conformance apps (plain node runs tsc's",
+    `output; the runtime runs the TypeScript sources). autocannon, 8 keep-alive connections, ${perNode[0].result.seconds} s after a 1 s warm-up, the median of`,
+    `${perNode[0].result.rounds} interleaved rounds; CPU per request: the app's processes' user + system time over the requests served. Each Node in the same run.`,
+    '',
+    '| Node | app | runtime | throughput (req/s) | vs plain node | CPU per request (µs) | vs plain node | errors |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
+  ];
+  const targets = [];
+  for (const { result } of perNode)
+    for (const { app, rows } of result.results) {
+      const plain = rows[0];
+      for (const row of rows) {
+        const share = (row.throughput / plain.throughput) * 100;
+        const cpu = (row.cpuUs / plain.cpuUs) * 100;
+        lines.push(
+          `| ${result.node} | ${app} | ${row.name} | ${Math.round(row.throughput)} | ${share.toFixed(1)} % | ${row.cpuUs.toFixed(1)} | ${cpu.toFixed(1)} % | ${row.errors} |`,
+        );
+        if (row.name.startsWith('reloadable')) targets.push(`${result.node}, ${app}: ${share.toFixed(1)} %, CPU ${cpu.toFixed(1)} %`);
+      }
+    }
+  lines.push('', `Targets for reloadable: throughput ≥ 99 % of plain node and CPU per request ≤ 101 %. Measured: ${targets.join('; ')}.`, '');
+  return lines;
+}
