@@ -1,4 +1,4 @@
-// `npm run bench`: three parts, each against its anchors in the same run, written to bench/RESULTS.md.
+// `npm run bench`: its parts, each against its anchors in the same run, written to bench/RESULTS.md.
 // - runtime (bench/runtime.mjs): hot reload under load against node --watch, dynohot, hot-hook and Vite.
 // - analysis: our CLI against dependency-cruiser, madge and ESLint (typescript-eslint's type-aware
 //   no-floating-promises) on the same corpora; wall time and peak memory of each process.
@@ -6,6 +6,7 @@
 //   bench/tsserver.ts), the extension's activation in code-server against the built-in TypeScript extension
 //   (bench/activation.ts), and the client bundle's size.
 // - serving (bench/serving.mjs): what four apps pay for the runtime between reloads, against plain node and dynohot.
+// - precision (bench/precision.mjs): the hazard analyser's findings on real projects' sources against a written review.
 // - apps (bench/real-apps.mjs): real open-source apps from /work/cache/apps under the fresh-start oracle.
 // `--only <part>` runs one part and keeps the others' last figures. `--quick` for a short run while working
 // on the bench itself. Corpora and tools come through npm into bench/.corpora and bench/.tools.
@@ -21,6 +22,7 @@ import { benchRuntime, runtimeByNode, runtimeSection } from './runtime.mjs';
 import { benchUnmodified, startupByNode, unmodifiedSection } from './unmodified.mjs';
 import { benchRealApps, realAppsSection } from './real-apps.mjs';
 import { benchServing, servingSection } from './serving.mjs';
+import { benchPrecision, precisionSection } from './precision.mjs';
 import { nodeBinary } from '../test/node-versions.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -29,7 +31,7 @@ const toolsDir = join(root, 'bench/.tools');
 const bin = (name) => join(toolsDir, 'node_modules/.bin', name);
 const cli = join(root, 'runtime/bin/reloadable.cjs');
 const quick = process.argv.includes('--quick');
-const parts = ['runtime', 'serving', 'apps', 'analysis', 'editor'];
+const parts = ['runtime', 'serving', 'apps', 'analysis', 'precision', 'editor'];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 if (only && !parts.includes(only)) throw new Error(`--only takes ${parts.join(', ')}, not ${only}`);
 // `--nodes 20,24`: the runtime part on each of these Nodes (from the registry, as test/nodes.mjs installs them),
@@ -71,7 +73,7 @@ function agreement(folder, source) {
   const rows = [];
   for (const checkThenables of [false, true]) {
     const config = JSON.parse(original);
-    config.rules = { ...config.rules, 'floating-promise': ['warning', { checkThenables }] };
+    config.rules = { ...config.rules, 'floating-promise': ['warning', { checkThenables, mode: 'typescript-eslint' }] };
     writeFileSync(configFile, JSON.stringify(config));
     const ours = JSON.parse(measure(process.execPath, [cli, 'check', folder, '--format', 'json'], folder).stdout);
     writeFileSync(configFile, original);
@@ -411,6 +413,7 @@ const runs = {
   },
   apps: async () => realAppsSection(await benchRealApps()),
   analysis: async () => ['## Analysis', '', ...benchAnalysis()],
+  precision: async () => precisionSection(benchPrecision()),
   editor: async () => benchEditor(),
 };
 const sections = [];

@@ -1,5 +1,5 @@
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { hazardCodes, isHazardCode, ruleOptionNames, type HazardCode, type RuleOptions, type RuleSetting } from './hazard-codes';
+import { hazardCodes, isHazardCode, ruleOptionChoices, ruleOptionNames, type HazardCode, type RuleOptions, type RuleSetting } from './hazard-codes';
 import { configMessages as say } from './errors';
 
 /** A layer: modules matched by `include` may import this layer and the layers listed before it. */
@@ -163,7 +163,7 @@ function layers(value: Node, key: string, fail: Fail): LayerConfig[] {
 function rules(value: Node, key: string, fail: Fail): [ReloadableConfig['rules'], ReloadableConfig['ruleOptions']] {
   if (value.type !== 'object') fail(value, key, say.rulesNotObject(describe(value)));
   const severities: ReloadableConfig['rules'] = {};
-  const options: Record<string, Record<string, boolean>> = {};
+  const options: Record<string, Record<string, boolean | string>> = {};
   for (const property of value.children ?? []) {
     const [codeNode, settingNode] = property.children ?? [];
     const code = String(codeNode?.value);
@@ -175,7 +175,7 @@ function rules(value: Node, key: string, fail: Fail): [ReloadableConfig['rules']
       const [first, second, ...rest] = settingNode.children ?? [];
       if (known.length === 0) fail(settingNode, at, say.noOptions(code));
       if (!second || second.type !== 'object' || rest.length > 0) fail(settingNode, at, say.badTuple(code, known));
-      options[code] = ruleOptions(second!, at, known, fail);
+      options[code] = ruleOptions(second!, at, code, known, fail);
       severityNode = first;
     }
     if (!settings.includes(severityNode?.value)) fail(severityNode ?? settingNode, at, say.badSetting(describe(severityNode), settings));
@@ -184,14 +184,17 @@ function rules(value: Node, key: string, fail: Fail): [ReloadableConfig['rules']
   return [severities, options as ReloadableConfig['ruleOptions']];
 }
 
-function ruleOptions(value: Node, key: string, known: readonly string[], fail: Fail): Record<string, boolean> {
-  const result: Record<string, boolean> = {};
+function ruleOptions(value: Node, key: string, code: string, known: readonly string[], fail: Fail): Record<string, boolean | string> {
+  const result: Record<string, boolean | string> = {};
   for (const property of value.children ?? []) {
     const [nameNode, optionNode] = property.children ?? [];
     const name = String(nameNode?.value);
     if (!known.includes(name)) fail(nameNode, `${key}.${name}`, say.unknownKey(suggest(name, known), known));
-    if (optionNode?.type !== 'boolean') fail(optionNode, `${key}.${name}`, say.notBoolean(describe(optionNode)));
-    result[name] = optionNode!.value as boolean;
+    const choices = ruleOptionChoices[`${code}.${name}`];
+    if (choices) {
+      if (!choices.includes(optionNode?.value)) fail(optionNode, `${key}.${name}`, say.badSetting(describe(optionNode), choices));
+    } else if (optionNode?.type !== 'boolean') fail(optionNode, `${key}.${name}`, say.notBoolean(describe(optionNode)));
+    result[name] = optionNode!.value as boolean | string;
   }
   return result;
 }

@@ -20,13 +20,26 @@ export type RuleSetting = Severity | 'off';
  * given, as in the rules they follow.
  */
 export interface RuleOptions {
-  /** `checkThenables`: count any object with a `then(onFulfilled, onRejected)`, not only Promises (typescript-eslint's option). */
-  'floating-promise': { checkThenables?: boolean };
+  /**
+   * `checkThenables`: count any object with a `then(onFulfilled, onRejected)`, not only Promises (typescript-eslint's option).
+   * `mode`: `"reload"` (the default) reports a promise only when its rejection can really be lost, following the callee
+   * into the project's own code; `"typescript-eslint"` keeps typescript-eslint's `no-floating-promises` exactly.
+   */
+  'floating-promise': { checkThenables?: boolean; mode?: FloatingPromiseMode };
 }
 
-/** The options each rule accepts, all boolean. */
+/** How far `floating-promise` looks: at the type only (typescript-eslint's rule), or into what the callee does. */
+export const floatingPromiseModes = ['reload', 'typescript-eslint'] as const;
+export type FloatingPromiseMode = (typeof floatingPromiseModes)[number];
+
+/** The options each rule accepts, with the values each takes: `boolean` or a list of strings. */
 export const ruleOptionNames: { [Code in keyof RuleOptions]: ReadonlyArray<keyof RuleOptions[Code]> } = {
-  'floating-promise': ['checkThenables'],
+  'floating-promise': ['checkThenables', 'mode'],
+};
+
+/** The string values an option takes, for the options that are not true/false. */
+export const ruleOptionChoices: Partial<Record<string, readonly string[]>> = {
+  'floating-promise.mode': floatingPromiseModes,
 };
 
 /**

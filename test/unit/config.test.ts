@@ -26,6 +26,7 @@ const valid = [
   '{ "rules": { "floating-promise": "warning", "global-mutation": "off", "import-cycle": "info" }, "ignore": ["**/*.test.ts"] }',
   '{ "rules": { "floating-promise": ["warning", { "checkThenables": true }] } }',
   '{ "rules": { "floating-promise": ["off", {}] } }',
+  '{ "rules": { "floating-promise": ["warning", { "mode": "typescript-eslint", "checkThenables": true }] } }',
 ];
 // The fourth field is false where JSON Schema cannot say it (unique layer names): only the loader rejects it.
 const invalid: Array<[string, string, RegExp, boolean?]> = [
@@ -46,6 +47,7 @@ const invalid: Array<[string, string, RegExp, boolean?]> = [
     /did you mean "checkThenables"\?/,
   ],
   ['{ "rules": { "floating-promise": ["warning", { "checkThenables": "yes" }] } }', 'rules.floating-promise.checkThenables', /must be true or false/],
+  ['{ "rules": { "floating-promise": ["warning", { "mode": "strict" }] } }', 'rules.floating-promise.mode', /must be one of .*typescript-eslint/],
   ['{ "rules": { "floating-promise": ["warning"] } }', 'rules.floating-promise', /a severity and an object of options/],
   ['{ "rules": { "floating-promise": ["loud", {}] } }', 'rules.floating-promise', /must be one of/],
   ['{ "rules": { "unowned-timer": ["warning", {}] } }', 'rules.unowned-timer', /takes no options/],

@@ -39,4 +39,17 @@ describe('hazard messages', () => {
     const [message] = messagesOf({ 'main.ts': '(Object.prototype as any).foo = 1;\nexport {};\n' });
     assert.match(message!, /Write to `\(Object\.prototype as any\)\.foo`/);
   });
+
+  it('says where a dropped promise can reject, as related information pointing into the callee', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-messages-'));
+    const main = path.join(folder, 'main.ts');
+    fs.writeFileSync(main, 'async function load(): Promise<void> {\n  throw new Error("no");\n}\nload();\nexport {};\n');
+    const [diagnostic] = ProjectAnalysis.open(folder).check().diagnostics;
+    assert.equal(diagnostic?.code, 'floating-promise');
+    assert.match(diagnostic.message, /It can reject: `throw`\.$/);
+    assert.deepEqual(
+      diagnostic.related.map((related) => [related.file, related.line, related.message]),
+      [[main, 2, 'can reject here: `throw`']],
+    );
+  });
 });

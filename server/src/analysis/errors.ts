@@ -9,6 +9,7 @@ export const say = {
     `${uselessHandler ? ' (the one given is not a function, so it handles nothing)' : ''}: ` +
     `its work outlives this module version and a rejection goes unhandled. \`await\` it${array ? ' (with `Promise.all`)' : ''}, ` +
     `add \`.catch(…)\`, or write \`void\` before it to drop it on purpose.`,
+  rejectsAt: (what: string) => `It can reject: ${what}.`,
   unreleasedResource: (name: string, what: string) =>
     `\`${name}\` holds ${what}, made each time this module runs and never released: every reload leaves one more open. ` +
     `Release it in \`import.meta.hot.dispose(…)\`, wrap it in \`import.meta.hot.own(…)\`, or keep one across versions in \`import.meta.hot.data\`.`,

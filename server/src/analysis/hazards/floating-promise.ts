@@ -1,9 +1,10 @@
 import { ts } from '../typescript';
-import type { FindingSink, PromiseCandidate } from '../file-context';
+import type { FindingSink, PromiseCandidate, RelatedLocation } from '../file-context';
 import { say } from '../errors';
 import { skipParentheses } from '../bindings';
 import type { RuleOptions } from '../../../../src-shared/hazard-codes';
 import type { SyntaxRule } from './rule';
+import { RejectionReach, type RejectionSource } from './rejection';
 
 /**
  * The syntactic half: collects the statements whose value is dropped and might be a promise. The checker
@@ -43,13 +44,19 @@ function isAssignment(operator: ts.SyntaxKind): boolean {
   return operator >= ts.SyntaxKind.FirstAssignment && operator <= ts.SyntaxKind.LastAssignment;
 }
 
-/** What a dropped value is, when it is left unhandled. */
-type Unhandled = { array: boolean; uselessHandler: boolean } | undefined;
+/** What a dropped value is, when it is left unhandled, and the expression that makes the unhandled promise. */
+type Unhandled = { array: boolean; uselessHandler: boolean; expression: ts.Expression } | undefined;
 
 /**
- * The type-aware half, with the semantics of typescript-eslint's `no-floating-promises` (default options):
- * a statement floats when its value is a Promise (or, with `checkThenables`, any thenable), or an array or
- * tuple of them, and it does not end in `.catch(handler)` or `.then(f, handler)` with a function as handler.
+ * The type-aware half. With `mode: "typescript-eslint"`, the semantics of typescript-eslint's `no-floating-promises`
+ * (default options): a statement floats when its value is a Promise (or, with `checkThenables`, any thenable), or an
+ * array or tuple of them, and it does not end in `.catch(handler)` or `.then(f, handler)` with a function as handler.
+ *
+ * In the default `reload` mode, such a statement is reported only when the rejection can really be lost: not when
+ * the call hands its result to a Node-style callback (`asCallback(p, cb)`, `client.cluster('INFO', (err) => …)`),
+ * not when the callee, followed into the project's code, cannot reject or returns no promise at all, and not when
+ * a `Promise | void` comes from a package whose implementation may well be synchronous. The finding then names
+ * where the rejection would come from.
  */
 export function checkFloatingPromises(
   candidates: readonly PromiseCandidate[],
@@ -58,10 +65,45 @@ export function checkFloatingPromises(
   sink: FindingSink,
 ): void {
   const types = new PromiseTypes(program, options.checkThenables === true);
+  const reach = options.mode === 'typescript-eslint' ? undefined : new RejectionReach(program, (node, type) => types.isPromise(node, type));
   for (const { statement } of candidates) {
     const unhandled = unhandledIn(skipParentheses(statement.expression), types);
-    if (unhandled) sink.report('floating-promise', statement, say.floatingPromise(unhandled.array, unhandled.uselessHandler));
+    if (!unhandled) continue;
+    const message = say.floatingPromise(unhandled.array, unhandled.uselessHandler);
+    if (!reach) {
+      sink.report('floating-promise', statement, message);
+      continue;
+    }
+    const source = unhandled.uselessHandler
+      ? { node: unhandled.expression, what: 'the handler given is not a function' }
+      : lostRejection(unhandled, types, reach);
+    if (source) sink.report('floating-promise', statement, `${message} ${say.rejectsAt(source.what)}`, [related(source)]);
   }
+}
+
+/** Where the dropped promise can reject, followed as far as the project's code goes; undefined when it cannot be lost. */
+function lostRejection(unhandled: NonNullable<Unhandled>, types: PromiseTypes, reach: RejectionReach): RejectionSource | undefined {
+  const expression = skipParentheses(unhandled.expression);
+  if (unhandled.array) {
+    // `items.map(async (item) => …)`: the promises are the callback's.
+    const callback = ts.isCallExpression(expression)
+      ? expression.arguments.find((argument) => ts.isFunctionLike(skipParentheses(argument)))
+      : undefined;
+    return callback
+      ? reach.functionSource(skipParentheses(callback) as ts.SignatureDeclaration, 1, true)
+      : { node: expression, what: 'an array of promises' };
+  }
+  if (ts.isCallExpression(expression)) {
+    if (expression.arguments.some((argument) => types.isErrorFirstCallback(argument))) return undefined;
+    if (types.isMaybePromise(expression) && reach.implementationsOf(expression).kind === 'unknown') return undefined;
+  }
+  return reach.sourceOf(expression, 0);
+}
+
+function related(source: RejectionSource): RelatedLocation {
+  const file = source.node.getSourceFile();
+  const { line, character } = file.getLineAndCharacterOfPosition(source.node.getStart(file));
+  return { file: file.fileName, line: line + 1, column: character + 1, message: `can reject here: ${source.what}` };
 }
 
 function unhandledIn(node: ts.Expression, types: PromiseTypes): Unhandled {
@@ -70,7 +112,7 @@ function unhandledIn(node: ts.Expression, types: PromiseTypes): Unhandled {
   if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.CommaToken) {
     return unhandledIn(skipParentheses(node.left), types) ?? unhandledIn(skipParentheses(node.right), types);
   }
-  if (types.isPromiseArray(node)) return { array: true, uselessHandler: false };
+  if (types.isPromiseArray(node)) return { array: true, uselessHandler: false, expression: node };
   if (ts.isAwaitExpression(node) || !types.isPromise(node)) return undefined;
   if (ts.isCallExpression(node)) return unhandledCall(node, types);
   if (ts.isConditionalExpression(node)) {
@@ -79,18 +121,18 @@ function unhandledIn(node: ts.Expression, types: PromiseTypes): Unhandled {
   if (ts.isBinaryExpression(node) && isLogical(node.operatorToken.kind)) {
     return unhandledIn(skipParentheses(node.left), types) ?? unhandledIn(skipParentheses(node.right), types);
   }
-  return { array: false, uselessHandler: false };
+  return { array: false, uselessHandler: false, expression: node };
 }
 
 /** `.catch(h)` and `.then(f, h)` handle the promise when `h` is a function; `.finally(f)` passes it on. */
 function unhandledCall(call: ts.CallExpression, types: PromiseTypes): Unhandled {
   const method = methodName(call.expression);
   const handler = method === 'catch' ? call.arguments[0] : method === 'then' ? call.arguments[1] : undefined;
-  if (handler) return types.isFunction(handler) ? undefined : { array: false, uselessHandler: true };
+  if (handler) return types.isFunction(handler) ? undefined : { array: false, uselessHandler: true, expression: call };
   if (method === 'finally' && (ts.isPropertyAccessExpression(call.expression) || ts.isElementAccessExpression(call.expression))) {
     return unhandledIn(skipParentheses(call.expression.expression), types);
   }
-  return { array: false, uselessHandler: false };
+  return { array: false, uselessHandler: false, expression: call };
 }
 
 /** `p.name` or `p['name']` (a literal key): the name of the method called. */
@@ -138,6 +180,29 @@ class PromiseTypes {
     return false;
   }
 
+  /**
+   * A Node-style callback: a function whose first parameter is the error (`(err, result) => …`, or a value typed
+   * so). A call given one delivers its failure there, the way dual callback/promise APIs do.
+   */
+  isErrorFirstCallback(node: ts.Node): boolean {
+    const inner = skipParentheses(node as ts.Expression);
+    if (ts.isFunctionLike(inner)) return isErrorName(inner.parameters[0]?.name);
+    const type = this.checker.getTypeAtLocation(node);
+    return unionParts(this.checker.getNonNullableType(type)).some((part) =>
+      part.getCallSignatures().some((signature) => {
+        const first = signature.parameters[0];
+        return first !== undefined && /^(err|error|e|er|cause)$/i.test(first.getName());
+      }),
+    );
+  }
+
+  /** A union of a promise with `void` or `undefined`: an API that allows its implementations to be synchronous. */
+  isMaybePromise(node: ts.Node): boolean {
+    const type = this.checker.getTypeAtLocation(node);
+    if (!type.isUnion()) return false;
+    return type.types.some((part) => part.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) && this.isPromise(node, type);
+  }
+
   isFunction(node: ts.Node): boolean {
     return this.checker.getTypeAtLocation(node).getCallSignatures().length > 0;
   }
@@ -181,6 +246,10 @@ class PromiseTypes {
     const type = this.checker.getApparentType(this.checker.getTypeOfSymbolAtLocation(parameter, node));
     return unionParts(type).some((part) => part.getCallSignatures().length > 0);
   }
+}
+
+function isErrorName(name: ts.BindingName | undefined): boolean {
+  return name !== undefined && ts.isIdentifier(name) && /^_?(err|error|e|er|cause)$/i.test(name.text);
 }
 
 function unionParts(type: ts.Type): readonly ts.Type[] {

@@ -46,6 +46,9 @@ const builtIns = new Set([
   'Response',
   'fetch',
 ]);
+/** Names each CommonJS module gets as its own. */
+const commonJsLocals = new Set(['exports', 'module', 'require', '__filename', '__dirname']);
+
 /** Calls that write to their first argument. */
 const writers = new Set([
   'Object.defineProperty',
@@ -101,7 +104,8 @@ export const globalMutation: SyntaxRule = {
 function globalTarget(target: ts.Expression, context: FileContext, wholeObject: boolean): string | undefined {
   const node = skipOuterExpressions(target);
   if (ts.isIdentifier(node)) {
-    if (!context.scopes.isGlobal(node.text, node) || node.text === 'undefined') return undefined;
+    // `exports` and `module` are the CommonJS wrapper's parameters: `exports = module.exports = …` is local to the module.
+    if (!context.scopes.isGlobal(node.text, node) || node.text === 'undefined' || commonJsLocals.has(node.text)) return undefined;
     const shared = globalObjectNames.has(node.text) || builtIns.has(node.text);
     if (wholeObject) return shared ? `\`${node.text}\`` : undefined;
     return globalObjectNames.has(node.text) ? undefined : `the global variable \`${node.text}\``;

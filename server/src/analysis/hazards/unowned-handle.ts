@@ -145,8 +145,12 @@ export function checkResources(candidates: readonly ResourceCandidate[], checker
 
 function releaseMethodOf(checker: ts.TypeChecker, type: ts.Type, location: ts.Node): string | undefined {
   if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never)) return undefined;
+  // A function with extras (a logger such as debug's `Debugger`, whose `destroy()` only unregisters it) holds no handle.
+  if (type.getCallSignatures().length > 0) return undefined;
   for (const name of releaseMethods) {
     const method = type.getProperty(name);
+    // A release method kept only for compatibility (`@deprecated`, such as a logger's no-op `destroy()`) releases nothing.
+    if (method && isDeprecated(method)) continue;
     if (method && checker.getTypeOfSymbolAtLocation(method, location).getCallSignatures().length > 0) return `${name}()`;
   }
   // Well-known symbols are named `__@dispose@123` by the checker.
@@ -155,6 +159,10 @@ function releaseMethodOf(checker: ts.TypeChecker, type: ts.Type, location: ts.No
     .map((property) => /^__@(asyncDispose|dispose)@\d+$/.exec(property.escapedName as string)?.[1])
     .find(Boolean);
   return symbol && `[Symbol.${symbol}]()`;
+}
+
+function isDeprecated(symbol: ts.Symbol): boolean {
+  return symbol.getJsDocTags().some((tag) => tag.name === 'deprecated');
 }
 
 function describe(origin: string, node: ts.CallExpression | ts.NewExpression): string {

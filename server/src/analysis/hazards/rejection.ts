@@ -1,0 +1,361 @@
+import { ts } from '../typescript';
+import { skipOuterExpressions, skipParentheses } from '../bindings';
+
+/**
+ * Whether a dropped promise can really reject, asked of the code rather than of its type. A promise's type says
+ * nothing about whether it can fail: `async function stop() { try { await x() } catch (e) { log(e) } }` only ever
+ * resolves, `Promise.resolve(v)` and a resolve-only `new Promise` too, and a value typed as a promise may be a
+ * debounced function's `undefined`. The floating-promise rule asks here before it reports, so that a warning is
+ * one an engineer would act on; the answer names where the rejection comes from, which the warning shows.
+ *
+ * The walk is bounded: it follows calls into the project's own functions (not into packages' declarations, which
+ * are trusted as typed) a few levels deep, and answers "may reject" wherever it cannot tell.
+ */
+
+/** Where a rejection may come from: the node to point at, and what happens there. */
+export interface RejectionSource {
+  node: ts.Node;
+  what: string;
+}
+
+/** How many calls deep the walk follows the project's functions before it gives up and trusts the type. */
+const maxDepth = 4;
+
+/** Calls that cannot throw in practice: logging. */
+const quietCallees = /^(console\.\w+|debug|log|logger\.\w+|this\.log\w*|this\.debug|this\.logger\.\w+)$/;
+
+/** A callee's implementations in the project, or why there is nothing to follow. */
+type Implementations =
+  | { kind: 'functions'; functions: ts.SignatureDeclaration[] }
+  /** The value is asserted to be a function returning a promise (`debounce(fn) as T`), but what it is returns none. */
+  | { kind: 'not-a-promise'; at: ts.Node }
+  | { kind: 'unknown' };
+
+export class RejectionReach {
+  private readonly checker: ts.TypeChecker;
+  private readonly inProgress = new Set<ts.Node>();
+
+  constructor(
+    private readonly program: ts.Program,
+    private readonly isPromiseType: (node: ts.Node, type?: ts.Type) => boolean,
+  ) {
+    this.checker = program.getTypeChecker();
+  }
+
+  /**
+   * True when the promise made by this expression only ever resolves, or is no promise at all once the code is
+   * followed: then dropping it loses nothing.
+   */
+  cannotReject(expression: ts.Expression): boolean {
+    return this.sourceOf(expression, 0) === undefined;
+  }
+
+  /** Where the promise this expression makes can reject, or undefined when it cannot. */
+  sourceOf(expression: ts.Expression, depth: number): RejectionSource | undefined {
+    const node = skipParentheses(expression);
+    if (ts.isAwaitExpression(node)) return this.sourceOf(node.expression, depth);
+    if (ts.isConditionalExpression(node)) return this.sourceOf(node.whenTrue, depth) ?? this.sourceOf(node.whenFalse, depth);
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.CommaToken) return this.sourceOf(node.right, depth);
+    if (ts.isNewExpression(node)) return this.newPromise(node) ? undefined : { node, what: `\`${text(node)}\` may reject` };
+    if (!ts.isCallExpression(node)) {
+      return this.isPromiseType(node) ? { node, what: `\`${text(node)}\` is a promise made elsewhere` } : undefined;
+    }
+    const promiseStatic = staticPromiseCall(node);
+    if (promiseStatic === 'resolve') {
+      const [value] = node.arguments;
+      return value && this.isPromiseType(value) ? this.sourceOf(value, depth) : undefined;
+    }
+    if (promiseStatic === 'reject') return { node, what: '`Promise.reject(…)` rejects' };
+    if (promiseStatic !== undefined) return { node, what: `\`${text(node)}\` may reject` };
+    const method = methodName(node.expression);
+    if ((method === 'then' || method === 'finally') && ts.isPropertyAccessExpression(skipParentheses(node.expression))) {
+      const receiver = (skipParentheses(node.expression) as ts.PropertyAccessExpression).expression;
+      const callbacks = node.arguments.filter((argument) => ts.isFunctionLike(skipParentheses(argument)));
+      if (callbacks.length !== node.arguments.length) return { node, what: `\`${text(node)}\` may reject` };
+      return (
+        this.sourceOf(receiver, depth) ??
+        callbacks.map((callback) => this.functionSource(skipParentheses(callback) as ts.SignatureDeclaration, depth + 1, true)).find(Boolean)
+      );
+    }
+    return this.callSource(node, depth);
+  }
+
+  /** A call: followed into the project's implementation of the callee; trusted as typed where there is none. */
+  private callSource(call: ts.CallExpression, depth: number): RejectionSource | undefined {
+    const unknown: RejectionSource = { node: call, what: `\`${text(call.expression)}(…)\` returns a promise that may reject` };
+    if (depth >= maxDepth) return unknown;
+    const found = this.implementationsOf(call);
+    if (found.kind === 'not-a-promise') return undefined;
+    if (found.kind === 'unknown') return unknown;
+    for (const fn of found.functions) {
+      const source = this.functionSource(fn, depth + 1, isAsync(fn));
+      if (source) return source;
+    }
+    return undefined;
+  }
+
+  /**
+   * Where a function's returned promise can reject. An async function rejects where it throws, awaits a promise
+   * that rejects, or returns one, outside a `try` whose `catch` swallows the error; a plain function returning a
+   * promise rejects where the promise it returns does (it throws, rather than rejects, anywhere else).
+   */
+  functionSource(fn: ts.SignatureDeclaration, depth: number, async: boolean): RejectionSource | undefined {
+    const body = (fn as ts.FunctionLikeDeclaration).body;
+    if (!body) return { node: fn, what: 'a function without a body' };
+    if (this.inProgress.has(fn)) return undefined;
+    this.inProgress.add(fn);
+    try {
+      if (!ts.isBlock(body))
+        return async ? (this.expressionThrows(body, depth) ?? this.returnedSource(body, depth)) : this.returnedSource(body, depth);
+      return this.blockSource(body, depth, async);
+    } finally {
+      this.inProgress.delete(fn);
+    }
+  }
+
+  private returnedSource(expression: ts.Expression, depth: number): RejectionSource | undefined {
+    return this.isPromiseType(expression) ? this.sourceOf(expression, depth) : undefined;
+  }
+
+  /** An async arrow's expression body: rejects where a call in it throws, or where it returns a rejecting promise. */
+  private expressionThrows(expression: ts.Expression, depth: number): RejectionSource | undefined {
+    let found: RejectionSource | undefined;
+    const visit = (node: ts.Node): void => {
+      if (found || ts.isFunctionLike(node)) return;
+      if (ts.isAwaitExpression(node)) {
+        found = this.sourceOf(node.expression, depth);
+        return;
+      }
+      if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && node !== skipParentheses(expression) && !isQuiet(node)) {
+        found = { node, what: `\`${text(node)}\` may throw` };
+        return;
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(expression);
+    return found;
+  }
+
+  /**
+   * The statements of a function body, each in its region: outside any `try`, in a `try` whose `catch` swallows
+   * (errors there are caught, except a promise returned without `await`), or in a `catch`/`finally` (where a call is
+   * taken for logging or cleanup, and only a `throw` or an awaited rejection escapes).
+   */
+  private blockSource(body: ts.Block, depth: number, async: boolean): RejectionSource | undefined {
+    let found: RejectionSource | undefined;
+    type Region = 'open' | 'guarded' | 'handler';
+    const visit = (node: ts.Node, region: Region): void => {
+      if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+      if (ts.isTryStatement(node)) {
+        const guarded = node.catchClause !== undefined && this.catchSwallows(node.catchClause.block, depth, async);
+        visit(node.tryBlock, guarded ? 'guarded' : region);
+        if (node.catchClause) visit(node.catchClause.block, region === 'open' ? 'handler' : region);
+        if (node.finallyBlock) visit(node.finallyBlock, region === 'open' ? 'handler' : region);
+        return;
+      }
+      if (ts.isReturnStatement(node) && node.expression) {
+        // A promise returned without `await` is the caller's, even from inside a `try`.
+        const returned = skipParentheses(node.expression);
+        if (!ts.isAwaitExpression(returned) && this.isPromiseType(returned)) {
+          found = this.sourceOf(returned, depth);
+          return;
+        }
+        if (!async) return;
+      }
+      if (!async) {
+        ts.forEachChild(node, (child) => visit(child, region));
+        return;
+      }
+      if (region !== 'guarded') {
+        if (ts.isThrowStatement(node)) {
+          found = { node, what: '`throw`' };
+          return;
+        }
+        if (ts.isAwaitExpression(node)) {
+          found = this.sourceOf(node.expression, depth);
+          if (found) return;
+          // The awaited call itself is judged by its promise, not taken for a throwing call.
+          const awaited = skipParentheses(node.expression);
+          if (ts.isCallExpression(awaited)) {
+            awaited.arguments.forEach((argument) => visit(argument, region));
+            return;
+          }
+        }
+        if (region === 'open' && (ts.isCallExpression(node) || ts.isNewExpression(node)) && !isQuiet(node) && !this.isDroppedPromiseCall(node)) {
+          found = { node, what: `\`${text(node.expression)}(…)\` may throw` };
+          return;
+        }
+      }
+      ts.forEachChild(node, (child) => visit(child, region));
+    };
+    visit(body, 'open');
+    return found;
+  }
+
+  /** A `catch` block that neither throws nor awaits a rejecting promise: the error stops there. */
+  private catchSwallows(block: ts.Block, depth: number, async: boolean): boolean {
+    let escapes = false;
+    const visit = (node: ts.Node): void => {
+      if (escapes || ts.isFunctionLike(node)) return;
+      if (ts.isThrowStatement(node)) escapes = true;
+      else if (async && ts.isAwaitExpression(node) && this.sourceOf(node.expression, depth) !== undefined) escapes = true;
+      else if (ts.isReturnStatement(node) && node.expression && this.returnedSource(node.expression, depth) !== undefined) escapes = true;
+      else ts.forEachChild(node, visit);
+    };
+    visit(block);
+    return !escapes;
+  }
+
+  /** A call statement dropping a promise inside the function is its own finding; it does not make this one reject. */
+  private isDroppedPromiseCall(node: ts.CallExpression | ts.NewExpression): boolean {
+    return ts.isExpressionStatement(node.parent) && this.isPromiseType(node);
+  }
+
+  /** `new Promise(executor)` that can only resolve: its executor never takes, or never uses, `reject`, and never throws. */
+  private newPromise(node: ts.NewExpression): boolean {
+    if (!ts.isIdentifier(node.expression) || node.expression.text !== 'Promise') return false;
+    const executor = node.arguments?.[0] && skipParentheses(node.arguments[0]);
+    if (!executor || !(ts.isArrowFunction(executor) || ts.isFunctionExpression(executor))) return false;
+    const reject = executor.parameters[1];
+    if (reject && (!ts.isIdentifier(reject.name) || usesName(executor.body, reject.name.text))) return false;
+    return !containsThrow(executor.body);
+  }
+
+  /** The functions a call reaches in the project's own sources, through declarations, assertions and prototype assignments. */
+  implementationsOf(call: ts.CallExpression): Implementations {
+    const callee = skipParentheses(call.expression);
+    if (ts.isFunctionLike(callee)) return { kind: 'functions', functions: [callee as ts.SignatureDeclaration] };
+    const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
+    // `f.call(this, …)` and `f.apply(this, args)` run `f`.
+    if (ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply')) {
+      return this.implementationsOfValue(callee.expression);
+    }
+    if (!nameNode) return { kind: 'unknown' };
+    return this.implementationsOfValue(nameNode);
+  }
+
+  private implementationsOfValue(node: ts.Expression): Implementations {
+    let symbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declarations = symbol?.getDeclarations() ?? [];
+    if (declarations.length === 0) return { kind: 'unknown' };
+    const functions: ts.SignatureDeclaration[] = [];
+    for (const declaration of declarations) {
+      const source = declaration.getSourceFile();
+      if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) return { kind: 'unknown' };
+      if (ts.isFunctionLike(declaration) && (declaration as ts.FunctionLikeDeclaration).body) {
+        functions.push(declaration);
+        continue;
+      }
+      if (ts.isFunctionDeclaration(declaration) || ts.isMethodDeclaration(declaration)) continue; // an overload's signature
+      const initializer =
+        ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration)
+          ? declaration.initializer
+          : undefined;
+      if (initializer) {
+        const asserted = assertedValue(initializer);
+        const value = skipOuterExpressions(initializer);
+        if (ts.isFunctionLike(value)) functions.push(value as ts.SignatureDeclaration);
+        else if (asserted && !this.returnsPromise(asserted)) return { kind: 'not-a-promise', at: asserted };
+        else return { kind: 'unknown' };
+        continue;
+      }
+      const assigned = prototypeAssignment(declaration, symbol!.getName());
+      if (assigned) functions.push(assigned);
+      else return { kind: 'unknown' };
+    }
+    return functions.length > 0 ? { kind: 'functions', functions } : { kind: 'unknown' };
+  }
+
+  /** True when calling a value of this expression's own type (before any assertion) gives a promise. */
+  private returnsPromise(expression: ts.Expression): boolean {
+    const type = this.checker.getTypeAtLocation(expression);
+    const signatures = type.getCallSignatures();
+    if (type.flags & ts.TypeFlags.Any || signatures.length === 0) return true;
+    return signatures.some((signature) => this.isPromiseType(expression, signature.getReturnType()));
+  }
+}
+
+/** `Promise.resolve(…)`, `Promise.all(…)`…: the static method's name. */
+function staticPromiseCall(call: ts.CallExpression): string | undefined {
+  const callee = skipParentheses(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || callee.expression.text !== 'Promise') return undefined;
+  return callee.name.text;
+}
+
+function methodName(callee: ts.Expression): string | undefined {
+  const node = skipParentheses(callee);
+  return ts.isPropertyAccessExpression(node) ? node.name.text : undefined;
+}
+
+function isAsync(fn: ts.SignatureDeclaration): boolean {
+  return ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async ? true : false;
+}
+
+function isQuiet(node: ts.CallExpression | ts.NewExpression): boolean {
+  return ts.isCallExpression(node) && quietCallees.test(node.expression.getText().replace(/\s+/g, ''));
+}
+
+/** `x as T` or `<T>x` at the top of an initializer: the value under the assertion. */
+function assertedValue(initializer: ts.Expression): ts.Expression | undefined {
+  let node = skipParentheses(initializer);
+  let asserted: ts.Expression | undefined;
+  while (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node)) {
+    if (!ts.isSatisfiesExpression(node)) asserted = node.expression;
+    node = skipParentheses(node.expression);
+  }
+  return asserted && skipParentheses(asserted);
+}
+
+/**
+ * A method declared on an interface or class `C` and implemented as `C.prototype.name = function …` in the same
+ * file, the way code written before classes (or merged with an interface) defines its methods.
+ */
+function prototypeAssignment(declaration: ts.Declaration, name: string): ts.SignatureDeclaration | undefined {
+  const owner = declaration.parent;
+  if (!(ts.isInterfaceDeclaration(owner) || ts.isClassDeclaration(owner)) || !owner.name) return undefined;
+  const className = owner.name.text;
+  let found: ts.SignatureDeclaration | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const left = skipParentheses(node.left);
+      if (ts.isPropertyAccessExpression(left) && left.name.text === name && left.expression.getText() === `${className}.prototype`) {
+        let value = skipOuterExpressions(node.right);
+        // `C.prototype.x = wrap(function …)`: the function inside a wrapper such as a deprecation notice.
+        if (ts.isCallExpression(value) && value.arguments[0]) value = skipOuterExpressions(value.arguments[0]);
+        if (ts.isFunctionExpression(value) || ts.isArrowFunction(value)) found = value;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(declaration.getSourceFile());
+  return found;
+}
+
+function usesName(node: ts.Node, name: string): boolean {
+  let used = false;
+  const visit = (child: ts.Node): void => {
+    if (used) return;
+    if (ts.isIdentifier(child) && child.text === name) used = true;
+    else ts.forEachChild(child, visit);
+  };
+  visit(node);
+  return used;
+}
+
+function containsThrow(node: ts.Node): boolean {
+  let found = false;
+  const visit = (child: ts.Node): void => {
+    if (found || (child !== node && ts.isFunctionLike(child))) return;
+    if (ts.isThrowStatement(child)) found = true;
+    else ts.forEachChild(child, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function text(node: ts.Node): string {
+  const written = node.getText().replace(/\s+/g, ' ');
+  return written.length > 60 ? `${written.slice(0, 57)}…` : written;
+}
