@@ -159,6 +159,12 @@ describe('the language server after an edit, beyond the edited module', () => {
       'work.ts': 'export function work(): number {\n  return 1;\n}\n',
       'index.ts': "export * from './work';\n",
       'caller.ts': "import { work } from './index';\nexport function run(): void {\n  work();\n}\n",
+      'deep.ts': 'export function deep(): number {\n  return 1;\n}\n',
+      'middle.ts': "import { deep } from './deep';\nexport const middle = () => deep();\n",
+      'top.ts': "import { middle } from './middle';\nexport function run(): void {\n  middle();\n}\n",
+      // A script: no import or export, so its function is a global every module sees without importing it.
+      'globals.ts': 'function later(): number {\n  return 1;\n}\n',
+      'uses.ts': 'export function run(): void {\n  later();\n}\n',
     };
     fs.mkdirSync(path.join(dir, 'src'));
     fs.writeFileSync(path.join(dir, 'reloadable.config.json'), '{}');
@@ -212,7 +218,27 @@ describe('the language server after an edit, beyond the edited module', () => {
 
   it('type-checks again the modules that reach an edited one through a re-export', async () => {
     assert.deepEqual(codes(server.diagnosticsOf(file('caller.ts'))), []);
-    await edit('work.ts', 'export async function work(): Promise<number> {\n  return 1;\n}\n');
+    // An async function that can reject (JSON.parse may throw): one that only returns a value would float harmlessly.
+    await edit('work.ts', "export async function work(): Promise<number> {\n  return JSON.parse('1');\n}\n");
     await server.waitFor(() => codes(server.diagnosticsOf(file('caller.ts'))).includes('3:floating-promise'), 'the floating promise in caller.ts');
+  });
+
+  it('type-checks again the modules whose types an edit changes through modules in between', async () => {
+    assert.deepEqual(codes(server.diagnosticsOf(file('top.ts'))), []);
+    // top.ts imports only middle.ts, whose `middle` returns whatever `deep` returns.
+    await edit('deep.ts', "export async function deep(): Promise<number> {\n  return JSON.parse('1');\n}\n");
+    await server.waitFor(() => codes(server.diagnosticsOf(file('top.ts'))).includes('3:floating-promise'), 'the floating promise in top.ts');
+  });
+
+  it('type-checks again every module when a script changes its globals, and when it stops declaring them', async () => {
+    assert.deepEqual(codes(server.diagnosticsOf(file('uses.ts'))), []);
+    await edit('globals.ts', "async function later(): Promise<number> {\n  return JSON.parse('1');\n}\n");
+    await server.waitFor(() => codes(server.diagnosticsOf(file('uses.ts'))).includes('2:floating-promise'), 'the floating promise in uses.ts');
+    // Exported, the function is no global any more: uses.ts calls nothing it can type.
+    await server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: uri(file('globals.ts')), version: 3 },
+      contentChanges: [{ text: "export async function later(): Promise<number> {\n  return JSON.parse('1');\n}\n" }],
+    });
+    await server.waitFor(() => codes(server.diagnosticsOf(file('uses.ts'))).length === 0, 'the floating promise to go from uses.ts');
   });
 });

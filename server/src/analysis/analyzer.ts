@@ -80,6 +80,8 @@ export class ProjectAnalysis {
   private readonly belongs: (file: string) => boolean;
   private listing: { membership: number; files: string[]; modules: ModuleGraph['modules']; byId: string[] } | undefined;
   private readonly projectGraph: ProjectGraph;
+  /** Modules that declared globals before their last edit or deletion, until their dependents are asked for. */
+  private readonly globalsEdited = new Set<string>();
 
   constructor(readonly setup: ProjectSetup) {
     this.sources = new SourceStore(setup.files);
@@ -146,6 +148,7 @@ export class ProjectAnalysis {
     if (!this.sources.has(absolute) && !this.accepts(absolute)) return false;
     // An editor opening a module sends the text the analysis has already: nothing changed, nothing to redo.
     if (text !== undefined && this.sources.has(absolute) && this.sources.entry(absolute)?.text === text) return true;
+    if (this.sources.has(absolute) && this.typed.contributesGlobals(absolute)) this.globalsEdited.add(absolute);
     this.sources.set(absolute, text);
     this.projectGraph.markEdited(absolute);
     return true;
@@ -154,6 +157,7 @@ export class ProjectAnalysis {
   /** Removes a deleted module. */
   remove(file: string): void {
     const absolute = path.resolve(file);
+    if (this.sources.has(absolute) && this.typed.contributesGlobals(absolute)) this.globalsEdited.add(absolute);
     if (this.sources.delete(absolute)) {
       this.modules.delete(absolute);
       this.projectGraph.forget(absolute);
@@ -171,25 +175,30 @@ export class ProjectAnalysis {
   }
 
   /**
-   * Absolute paths of the modules whose types an edit of this one can change, sorted: the modules that
-   * import it, and, through re-exports, the modules that import those.
+   * Absolute paths of the modules whose findings an edit of this one can change, sorted, nearest first: the
+   * modules that import it, then the modules that import those, and so on (an inferred type, or a call the
+   * floating-promise rule follows, passes through any number of modules). Every other module when this one
+   * declares globals, or did before the edit: those reach modules that never import it.
    */
   dependentsOf(file: string): string[] {
-    const start = this.idOf(path.resolve(file));
+    const absolute = path.resolve(file);
+    const start = this.idOf(absolute);
+    const global = this.globalsEdited.delete(absolute) || (this.sources.has(absolute) && this.typed.contributesGlobals(absolute));
     const incoming = this.projectGraph.incoming();
-    const dependents = new Set<string>();
-    const expanded = new Set([start]);
+    const reached = new Set([start]);
     const queue = [start];
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      for (const edge of incoming.get(id) ?? []) {
-        if (edge.from !== start) dependents.add(edge.from);
-        if (edge.kind === 'reexport' && !expanded.has(edge.from)) {
-          expanded.add(edge.from);
-          queue.push(edge.from);
-        }
+      for (const edge of [...(incoming.get(id) ?? [])].sort((a, b) => compareIds(a.from, b.from))) {
+        if (reached.has(edge.from)) continue;
+        reached.add(edge.from);
+        queue.push(edge.from);
       }
     }
-    return [...dependents].sort(compareIds).map((id) => this.fileOf(id));
+    reached.delete(start);
+    const dependents = [...reached].map((id) => this.fileOf(id));
+    if (!global) return dependents;
+    const near = new Set(dependents);
+    return [...dependents, ...this.files.filter((other) => other !== absolute && !near.has(other))];
   }
 
   /** Absolute paths of the other modules of the cycle this module is in, sorted; empty when it is in none. */

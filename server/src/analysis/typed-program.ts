@@ -144,7 +144,7 @@ export class TypedProgram {
    * global), a `declare global` or `declare module`, a triple-slash reference. Such modules are in every
    * focused program.
    */
-  private contributesGlobals(file: string): boolean {
+  contributesGlobals(file: string): boolean {
     const entry = this.sources.entry(file);
     if (!entry || entry.text === undefined) return false;
     const known = this.globalContributors.get(file);
