@@ -175,7 +175,7 @@ export class ProjectAnalysis {
   }
 
   /**
-   * Absolute paths of the modules whose findings an edit of this one can change, sorted, nearest first: the
+   * Absolute paths of the modules whose findings an edit of this one can change, sorted: the
    * modules that import it, then the modules that import those, and so on (an inferred type, or a call the
    * floating-promise rule follows, passes through any number of modules). Every other module when this one
    * declares globals, or did before the edit: those reach modules that never import it.
@@ -188,14 +188,14 @@ export class ProjectAnalysis {
     const reached = new Set([start]);
     const queue = [start];
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      for (const edge of [...(incoming.get(id) ?? [])].sort((a, b) => compareIds(a.from, b.from))) {
+      for (const edge of incoming.get(id) ?? []) {
         if (reached.has(edge.from)) continue;
         reached.add(edge.from);
         queue.push(edge.from);
       }
     }
     reached.delete(start);
-    const dependents = [...reached].map((id) => this.fileOf(id));
+    const dependents = [...reached].sort(compareIds).map((id) => this.fileOf(id));
     if (!global) return dependents;
     const near = new Set(dependents);
     return [...dependents, ...this.files.filter((other) => other !== absolute && !near.has(other))];
