@@ -82,6 +82,36 @@ export interface ReloadResult {
   /** Things that did not stop the reload: a dispose that threw, a dropped state, a handler without a mailbox. */
   warnings: string[];
   leaks: LeakReport[];
+  /** An app run with `--workers`: one transaction across every worker. */
+  cluster?: ClusterReload;
+}
+
+/** One reload across a cluster's workers: all commit or none does. */
+export interface ClusterReload {
+  /** Committed transactions of the cluster, this one included when it committed. */
+  epoch: number;
+  /** Between the first and the last worker putting the new versions live (committed reloads). */
+  commitSpreadMs?: number;
+  participants: ClusterParticipant[];
+}
+
+export interface ClusterParticipant {
+  /** The worker's number (node:cluster's `worker.id`). */
+  worker: number;
+  pid: number;
+  /** What happened on it: `gone` when it exited or was stopped during the transaction (it is started again on the outcome's code). */
+  outcome: ReloadOutcome | 'gone';
+  phases: Partial<Record<ReloadPhase, number>>;
+  error?: ReloadFailure;
+}
+
+/** A worker of an app run with `--workers`, as `status` shows it. */
+export interface ClusterWorker {
+  worker: number;
+  pid: number;
+  /** The epoch whose code it runs. */
+  epoch: number;
+  state: 'starting' | 'live' | 'reloading';
 }
 
 export type LifecycleEvent = 'before-unload' | 'after-unload' | 'after-load' | 'commit' | 'rollback';
@@ -178,6 +208,8 @@ export namespace StatusRequest {
     /** `not-started`: the app failed to start and waits for a change (`startError` says why). */
     state: 'running' | 'not-started';
     startError?: ReloadFailure;
+    /** An app run with `--workers`: the modules are those of one worker; every worker runs the same epoch between reloads. */
+    cluster?: { epoch: number; workers: ClusterWorker[] };
   }
   export const type = new RequestType<Params, Result, void>(method);
 }

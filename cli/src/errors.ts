@@ -4,6 +4,7 @@ export const say = {
   badFormat: (format: string, formats: readonly string[]) => `--format ${format} is not known: use one of ${formats.join(', ')}`,
   unknownModule: (name: string) => `--changed ${name} is not a module of the project: name a file inside the project's root`,
   progress: (done: number, total: number) => `checking modules ${done}/${total}`,
+  badWorkers: (value: string) => `--workers takes a whole number of processes, 1 or more, or auto; got ${value}`,
   badMilliseconds: (value: string) => `${value} is not a number of milliseconds: pass a positive integer`,
   noRuntime: (project: string) => `no app is running for ${project}: start it with \`reloadable run <entry>\`, or pass --project`,
   notRunningAnyMore: (entry: string, how: string) => `${entry} is not running any more (${how}): start it again with \`reloadable run\``,

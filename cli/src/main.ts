@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ProjectAnalysis } from '../../server/src/analysis/analyzer';
@@ -85,11 +86,16 @@ export async function main(argv: string[], { analysis }: Loaders): Promise<numbe
     )
     .option('--settle <ms>', 'how long after a commit a fault of the new code still rolls the reload back (0: none)', millisecondsOrZero)
     .option('--exit-on-error', "Node's default: an uncaught exception or unhandled rejection ends the process")
+    .option(
+      '--workers <n>',
+      'run the app on n processes (node:cluster; `auto`: one per core) behind a primary that runs no app code; every reload is one transaction across them, all or nothing',
+      workerCount,
+    )
     .action(
       async (
         entry: string,
         args: string[],
-        options: { watch?: boolean; drainTimeout?: number; initTimeout?: number; settle?: number; exitOnError?: boolean },
+        options: { watch?: boolean; drainTimeout?: number; initTimeout?: number; settle?: number; exitOnError?: boolean; workers?: number },
       ) => {
         const { runCommand } = await runtime();
         exitCode = await runCommand(entry, args, { ...options, watch: options.watch === true, exitOnError: options.exitOnError === true, version });
@@ -147,6 +153,13 @@ class UsageError extends Error {}
 function milliseconds(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(say.badMilliseconds(value));
+  return parsed;
+}
+
+function workerCount(value: string): number {
+  if (value === 'auto') return os.availableParallelism();
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(say.badWorkers(value));
   return parsed;
 }
 

@@ -68,6 +68,18 @@ export const say = {
   discoveryWritable: (folder: string, mode: number) =>
     `${folder} is writable by others (mode ${mode.toString(8)}): another user could forge the app's socket. Run \`chmod 700 ${folder}\``,
   unknownSpecifier: (specifier: string) => `import.meta.hot.accept(): cannot resolve '${specifier}'`,
+  clusterAborted: () => `another worker could not take this reload: every worker keeps its old version`,
+  workerFailed: (worker: number, message: string) => `worker ${worker}: ${message}`,
+  workerGone: (worker: number, how: string, step: string) => `worker ${worker} exited (${how}) ${step}: every worker keeps its old version`,
+  workerSilent: (worker: number, ms: number) =>
+    `worker ${worker} did not answer within ${ms} ms (an endless loop?): it is stopped and started again on the old version, every worker keeps its old version`,
+  workersDiffer: (workers: number[]) =>
+    `worker${workers.length === 1 ? '' : 's'} ${workers.join(', ')} found nothing to reload where the others did: their code differs, every worker keeps its old version`,
+  workerReplaced: (worker: number, outcome: string) =>
+    `worker ${worker} ended ${outcome} where the others did not: it is started again on the cluster's code`,
+  workerStartFailed: (worker: number, message: string) => `worker ${worker} cannot start: ${message}`,
+  noWorkers: () => `no worker runs the app (they are starting again): try the reload again`,
+  workersWithWatch: () => `--watch does not drive --workers yet: reload with \`reloadable reload\` or from the editor`,
 } as const;
 
 export { messageOf } from '../../src-shared/errors';

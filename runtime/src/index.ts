@@ -2,6 +2,6 @@
 // the bench, embedders) imports this file, `./client` or `./transform`, never a file behind them; the package's
 // `exports` name the same three (the boundaries test holds both to it).
 export { Runtime, type Logger, type RuntimeOptions } from './runtime';
-export { runApp, projectOf, type RunOptions, type RunningApp } from './run';
+export { runApp, runCluster, runClusterWorker, isClusterWorker, projectOf, type RunOptions, type RunningApp, type ClusterRunOptions } from './run';
 export { ReloadStepError } from './errors';
 export * from './client';

@@ -11,6 +11,9 @@ import { original } from './originals';
 import type { Logger } from './logger';
 import { Runtime } from './runtime';
 import { watchProject } from './watch';
+import { ClusterPrimary } from './cluster/primary';
+import { runParticipant } from './cluster/participant';
+import { workerVariable } from './cluster/protocol';
 
 export interface RunOptions {
   entry: string;
@@ -24,7 +27,7 @@ export interface RunOptions {
 }
 
 export interface RunningApp {
-  runtime: Runtime;
+  runtime: Runtime | ClusterPrimary;
   endpoint: ControlEndpoint;
   stop(): Promise<void>;
 }
@@ -83,4 +86,78 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     });
   }
   return { runtime, endpoint, stop };
+}
+
+export interface ClusterRunOptions extends RunOptions {
+  workers: number;
+  /** What the workers run: the CLI's script and its arguments (`run <entry> …`). */
+  exec: string;
+  args: string[];
+}
+
+/** Whether this process is a worker a `--workers` primary forked: it runs the app as that primary's participant. */
+export function isClusterWorker(): boolean {
+  return process.env[workerVariable] === '1' && process.send !== undefined;
+}
+
+/**
+ * Starts the app on `workers` processes behind a primary that runs no app code (cluster/primary.ts); the
+ * control endpoint is the primary's, and every reload is one transaction across the workers.
+ */
+export async function runCluster(options: ClusterRunOptions): Promise<RunningApp> {
+  const entry = path.resolve(options.entry);
+  if (!fs.existsSync(entry)) throw new Error(say.entryMissing(options.entry));
+  if (options.watch) throw new Error(say.workersWithWatch());
+  const project = projectOf(entry);
+  readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+  privateFolder(discoveryFolder(project));
+  const primary = await ClusterPrimary.start({
+    project,
+    entry,
+    workers: options.workers,
+    logger: options.logger,
+    exec: options.exec,
+    args: options.args,
+    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...(options.version ? { version: options.version } : {}),
+  });
+  let endpoint: ControlEndpoint;
+  try {
+    endpoint = await openControlEndpoint(primary, options.logger);
+  } catch (error) {
+    await primary.close();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await endpoint.close();
+      await primary.close();
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    original.processOnce(signal, () => {
+      void stop().finally(() => original.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+  return { runtime: primary, endpoint, stop };
+}
+
+/** Runs the app in a worker of `runCluster`'s primary: started on the cluster's code, reloaded when the primary says. */
+export async function runClusterWorker(options: RunOptions): Promise<void> {
+  const entry = path.resolve(options.entry);
+  const project = projectOf(entry);
+  const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+  await runParticipant({
+    project,
+    entry,
+    config,
+    logger: options.logger,
+    exitOnError: options.exitOnError === true,
+    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...(options.version ? { version: options.version } : {}),
+  });
 }

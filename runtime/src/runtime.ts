@@ -16,7 +16,7 @@ import { FaultLog } from './containment/fault-log';
 import { installFaultHandling } from './containment/faults';
 import { installContainment } from './containment/install';
 import { listenPolicy } from './containment/listen-policy';
-import { messageOf, say } from './errors';
+import { messageOf, say, type ReloadStepError } from './errors';
 import { runtimeOutput } from './location';
 import { silentLogger, type Logger } from './logger';
 import { ModuleApiHost } from './module-api/hot-host';
@@ -29,6 +29,7 @@ import { disposeVersion } from './reload/dispose';
 import { LifecycleBus } from './reload/events';
 import { liveOrder } from './reload/plan';
 import { ReloadQueue } from './reload/queue';
+import type { Coordinator } from './reload/transaction';
 import { leaksOf } from './reload/result';
 import { AppStart } from './reload/start';
 import { installStackMapping } from './stack-traces';
@@ -65,6 +66,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** The runtime's version, reported to clients. */
   version?: string;
+  /** Where reloads the app asks for (`import.meta.hot.invalidate()`) go; by default this runtime runs them. A cluster's worker asks its primary. */
+  requestReload?: (files: string[]) => void;
 }
 
 export class Runtime {
@@ -108,7 +111,7 @@ export class Runtime {
       this.bus,
       logger,
       () => start.entry,
-      (files) => void this.reload({ files }),
+      (files) => (options.requestReload ? options.requestReload(files) : void this.reload({ files })),
     );
     this.info = {
       pid: process.pid,
@@ -179,9 +182,22 @@ export class Runtime {
     return this.faults.exitReason;
   }
 
-  /** Reloads the named files, or what changed since it was loaded. Requests made during a reload are merged into the next. */
-  reload(params: ReloadRequest.Params = {}): Promise<ReloadResult> {
-    return this.queue.request(params);
+  /**
+   * Reloads the named files, or what changed since it was loaded. Requests made during a reload are merged into
+   * the next; one with a coordinator (another process's say, cluster/) runs as a transaction of its own.
+   */
+  reload(params: ReloadRequest.Params = {}, coordinator?: Coordinator): Promise<ReloadResult> {
+    return this.queue.request(params, coordinator);
+  }
+
+  /** Fails the transaction under way, if any: it rolls back at once (another process of a cluster failed it). */
+  failReload(error: ReloadStepError): void {
+    this.queue.transaction?.fail(error);
+  }
+
+  /** The ids of the loaded modules whose files changed since they were loaded. */
+  changedModules(): string[] {
+    return this.sources.changedModules();
   }
 
   history(): ReloadResult[] {

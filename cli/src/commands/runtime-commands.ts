@@ -1,19 +1,29 @@
 // `run`, `reload` and `status`: the runtime and thin clients of its control endpoint. Loaded only when one
 // of them runs, so they never pay for the analyser.
+import cluster from 'node:cluster';
 import * as path from 'node:path';
 import { styleText } from 'node:util';
-import { projectOf, ReloadStepError, runApp, type Logger } from '../../../runtime/src/index';
+import {
+  isClusterWorker,
+  projectOf,
+  ReloadStepError,
+  runApp,
+  runCluster,
+  runClusterWorker,
+  type Logger,
+  type RunOptions,
+} from '../../../runtime/src/index';
 import { ControlClient, lastExited, runningApps } from '../../../runtime/src/client';
 import type { DiscoveryFile } from '../../../src-shared/control-protocol';
 import { formatReloadResult, formatStatus } from '../formats/runtime';
 import { say } from '../errors';
 
-const stderrLogger = (color: boolean): Logger => {
+const stderrLogger = (color: boolean, who = ''): Logger => {
   const tag = (format: 'cyan' | 'yellow' | 'red') => (color ? styleText(format, '[reloadable]') : '[reloadable]');
   return {
-    info: (message) => process.stderr.write(`${tag('cyan')} ${message}\n`),
-    warn: (message) => process.stderr.write(`${tag('yellow')} ${message}\n`),
-    error: (message) => process.stderr.write(`${tag('red')} ${message}\n`),
+    info: (message) => process.stderr.write(`${tag('cyan')} ${who}${message}\n`),
+    warn: (message) => process.stderr.write(`${tag('yellow')} ${who}${message}\n`),
+    error: (message) => process.stderr.write(`${tag('red')} ${who}${message}\n`),
   };
 };
 
@@ -24,24 +34,41 @@ export interface RunCommandOptions {
   settle?: number;
   exitOnError: boolean;
   version: string;
+  workers?: number;
 }
 
 /** Starts the app; resolves once it runs (the process then lives as long as the app). Returns the exit code. */
 export async function runCommand(entry: string, args: string[], options: RunCommandOptions): Promise<number> {
-  const logger = stderrLogger(process.stderr.isTTY === true && !process.env.NO_COLOR);
+  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+  const worker = isClusterWorker();
+  const logger = stderrLogger(color, worker ? `worker ${cluster.worker?.id ?? '?'}: ` : '');
+  // A primary's workers run this same command line.
+  const cliArgs = process.argv.slice(2);
   // The app sees the arguments meant for it, as if it had been started with `node <entry> …`.
   process.argv.splice(2, process.argv.length, ...args);
+  const runOptions: RunOptions = {
+    entry,
+    watch: options.watch,
+    exitOnError: options.exitOnError,
+    logger,
+    version: options.version,
+    ...(options.drainTimeout !== undefined ? { drainTimeoutMs: options.drainTimeout } : {}),
+    ...(options.initTimeout !== undefined ? { initTimeoutMs: options.initTimeout } : {}),
+    ...(options.settle !== undefined ? { settleMs: options.settle } : {}),
+  };
   try {
-    const app = await runApp({
-      entry,
-      watch: options.watch,
-      exitOnError: options.exitOnError,
-      logger,
-      version: options.version,
-      ...(options.drainTimeout !== undefined ? { drainTimeoutMs: options.drainTimeout } : {}),
-      ...(options.initTimeout !== undefined ? { initTimeoutMs: options.initTimeout } : {}),
-      ...(options.settle !== undefined ? { settleMs: options.settle } : {}),
-    });
+    if (worker) {
+      await runClusterWorker(runOptions);
+      return 0;
+    }
+    if (options.workers !== undefined) {
+      const app = await runCluster({ ...runOptions, workers: options.workers, exec: process.argv[1]!, args: cliArgs });
+      logger.info(
+        `${app.runtime.info.entry} running (pid ${process.pid}, the primary of ${options.workers} worker${options.workers === 1 ? '' : 's'})`,
+      );
+      return 0;
+    }
+    const app = await runApp(runOptions);
     const modules = app.runtime.moduleCount;
     const state = app.runtime.started ? 'running' : 'waiting for a fix';
     logger.info(`${app.runtime.info.entry} ${state} (pid ${process.pid}, ${modules} modules)${options.watch ? ', watching for changes' : ''}`);

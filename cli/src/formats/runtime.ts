@@ -30,7 +30,8 @@ export function formatReloadResult(result: ReloadResult): string {
       );
       if (result.outcome === 'committed') lines.push(`  ${describeCounts(result)}`);
       const phases = Object.entries(result.phases).map(([phase, value]) => `${phase} ${formatMs(value ?? 0)}`);
-      if (phases.length > 0) lines.push(`  phases: ${phases.join(' · ')}`);
+      if (phases.length > 0) lines.push(`  phases${result.cluster ? ' (the slowest worker)' : ''}: ${phases.join(' · ')}`);
+      if (result.cluster) lines.push(...describeCluster(result.cluster));
       break;
     }
   }
@@ -47,11 +48,26 @@ export function formatReloadResult(result: ReloadResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Which workers took part in a cluster's reload, and how far apart they switched. */
+function describeCluster(cluster: NonNullable<ReloadResult['cluster']>): string[] {
+  const spread = cluster.commitSpreadMs !== undefined ? `, commit spread ${formatMs(cluster.commitSpreadMs)}` : '';
+  const lines = [`  workers: ${cluster.participants.length}, epoch ${cluster.epoch}${spread}`];
+  for (const participant of cluster.participants) {
+    const error = participant.error ? `: ${participant.error.phase} failed: ${participant.error.message}` : '';
+    lines.push(`    worker ${participant.worker} (pid ${participant.pid}) ${participant.outcome}${error}`);
+  }
+  return lines;
+}
+
 export function formatStatus(status: StatusRequest.Result): string {
   const lines = [
     `${status.app.entry} (pid ${status.app.pid}) in ${status.app.project}, running since ${status.app.startedAt}`,
     `${status.modules.length} modules${status.layers.length > 0 ? `, layers ${status.layers.join(' < ')}` : ''}${status.busy ? ', reloading' : ''}`,
   ];
+  if (status.cluster) {
+    lines.push(`${status.cluster.workers.length} workers, epoch ${status.cluster.epoch} (the modules below are one worker's)`);
+    for (const worker of status.cluster.workers) lines.push(`  worker ${worker.worker}  pid ${worker.pid}  epoch ${worker.epoch}  ${worker.state}`);
+  }
   const width = Math.max(...status.modules.map((module) => module.id.length), 6);
   for (const module of status.modules) {
     const retiring = module.retiring.map((old) => `v${old.version} draining ${old.inFlight}`).join(', ');

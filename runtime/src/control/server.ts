@@ -26,11 +26,14 @@ import {
   ReloadRequest,
   StatusRequest,
   SubscribeRequest,
+  type AppInfo,
   type DiscoveryFile,
+  type ReloadResult,
+  type RuntimeEvent,
 } from '../../../src-shared/control-protocol';
 import { original } from '../originals';
 import { say } from '../errors';
-import type { Logger, Runtime } from '../runtime';
+import type { Logger } from '../runtime';
 import { discoveryFolder } from './discovery';
 
 /** A connection may buffer this much without completing a message. */
@@ -46,7 +49,18 @@ export interface ControlEndpoint {
   close(): Promise<void>;
 }
 
-export async function openControlEndpoint(runtime: Runtime, logger: Logger): Promise<ControlEndpoint> {
+/** What the endpoint serves: a runtime, or the primary of an app run with `--workers`. */
+export interface ControlledApp {
+  readonly info: AppInfo;
+  /** Why the process is exiting, when known (for the discovery file). */
+  readonly exitReason: string | undefined;
+  status(): StatusRequest.Result | Promise<StatusRequest.Result>;
+  history(): ReloadResult[];
+  reload(params?: ReloadRequest.Params): Promise<ReloadResult>;
+  subscribe(listener: (event: RuntimeEvent) => void): () => void;
+}
+
+export async function openControlEndpoint(runtime: ControlledApp, logger: Logger): Promise<ControlEndpoint> {
   const token = crypto.randomBytes(32).toString('base64url');
   const socketFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-'));
   fs.chmodSync(socketFolder, 0o700);
@@ -115,7 +129,7 @@ export function privateFolder(folder: string): string {
   return folder;
 }
 
-function serve(socket: net.Socket, runtime: Runtime, token: string, logger: Logger): void {
+function serve(socket: net.Socket, runtime: ControlledApp, token: string, logger: Logger): void {
   new ControlConnection(socket, runtime, token, logger).listen();
 }
 
@@ -130,7 +144,7 @@ class ControlConnection {
 
   constructor(
     private readonly socket: net.Socket,
-    private readonly runtime: Runtime,
+    private readonly runtime: ControlledApp,
     private readonly token: string,
     private readonly logger: Logger,
   ) {

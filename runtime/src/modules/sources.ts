@@ -14,8 +14,20 @@ export interface StampedSource {
   stamp: SourceStamp;
 }
 
+/**
+ * Texts that stand for files on disk, by absolute path: a cluster worker's code as its primary shipped it
+ * (cluster/), so that every worker loads the same bytes and a respawned one the committed code, whatever the
+ * disk holds by then. Empty outside a cluster.
+ */
+export const sourceOverlay = new Map<string, string>();
+
 /** Reads a module's source and its stamp: stat first, so a save landing in between looks like a change. */
 export function readSource(file: string): StampedSource {
+  const shipped = sourceOverlay.get(file);
+  if (shipped !== undefined) {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    return { text: shipped, stamp: { mtimeMs: stat?.mtimeMs ?? 0, size: Buffer.byteLength(shipped), hash: contentHash(shipped) } };
+  }
   const stat = fs.statSync(file);
   const text = fs.readFileSync(file, 'utf8');
   return { text, stamp: { mtimeMs: stat.mtimeMs, size: stat.size, hash: contentHash(text) } };

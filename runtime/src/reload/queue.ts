@@ -13,7 +13,7 @@ import { forgetPackageJsons } from '../transform';
 import { planOf } from './plan';
 import { emptyResult } from './result';
 import type { AppStart } from './start';
-import { Transaction, type TransactionContext } from './transaction';
+import { Transaction, type Coordinator, type TransactionContext } from './transaction';
 
 export interface ReloadQueueOptions {
   /** Absolute: where request paths are relative to. */
@@ -37,6 +37,7 @@ interface PendingReload {
   /** Some request asked for everything that changed. */
   scan: boolean;
   waiters: Array<(result: ReloadResult) => void>;
+  coordinator?: Coordinator;
 }
 
 export class ReloadQueue {
@@ -62,9 +63,14 @@ export class ReloadQueue {
   }
 
   /** Reloads the named files, or what changed since it was loaded. Requests made during a reload are merged into the next. */
-  request(params: ReloadRequest.Params = {}): Promise<ReloadResult> {
+  request(params: ReloadRequest.Params = {}, coordinator?: Coordinator): Promise<ReloadResult> {
     if (params.dryRun) return Promise.resolve(this.dryRun(params.files));
-    const pending = (this.pending ??= { files: new Set(), scan: false, waiters: [] });
+    // A coordinated request is its own transaction: its coordinator answers for exactly these files.
+    if ((coordinator || this.pending?.coordinator) && this.pending) {
+      const waiting = this.pending;
+      return new Promise((resolve) => waiting.waiters.push(() => resolve(this.request(params, coordinator))));
+    }
+    const pending = (this.pending ??= { files: new Set(), scan: false, waiters: [], ...(coordinator ? { coordinator } : {}) });
     if (params.files === undefined) pending.scan = true;
     for (const file of params.files ?? []) pending.files.add(path.resolve(this.options.project, file));
     const result = new Promise<ReloadResult>((resolve) => pending.waiters.push(resolve));
@@ -113,7 +119,7 @@ export class ReloadQueue {
     }
     if (job.scan) for (const module of this.options.changedModules()) changed.add(module);
     if (changed.size === 0) return immediate(Promise.resolve(emptyResult(id, 'no-change', [], warnings)));
-    const transaction = new Transaction(this.options.transactions, id, [...changed].sort(), warnings);
+    const transaction = new Transaction(this.options.transactions, id, [...changed].sort(), warnings, job.coordinator);
     this.transaction = transaction;
     const result = transaction.run();
     const settled = transaction.settled.then(() => {

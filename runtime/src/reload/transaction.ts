@@ -39,6 +39,20 @@ export interface TransactionContext {
   keep(target: object): boolean;
 }
 
+/**
+ * Another process's say in a transaction (a cluster's primary, cluster/): asked at the point of no return and
+ * again at the end of the settle window. A promise that rejects (with the failure to report) rolls this
+ * process's side back; while one waits, a fault here still rolls back at once.
+ */
+export interface Coordinator {
+  /** This side is prepared: resolves when every side is (commit), rejects when one failed (abort). */
+  prepared(): Promise<void>;
+  /** Called right after this side's new versions went live. */
+  committed(): void;
+  /** This side's settle window passed without a fault: resolves when every side's did, rejects when one rolled back. */
+  settled(): Promise<void>;
+}
+
 export class Transaction {
   private readonly started = performance.now();
   readonly result: ReloadResult;
@@ -63,6 +77,7 @@ export class Transaction {
     id: number,
     changed: string[],
     warnings: string[],
+    private readonly coordinator?: Coordinator,
   ) {
     this.result = emptyResult(id, 'committed', changed, warnings);
     this.clock = new PhaseClock(this.result, context.emit);
@@ -112,13 +127,19 @@ export class Transaction {
     this.endSettleWindow?.();
   }
 
-  /** The whole reload, in one process: prepare, commit, settle, then retire the old versions. Never throws. */
+  /**
+   * The whole reload: prepare, commit, settle, then retire the old versions; with a coordinator, its answer
+   * comes between prepare and commit and at the end of the settle window. Never throws.
+   */
   async run(): Promise<ReloadResult> {
     this.context.emit({ type: 'reload-started', id: this.result.id, changed: this.result.changed });
     try {
       await this.prepare();
+      if (this.coordinator) await this.guard(this.coordinator.prepared());
       this.commit();
+      this.coordinator?.committed();
       await this.settle();
+      if (this.coordinator) await this.guard(this.coordinator.settled());
     } catch (error) {
       this.abort(error);
     }

@@ -1,0 +1,45 @@
+// What a cluster's primary and its workers say to each other over node:cluster's IPC channel. Every message
+// travels wrapped as `{ reloadable: … }`, so the app's own `process.send` messages are told apart.
+import type { AppInfo, ReloadFailure, ReloadRequest, ReloadResult, RuntimeEvent, StatusRequest } from '../../../src-shared/control-protocol';
+
+/** Sources as the primary read them once for every worker: absolute path and text, null for a file that is gone. */
+export type Sources = Array<[file: string, text: string | null]>;
+
+export type ToWorker =
+  /** The code to start on: the committed sources of the cluster's epoch (files no reload touched come from disk). */
+  | { type: 'snapshot'; epoch: number; sources: Sources }
+  /** One transaction: load these sources and vote. */
+  | { type: 'reload'; tx: number; sources: Sources }
+  /** The answer to a vote: go on (`go: true`) or roll back with another worker's failure. */
+  | { type: 'decision'; tx: number; step: 'prepared' | 'settled'; go: boolean; error?: ReloadFailure }
+  | { type: 'ask'; id: number; question: Question };
+
+export type Question = { kind: 'status' } | { kind: 'changed' } | { kind: 'dry-run'; params: ReloadRequest.Params };
+
+export type Answer = StatusRequest.Result | string[] | ReloadResult;
+
+export type ToPrimary =
+  /** Started and waiting for its snapshot. */
+  | { type: 'hello' }
+  | { type: 'started'; info: AppInfo }
+  | { type: 'start-failed'; error: ReloadFailure }
+  | { type: 'prepared'; tx: number }
+  /** When its new versions went live, in milliseconds since the epoch (sub-millisecond: one clock for the machine). */
+  | { type: 'committed'; tx: number; at: number }
+  | { type: 'settled'; tx: number }
+  | { type: 'result'; tx: number; result: ReloadResult }
+  | { type: 'answer'; id: number; value?: Answer; error?: string }
+  | { type: 'event'; event: RuntimeEvent }
+  /** The app asked for a reload (`import.meta.hot.invalidate()`): the primary runs it across every worker. */
+  | { type: 'reload-request'; files: string[] };
+
+export interface Envelope<T> {
+  reloadable: T;
+}
+
+export function isEnvelope<T>(message: unknown): message is Envelope<T> {
+  return typeof message === 'object' && message !== null && 'reloadable' in message;
+}
+
+/** Marks the processes the primary forks: `reloadable run` in such a process is a worker. */
+export const workerVariable = 'RELOADABLE_CLUSTER_WORKER';

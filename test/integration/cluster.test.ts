@@ -1,0 +1,199 @@
+// `reloadable run --workers N`: one app on several processes, each reload one transaction across them. Real
+// processes: the CLI's primary, its node:cluster workers, HTTP clients on 127.0.0.1 whose connections the
+// primary hands to the workers in turn.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { StatusRequest } from '../../src-shared/control-protocol';
+import { ControlClient } from '../../runtime/src/control/client';
+import { runningApps } from '../../runtime/src/control/discovery';
+import { runCli } from '../helpers/cli';
+import { freePort, request } from '../helpers/net';
+import { RunningApp, startLoad } from '../helpers/running-app';
+import { eventually } from '../helpers/wait';
+
+const workers = 2;
+
+const main = `import http from 'node:http';
+import cluster from 'node:cluster';
+import { answer } from './handler.ts';
+import { next } from './counter.ts';
+const server = http.createServer((req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ version: answer(), count: next(), worker: cluster.worker?.id, pid: process.pid }));
+});
+server.listen(Number(process.env.PORT), () => console.log('listening', process.env.PORT));
+`;
+const counter = `let count = 0;
+import.meta.hot!.state({ version: 1, save: () => count, restore: (saved: number) => { count = saved; } });
+export function next(): number {
+  return ++count;
+}
+`;
+const handler = (version: string, extra = '') => `${extra}export function answer(): string {\n  return '${version}';\n}\n`;
+
+interface Body {
+  version: string;
+  count: number;
+  worker: number;
+  pid: number;
+}
+
+describe('reloadable run --workers', () => {
+  let app: RunningApp;
+  let client: ControlClient;
+  const write = (name: string, text: string) => fs.writeFileSync(app.file(name), text);
+  const status = (): Promise<StatusRequest.Result> => client.status();
+
+  /** Requests on fresh connections until every live worker answered: what each one serves now. */
+  async function probe(): Promise<Map<number, Body>> {
+    const live = (await status()).cluster!.workers.map((worker) => worker.pid);
+    const seen = new Map<number, Body>();
+    for (let attempt = 0; attempt < 200 && live.some((pid) => !seen.has(pid)); attempt++) {
+      const agent = new http.Agent({ keepAlive: false });
+      const body = JSON.parse(await request(app.port, '/', agent)) as Body;
+      seen.set(body.pid, body);
+    }
+    assert.deepEqual([...seen.keys()].sort(), [...live].sort(), 'every worker answered the probe');
+    return seen;
+  }
+
+  before(async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cluster-')));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    fs.writeFileSync(path.join(dir, 'src/main.ts'), main);
+    fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
+    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--init-timeout', '20000'], port: await freePort(), anyOutput: true });
+    client = await ControlClient.connect(app.discovery(), 'test');
+  });
+  after(async () => {
+    client?.close();
+    await app?.stop();
+  });
+
+  it('is one app with one control endpoint, its workers listed in status', async () => {
+    assert.equal(runningApps(app.dir).length, 1);
+    const { cluster } = await status();
+    assert.equal(cluster?.workers.length, workers);
+    assert.equal(cluster?.epoch, 0);
+    const { stdout, code } = await runCli(['status', '--project', app.dir]);
+    assert.equal(code, 0);
+    assert.match(stdout, new RegExp(`${workers} workers, epoch 0`));
+  });
+
+  it("reloads every worker in one transaction under keep-alive load: no failed request, every worker on the new code after each result, each worker's count carried from version to version", async () => {
+    const load = startLoad<Body>(app.port, 8);
+    for (let round = 1; round <= 10; round++) {
+      write('src/handler.ts', handler(`v${round}`));
+      const result = await client.reload();
+      assert.equal(result.outcome, 'committed', JSON.stringify(result.error));
+      assert.equal(result.cluster?.participants.length, workers);
+      assert.ok(
+        result.cluster!.participants.every((participant) => participant.outcome === 'committed'),
+        JSON.stringify(result.cluster),
+      );
+      assert.equal(result.cluster?.epoch, round);
+      assert.equal(typeof result.cluster?.commitSpreadMs, 'number');
+      for (const [pid, body] of await probe())
+        assert.equal(body.version, `v${round}`, `worker pid ${pid} serves ${body.version} after reload ${round}`);
+    }
+    const { bodies, failures } = await load.stop();
+    assert.deepEqual(failures, []);
+    // Each worker's count moves from version to version: from 1 up, no number twice, none skipped.
+    const byWorker = new Map<number, number[]>();
+    for (const body of bodies) byWorker.set(body.pid, [...(byWorker.get(body.pid) ?? []), body.count]);
+    assert.equal(byWorker.size, workers, 'the load reached every worker');
+    for (const [pid, counts] of byWorker) {
+      const sorted = [...counts].sort((a, b) => a - b);
+      assert.equal(new Set(sorted).size, sorted.length, `worker ${pid} gave a count twice`);
+    }
+    const { cluster } = await status();
+    assert.ok(cluster!.workers.every((worker) => worker.epoch === 10 && worker.state === 'live'));
+  });
+
+  it('rolls every worker back when the new code fails in one of them, names it, and serves none of that code', async () => {
+    const before = (await client.history()).length;
+    const [failing] = (await status()).cluster!.workers.map((worker) => worker.worker);
+    write(
+      'src/handler.ts',
+      handler(
+        'rejected',
+        `import cluster from 'node:cluster';\nif (cluster.worker?.id === ${failing}) throw new Error('no rejected code on this worker');\n`,
+      ),
+    );
+    const load = startLoad<Body>(app.port, 4);
+    const { code, stdout } = await runCli(['reload', '--project', app.dir]);
+    const { bodies, failures } = await load.stop();
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, new RegExp(`worker ${failing}: .*no rejected code on this worker`));
+    const history = await client.history();
+    assert.equal(history.length, before + 1, 'one transaction for one edit');
+    const result = history.at(-1)!;
+    assert.equal(result.outcome, 'rolled-back');
+    assert.equal(result.error?.line, 2, 'the line of the throw');
+    assert.ok(result.cluster!.participants.every((participant) => participant.outcome === 'rolled-back'));
+    assert.deepEqual(failures, []);
+    assert.ok(!bodies.some((body) => body.version === 'rejected'), 'a response came from the rejected code');
+    for (const body of (await probe()).values()) assert.equal(body.version, 'v10');
+    assert.ok((await status()).cluster!.workers.every((worker) => worker.epoch === 10));
+  });
+
+  it('starts a worker that died on the committed code, not on the rolled-back edit still on disk', async () => {
+    // The rejected edit of the test before is still on disk.
+    assert.match(fs.readFileSync(app.file('src/handler.ts'), 'utf8'), /rejected/);
+    const [victim] = (await status()).cluster!.workers;
+    process.kill(victim!.pid, 'SIGKILL');
+    await eventually(async () => {
+      const { cluster } = await status();
+      return (
+        cluster!.workers.length === workers &&
+        !cluster!.workers.some((worker) => worker.pid === victim!.pid) &&
+        cluster!.workers.every((worker) => worker.state === 'live')
+      );
+    }, 'a worker in place of the one killed');
+    const answers = await probe();
+    assert.ok(!answers.has(victim!.pid));
+    for (const body of answers.values()) assert.equal(body.version, 'v10');
+    assert.ok((await status()).cluster!.workers.every((worker) => worker.epoch === 10));
+  });
+
+  it('rolls every worker back when one dies while it loads the new code, and starts it again on the old code', async () => {
+    const marks = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-marks-'));
+    // Every worker says it is loading the new version, then waits: the test kills one of them meanwhile.
+    write(
+      'src/handler.ts',
+      handler(
+        'never',
+        `import fs from 'node:fs';\nfs.writeFileSync(${JSON.stringify(marks)} + '/' + process.pid, '');\nawait new Promise((resolve) => setTimeout(resolve, 60_000));\n`,
+      ),
+    );
+    const pending = client.reload();
+    const pids = (await status()).cluster!.workers.map((worker) => worker.pid);
+    await eventually(() => pids.every((pid) => fs.existsSync(path.join(marks, String(pid)))), 'every worker to load the new version');
+    process.kill(pids[0]!, 'SIGKILL');
+    const result = await pending;
+    fs.rmSync(marks, { recursive: true, force: true });
+    assert.equal(result.outcome, 'rolled-back');
+    assert.match(result.error!.message, /exited \(SIGKILL\) while it loaded the new versions/);
+    assert.deepEqual(
+      result.cluster!.participants.map((participant) => participant.outcome),
+      ['gone', 'rolled-back'],
+    );
+    await eventually(
+      async () =>
+        (await status()).cluster!.workers.every((worker) => worker.state === 'live' && worker.pid !== pids[0]) &&
+        (await status()).cluster!.workers.length === workers,
+      'the worker started again',
+    );
+    for (const body of (await probe()).values()) assert.equal(body.version, 'v10');
+    // Fixed, the change goes live everywhere.
+    write('src/handler.ts', handler('v11'));
+    assert.equal((await client.reload()).outcome, 'committed');
+    for (const body of (await probe()).values()) assert.equal(body.version, 'v11');
+  });
+});
