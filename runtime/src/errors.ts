@@ -73,11 +73,12 @@ export const say = {
   workerGone: (worker: number, how: string, step: string) => `worker ${worker} exited (${how}) ${step}: every worker keeps its old version`,
   workerSilent: (worker: number, ms: number) =>
     `worker ${worker} did not answer within ${ms} ms (an endless loop?): it is stopped and started again on the old version, every worker keeps its old version`,
-  workersDiffer: (workers: number[]) =>
-    `worker${workers.length === 1 ? '' : 's'} ${workers.join(', ')} found nothing to reload where the others did: their code differs, every worker keeps its old version`,
   workerReplaced: (worker: number, outcome: string) =>
     `worker ${worker} ended ${outcome} where the others did not: it is started again on the cluster's code`,
   workerStartFailed: (worker: number, message: string) => `worker ${worker} cannot start: ${message}`,
+  primaryFailed: (message: string) => `the app's primary process: ${message}`,
+  primaryDiffers: (outcome: string) =>
+    `the app's primary process ended ${outcome} where its workers did not (a fault while it waited): reload again, or restart the app`,
   noWorkers: () => `no worker runs the app (they are starting again): try the reload again`,
   workersWithWatch: () => `--watch does not drive --workers yet: reload with \`reloadable reload\` or from the editor`,
 } as const;

@@ -11,9 +11,9 @@ import { original } from './originals';
 import type { Logger } from './logger';
 import { Runtime } from './runtime';
 import { watchProject } from './watch';
+import { AppWorkers } from './cluster/app-workers';
 import { ClusterPrimary } from './cluster/primary';
 import { runParticipant } from './cluster/participant';
-import { workerVariable } from './cluster/protocol';
 
 export interface RunOptions {
   entry: string;
@@ -51,6 +51,16 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
   const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
   // A discovery folder others could write to is refused before the app starts, not after.
   privateFolder(discoveryFolder(project));
+  // Workers the app forks itself run under the runtime and take part in its reloads.
+  const workers = new AppWorkers({
+    project,
+    logger: options.logger,
+    exitOnError: options.exitOnError === true,
+    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+  });
+  workers.install();
   const runtime = await Runtime.start({
     project,
     entry,
@@ -63,14 +73,15 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
     ...(options.version ? { version: options.version } : {}),
   });
+  workers.attach(runtime);
   let endpoint: ControlEndpoint;
   try {
-    endpoint = await openControlEndpoint(runtime, options.logger);
+    endpoint = await openControlEndpoint(workers, options.logger);
   } catch (error) {
     await runtime.close();
     throw error;
   }
-  const watcher = options.watch ? watchProject(runtime.sources, (files) => runtime.reload({ files }), path.resolve(project, config.root)) : undefined;
+  const watcher = options.watch ? watchProject(runtime.sources, (files) => workers.reload({ files }), path.resolve(project, config.root)) : undefined;
   // "watching" is only said once it is true: a save right after start must not go unseen.
   if (watcher) await once(watcher, 'ready');
   let stopping: Promise<void> | undefined;
@@ -93,11 +104,6 @@ export interface ClusterRunOptions extends RunOptions {
   /** What the workers run: the CLI's script and its arguments (`run <entry> …`). */
   exec: string;
   args: string[];
-}
-
-/** Whether this process is a worker a `--workers` primary forked: it runs the app as that primary's participant. */
-export function isClusterWorker(): boolean {
-  return process.env[workerVariable] === '1' && process.send !== undefined;
 }
 
 /**

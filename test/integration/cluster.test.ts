@@ -83,7 +83,7 @@ describe('reloadable run --workers', () => {
     assert.equal(cluster?.epoch, 0);
     const { stdout, code } = await runCli(['status', '--project', app.dir]);
     assert.equal(code, 0);
-    assert.match(stdout, new RegExp(`${workers} workers, epoch 0`));
+    assert.match(stdout, new RegExp(`${workers} processes, epoch 0`));
   });
 
   it("reloads every worker in one transaction under keep-alive load: no failed request, every worker on the new code after each result, each worker's count carried from version to version", async () => {
@@ -195,5 +195,88 @@ describe('reloadable run --workers', () => {
     write('src/handler.ts', handler('v11'));
     assert.equal((await client.reload()).outcome, 'committed');
     for (const body of (await probe()).values()) assert.equal(body.version, 'v11');
+  });
+});
+
+describe('reloadable run of an app that forks its own workers', () => {
+  let app: RunningApp;
+  let client: ControlClient;
+  const write = (name: string, text: string) => fs.writeFileSync(app.file(name), text);
+  /** Requests on fresh connections until every worker answered. */
+  async function probe(): Promise<Map<number, Body>> {
+    const pids = (await client.status()).cluster!.workers.filter((worker) => worker.worker !== 0).map((worker) => worker.pid);
+    const seen = new Map<number, Body>();
+    for (let attempt = 0; attempt < 200 && pids.some((pid) => !seen.has(pid)); attempt++) {
+      const body = JSON.parse(await request(app.port, '/', new http.Agent({ keepAlive: false }))) as Body;
+      seen.set(body.pid, body);
+    }
+    assert.deepEqual([...seen.keys()].sort(), [...pids].sort(), 'every worker answered the probe');
+    return seen;
+  }
+
+  before(async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-forks-')));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    // The primary runs a worker file of its own and forks again a worker that exits, as many apps do.
+    fs.writeFileSync(
+      path.join(dir, 'src/main.ts'),
+      `import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)) });
+for (let i = 0; i < ${workers}; i++) cluster.fork();
+cluster.on('exit', () => cluster.fork());
+`,
+    );
+    fs.writeFileSync(path.join(dir, 'src/worker.ts'), main);
+    fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
+    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    app = await RunningApp.runIn(dir, { port: await freePort(), anyOutput: true });
+    client = await ControlClient.connect(app.discovery(), 'test');
+    await eventually(
+      async () => (await client.status()).cluster?.workers.filter((worker) => worker.state === 'live').length === workers + 1,
+      'the workers to run',
+    );
+  });
+  after(async () => {
+    client?.close();
+    await app?.stop();
+  });
+
+  it("runs the workers under the runtime, as one app, and reloads every worker in one transaction with the app's primary", async () => {
+    assert.equal(runningApps(app.dir).length, 1, 'one app, not one per worker');
+    for (const body of (await probe()).values()) assert.equal(body.version, 'v0');
+    write('src/handler.ts', handler('v1'));
+    const result = await client.reload();
+    assert.equal(result.outcome, 'committed', JSON.stringify(result.error));
+    // The primary runs none of the changed modules: it has nothing to reload and takes no part.
+    assert.deepEqual(
+      result.cluster!.participants.map((participant) => participant.outcome),
+      ['no-change', ...Array.from({ length: workers }, () => 'committed')],
+    );
+    assert.deepEqual(result.warnings, []);
+    for (const body of (await probe()).values()) assert.equal(body.version, 'v1');
+  });
+
+  it('rolls the primary and every worker back when the new code fails in one worker', async () => {
+    const [, failing] = (await client.status()).cluster!.workers;
+    write(
+      'src/handler.ts',
+      handler(
+        'rejected',
+        `import cluster from 'node:cluster';\nif (cluster.worker?.id === ${failing!.worker}) throw new Error('not on this worker');\n`,
+      ),
+    );
+    const { code, stdout } = await runCli(['reload', '--project', app.dir]);
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, new RegExp(`worker ${failing!.worker}: .*not on this worker`));
+    for (const body of (await probe()).values()) assert.equal(body.version, 'v1');
+    // A worker the app forks again starts on the committed code, not on the rejected edit still on disk.
+    process.kill(failing!.pid, 'SIGKILL');
+    await eventually(async () => {
+      const { cluster } = await client.status();
+      return cluster!.workers.length === workers + 1 && cluster!.workers.every((worker) => worker.state === 'live' && worker.pid !== failing!.pid);
+    }, 'the app to fork a worker again');
+    for (const body of (await probe()).values()) assert.equal(body.version, 'v1');
   });
 });

@@ -51,10 +51,12 @@ export function formatReloadResult(result: ReloadResult): string {
 /** Which workers took part in a cluster's reload, and how far apart they switched. */
 function describeCluster(cluster: NonNullable<ReloadResult['cluster']>): string[] {
   const spread = cluster.commitSpreadMs !== undefined ? `, commit spread ${formatMs(cluster.commitSpreadMs)}` : '';
-  const lines = [`  workers: ${cluster.participants.length}, epoch ${cluster.epoch}${spread}`];
+  const lines = [`  processes: ${cluster.participants.length}, epoch ${cluster.epoch}${spread}`];
   for (const participant of cluster.participants) {
     const error = participant.error ? `: ${participant.error.phase} failed: ${participant.error.message}` : '';
-    lines.push(`    worker ${participant.worker} (pid ${participant.pid}) ${participant.outcome}${error}`);
+    lines.push(
+      `    ${participant.worker === 0 ? "the app's primary" : `worker ${participant.worker}`} (pid ${participant.pid}) ${participant.outcome}${error}`,
+    );
   }
   return lines;
 }
@@ -65,8 +67,11 @@ export function formatStatus(status: StatusRequest.Result): string {
     `${status.modules.length} modules${status.layers.length > 0 ? `, layers ${status.layers.join(' < ')}` : ''}${status.busy ? ', reloading' : ''}`,
   ];
   if (status.cluster) {
-    lines.push(`${status.cluster.workers.length} workers, epoch ${status.cluster.epoch} (the modules below are one worker's)`);
-    for (const worker of status.cluster.workers) lines.push(`  worker ${worker.worker}  pid ${worker.pid}  epoch ${worker.epoch}  ${worker.state}`);
+    lines.push(`${status.cluster.workers.length} processes, epoch ${status.cluster.epoch} (the modules below are one process's)`);
+    for (const worker of status.cluster.workers)
+      lines.push(
+        `  ${worker.worker === 0 ? "the app's primary" : `worker ${worker.worker}`}  pid ${worker.pid}  epoch ${worker.epoch}  ${worker.state}`,
+      );
   }
   const width = Math.max(...status.modules.map((module) => module.id.length), 6);
   for (const module of status.modules) {

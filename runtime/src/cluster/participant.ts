@@ -1,109 +1,87 @@
-// A worker of `reloadable run --workers N`: today's runtime, started on the cluster's committed code and driven
-// by the primary. It opens no control endpoint and watches no files; each reload comes from the primary with
-// the sources it read once for every worker, and runs as a transaction that asks the primary before its point
-// of no return (all prepared: commit) and at the end of its settle window (all settled: retire).
+// One process's part in a cluster's reloads: a runtime driven by the coordinator (coordinator.ts). Each reload
+// comes with the sources the coordinator read once for every process, and runs as a transaction that asks the
+// coordinator before its point of no return (all prepared: commit) and at the end of its settle window (all
+// settled: retire). A worker of `reloadable run --workers N` (and one an app forks itself under the runtime)
+// runs `runParticipant`: started on the cluster's committed code, it opens no control endpoint and watches no
+// files. The app's own primary takes part in process, through the same class.
+import cluster from 'node:cluster';
+import type { ReloadFailure, ReloadResult } from '../../../src-shared/control-protocol';
+import type { ReloadableConfig } from '../../../src-shared/config';
 import { ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
 import { sourceOverlay } from '../modules/sources';
 import { original } from '../originals';
 import type { Coordinator } from '../reload/transaction';
 import { Runtime } from '../runtime';
-import { isEnvelope, type Envelope, type Question, type Sources, type ToPrimary, type ToWorker } from './protocol';
-import type { ReloadFailure, ReloadResult } from '../../../src-shared/control-protocol';
-
-export interface ParticipantOptions {
-  project: string;
-  entry: string;
-  config: import('../../../src-shared/config').ReloadableConfig;
-  drainTimeoutMs?: number;
-  initTimeoutMs?: number;
-  settleMs?: number;
-  exitOnError?: boolean;
-  logger: Logger;
-  version?: string;
-}
+import { listen, post, workerVariable, type Question, type Sources, type ToPrimary, type ToWorker } from './protocol';
 
 type Decision = Extract<ToWorker, { type: 'decision' }>;
 
-export async function runParticipant(options: ParticipantOptions): Promise<void> {
-  const send = (message: ToPrimary) => {
-    if (process.connected) process.send!({ reloadable: message } satisfies Envelope<ToPrimary>);
-  };
-  const decisions = new Map<string, (decision: Decision) => void>();
-  const early = new Map<string, Decision>();
-  let runtime: Runtime | undefined;
-  let snapshot: ((message: Extract<ToWorker, { type: 'snapshot' }>) => void) | undefined;
-  // Reloads run one after the other, in the order the primary sent them.
-  let reloads = Promise.resolve();
+/** Answers the coordinator's messages with a runtime: reloads, decisions, questions. */
+export class Participant {
+  private readonly decisions = new Map<string, (decision: Decision) => void>();
+  /** Decisions that came before this process asked for them (another process failed first). */
+  private readonly early = new Map<string, Decision>();
+  /** Reloads run one after the other, in the order the coordinator sent them. */
+  private reloads = Promise.resolve();
+  runtime: Runtime | undefined;
 
-  const receive = (message: ToWorker) => {
+  constructor(private readonly send: (message: ToPrimary) => void) {}
+
+  receive(message: ToWorker): void {
     switch (message.type) {
       case 'snapshot':
-        snapshot?.(message);
         break;
       case 'reload':
-        reloads = reloads.then(() => reload(message.tx, message.sources));
+        this.reloads = this.reloads.then(() => this.reload(message.tx, message.sources));
         break;
       case 'decision': {
-        // A decision may come before this worker asked for it (another worker failed first): it is kept.
         const key = `${message.tx}:${message.step}`;
-        const waiting = decisions.get(key);
+        const waiting = this.decisions.get(key);
         if (waiting) waiting(message);
         else {
-          early.set(key, message);
-          // Still loading while another worker failed: this worker's reload rolls back now, not once it is loaded.
-          if (!message.go) runtime?.failReload(failureError(message.error));
+          this.early.set(key, message);
+          // Still loading while another process failed: this reload rolls back now, not once it is loaded.
+          if (!message.go) this.runtime?.failReload(failureError(message.error));
         }
         break;
       }
       case 'ask':
-        void answer(message.id, message.question);
+        void this.answer(message.id, message.question);
         break;
     }
-  };
-  process.on('message', (message: unknown) => {
-    if (isEnvelope<ToWorker>(message)) receive(message.reloadable);
-  });
-  // The primary is gone (node:cluster ends its workers with it): this worker stops its app and ends too.
-  process.once('disconnect', () => void stop(0));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) original.processOnce(signal, () => void stop(signal === 'SIGINT' ? 130 : 143));
-
-  let stopping = false;
-  async function stop(code: number): Promise<void> {
-    if (stopping) return;
-    stopping = true;
-    await runtime?.close().catch(() => undefined);
-    original.exit(code);
   }
 
-  /** The primary's answer at one step of a transaction; a rejection carries the failure of the worker that failed. */
-  const decision = (tx: number, step: Decision['step']) =>
-    new Promise<void>((resolve, reject) => {
+  /** The coordinator's answer at one step of a transaction; a rejection carries the failure of the process that failed. */
+  private decision(tx: number, step: Decision['step']): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const key = `${tx}:${step}`;
       const decided = (message: Decision) => {
-        decisions.delete(key);
+        this.decisions.delete(key);
         if (message.go) resolve();
         else reject(failureError(message.error));
       };
-      const known = early.get(key);
-      early.delete(key);
+      const known = this.early.get(key);
+      this.early.delete(key);
       if (known) decided(known);
-      else decisions.set(key, decided);
+      else this.decisions.set(key, decided);
     });
+  }
 
-  async function reload(tx: number, sources: Sources): Promise<void> {
+  private async reload(tx: number, sources: Sources): Promise<void> {
+    const runtime = this.runtime;
     if (!runtime) return;
     const before = new Map(sources.map(([file]) => [file, sourceOverlay.get(file)]));
     ship(sources);
     const coordinator: Coordinator = {
       prepared: () => {
-        send({ type: 'prepared', tx });
-        return decision(tx, 'prepared');
+        this.send({ type: 'prepared', tx });
+        return this.decision(tx, 'prepared');
       },
-      committed: () => send({ type: 'committed', tx, at: performance.timeOrigin + performance.now() }),
+      committed: () => this.send({ type: 'committed', tx, at: performance.timeOrigin + performance.now() }),
       settled: () => {
-        send({ type: 'settled', tx });
-        return decision(tx, 'settled');
+        this.send({ type: 'settled', tx });
+        return this.decision(tx, 'settled');
       },
     };
     let result: ReloadResult;
@@ -111,8 +89,8 @@ export async function runParticipant(options: ParticipantOptions): Promise<void>
       result = await runtime.reload({ files: sources.map(([file]) => file) }, coordinator);
     } finally {
       for (const step of ['prepared', 'settled']) {
-        decisions.delete(`${tx}:${step}`);
-        early.delete(`${tx}:${step}`);
+        this.decisions.delete(`${tx}:${step}`);
+        this.early.delete(`${tx}:${step}`);
       }
     }
     // Not committed here: later loads (a module first imported later) read the code that runs, not the rejected one.
@@ -121,23 +99,62 @@ export async function runParticipant(options: ParticipantOptions): Promise<void>
         if (text === undefined) sourceOverlay.delete(file);
         else sourceOverlay.set(file, text);
       }
-    send({ type: 'result', tx, result });
+    this.send({ type: 'result', tx, result });
   }
 
-  async function answer(id: number, question: Question): Promise<void> {
+  private async answer(id: number, question: Question): Promise<void> {
     try {
-      if (!runtime) throw new Error('the app has not started in this worker yet');
+      const runtime = this.runtime;
+      if (!runtime) throw new Error('the app has not started here yet');
       const value =
         question.kind === 'status'
           ? runtime.status()
           : question.kind === 'changed'
-            ? runtime.changedModules().map((module) => runtime!.registry.fileOf(module))
+            ? runtime.changedModules().map((module) => runtime.registry.fileOf(module))
             : await runtime.reload({ ...question.params, dryRun: true });
-      send({ type: 'answer', id, value });
+      this.send({ type: 'answer', id, value });
     } catch (error) {
-      send({ type: 'answer', id, error: error instanceof Error ? error.message : String(error) });
+      this.send({ type: 'answer', id, error: error instanceof Error ? error.message : String(error) });
     }
   }
+}
+
+/** Whether this process is a worker a cluster's coordinator forked: it runs the app as a participant. */
+export function isClusterWorker(): boolean {
+  return cluster.isWorker && process.env[workerVariable] === '1';
+}
+
+export interface ParticipantOptions {
+  project: string;
+  entry: string;
+  config: ReloadableConfig;
+  drainTimeoutMs?: number;
+  initTimeoutMs?: number;
+  settleMs?: number;
+  exitOnError?: boolean;
+  logger: Logger;
+  version?: string;
+}
+
+/** Runs the app in a cluster worker: on the committed code its coordinator hands over, reloaded when it says. */
+export async function runParticipant(options: ParticipantOptions): Promise<void> {
+  const send = (message: ToPrimary) => post(process, message);
+  const participant = new Participant(send);
+  let snapshot: ((message: Extract<ToWorker, { type: 'snapshot' }>) => void) | undefined;
+  listen<ToWorker>(process, (message) => {
+    if (message.type === 'snapshot') snapshot?.(message);
+    else participant.receive(message);
+  });
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await participant.runtime?.close().catch(() => undefined);
+    original.exit(code);
+  };
+  // The coordinator is gone (node:cluster ends its workers with it): this worker stops its app and ends too.
+  process.once('disconnect', () => void stop(0));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) original.processOnce(signal, () => void stop(signal === 'SIGINT' ? 130 : 143));
 
   // The committed code first: a worker started again after a rolled-back edit must not load what is on disk.
   const start = await new Promise<Extract<ToWorker, { type: 'snapshot' }>>((resolve) => {
@@ -145,9 +162,9 @@ export async function runParticipant(options: ParticipantOptions): Promise<void>
     send({ type: 'hello' });
   });
   ship(start.sources);
-  let started: Runtime;
+  let runtime: Runtime;
   try {
-    started = await Runtime.start({
+    runtime = await Runtime.start({
       project: options.project,
       entry: options.entry,
       config: options.config,
@@ -160,19 +177,26 @@ export async function runParticipant(options: ParticipantOptions): Promise<void>
       requestReload: (files) => send({ type: 'reload-request', files }),
     });
   } catch (error) {
-    const failure: ReloadFailure =
-      error instanceof ReloadStepError
-        ? { module: error.module, phase: error.phase, message: error.message, ...error.location }
-        : { module: null, phase: 'init', message: error instanceof Error ? error.message : String(error) };
-    // Said before the worker ends: the primary tells the user why.
-    process.send!({ reloadable: { type: 'start-failed', error: failure } } satisfies Envelope<ToPrimary>, () => original.exit(1));
+    // Said before the worker ends: the coordinator tells the user why.
+    post<ToPrimary>(process, { type: 'start-failed', error: startFailure(error) }, () => original.exit(1));
     return;
   }
-  runtime = started;
-  started.subscribe((event) => {
+  participant.runtime = runtime;
+  forwardEvents(runtime, send);
+  send({ type: 'started', info: runtime.info });
+}
+
+/** What a participant's runtime reports that the coordinator passes on (its reloads are the coordinator's to report). */
+export function forwardEvents(runtime: Runtime, send: (message: ToPrimary) => void): void {
+  runtime.subscribe((event) => {
     if (event.type !== 'reload-started' && event.type !== 'reload-finished' && event.type !== 'phase') send({ type: 'event', event });
   });
-  send({ type: 'started', info: started.info });
+}
+
+function startFailure(error: unknown): ReloadFailure {
+  return error instanceof ReloadStepError
+    ? { module: error.module, phase: error.phase, message: error.message, ...error.location }
+    : { module: null, phase: 'init', message: error instanceof Error ? error.message : String(error) };
 }
 
 /** Puts shipped sources in place of the files they stand for. */

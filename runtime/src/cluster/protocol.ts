@@ -1,5 +1,7 @@
-// What a cluster's primary and its workers say to each other over node:cluster's IPC channel. Every message
-// travels wrapped as `{ reloadable: … }`, so the app's own `process.send` messages are told apart.
+// What a cluster's primary and its workers say to each other over node:cluster's IPC channel. The messages
+// travel as Node's own internal messages do (a `cmd` starting with NODE_): Node hands those to 'internalMessage'
+// listeners, never to the app's `process.on('message')` or `worker.on('message')`, so the app's own messages and
+// the runtime's never meet.
 import type { AppInfo, ReloadFailure, ReloadRequest, ReloadResult, RuntimeEvent, StatusRequest } from '../../../src-shared/control-protocol';
 
 /** Sources as the primary read them once for every worker: absolute path and text, null for a file that is gone. */
@@ -33,12 +35,31 @@ export type ToPrimary =
   /** The app asked for a reload (`import.meta.hot.invalidate()`): the primary runs it across every worker. */
   | { type: 'reload-request'; files: string[] };
 
-export interface Envelope<T> {
-  reloadable: T;
+const command = 'NODE_RELOADABLE';
+
+interface Envelope<T> {
+  cmd: typeof command;
+  message: T;
 }
 
-export function isEnvelope<T>(message: unknown): message is Envelope<T> {
-  return typeof message === 'object' && message !== null && 'reloadable' in message;
+/** What can carry messages: this process to its parent, or a child process (a cluster worker's `process`). */
+interface Channel {
+  send?: ((message: object, handle: undefined, options: undefined, callback: (error: Error | null) => void) => boolean) | undefined;
+  connected?: boolean;
+  on(event: 'internalMessage', listener: (message: unknown) => void): unknown;
+}
+
+/** Sends a message over the channel when it is still open; `then` runs once it was handed to the OS. */
+export function post<T>(channel: Channel, message: T, then?: () => void): void {
+  if (channel.connected === false || !channel.send) return then?.();
+  channel.send({ cmd: command, message } satisfies Envelope<T>, undefined, undefined, () => then?.());
+}
+
+/** Calls `receive` with each message of the runtime's that arrives on the channel. */
+export function listen<T>(channel: Channel, receive: (message: T) => void): void {
+  channel.on('internalMessage', (envelope: unknown) => {
+    if (typeof envelope === 'object' && envelope !== null && (envelope as Envelope<T>).cmd === command) receive((envelope as Envelope<T>).message);
+  });
 }
 
 /** Marks the processes the primary forks: `reloadable run` in such a process is a worker. */
