@@ -6,6 +6,8 @@
 //   bench/tsserver.ts), the extension's activation in code-server against the built-in TypeScript extension
 //   (bench/activation.ts), and the client bundle's size.
 // - serving (bench/serving.mjs): what four apps pay for the runtime between reloads, against plain node and dynohot.
+// - cluster (bench/cluster.mjs): one app on several processes upgraded under load: --workers against a
+//   node:cluster primary that replaces its workers and pm2's reload.
 // - precision (bench/precision.mjs): the hazard analyser's findings on real projects' sources against a written review.
 // - apps (bench/real-apps.mjs): real open-source apps from /work/cache/apps under the fresh-start oracle.
 // `--only <part>` runs one part and keeps the others' last figures. `--quick` for a short run while working
@@ -23,6 +25,7 @@ import { benchUnmodified, startupByNode, unmodifiedSection } from './unmodified.
 import { benchRealApps, realAppsSection } from './real-apps.mjs';
 import { benchServing, servingSection } from './serving.mjs';
 import { benchPrecision, precisionSection } from './precision.mjs';
+import { benchCluster, clusterSection } from './cluster.mjs';
 import { nodeBinary } from '../test/node-versions.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -31,7 +34,7 @@ const toolsDir = join(root, 'bench/.tools');
 const bin = (name) => join(toolsDir, 'node_modules/.bin', name);
 const cli = join(root, 'runtime/bin/reloadable.cjs');
 const quick = process.argv.includes('--quick');
-const parts = ['runtime', 'serving', 'apps', 'analysis', 'precision', 'editor'];
+const parts = ['runtime', 'serving', 'cluster', 'apps', 'analysis', 'precision', 'editor'];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 if (only && !parts.includes(only)) throw new Error(`--only takes ${parts.join(', ')}, not ${only}`);
 // `--nodes 20,24`: the runtime part on each of these Nodes (from the registry, as test/nodes.mjs installs them),
@@ -411,6 +414,7 @@ const runs = {
       perNode.push({ version, result: await benchServing({ toolsDir: join(toolsDir, 'runtime'), quick, node: binary }) });
     return servingSection(perNode);
   },
+  cluster: async () => clusterSection(await benchCluster({ toolsDir: join(toolsDir, 'cluster'), quick })),
   apps: async () => realAppsSection(await benchRealApps()),
   analysis: async () => ['## Analysis', '', ...benchAnalysis()],
   precision: async () => precisionSection(benchPrecision()),

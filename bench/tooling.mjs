@@ -26,12 +26,13 @@ export async function freePort() {
 
 /**
  * `node …args` in `cwd` with `PORT`, in a process group of its own (watchers run the app as their child), its
- * output added to `sink.output` as it comes. `node`: the binary, the bench's own unless another is measured.
+ * output added to `sink.output` as it comes. `node`: the binary, the bench's own unless another is measured;
+ * `env`: more variables for the app.
  */
-export function spawnApp(args, cwd, port, sink, node = process.execPath) {
+export function spawnApp(args, cwd, port, sink, node = process.execPath, env = {}) {
   const child = spawn(node, args, {
     cwd,
-    env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+    env: { ...process.env, PORT: String(port), NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

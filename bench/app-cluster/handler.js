@@ -1,0 +1,4 @@
+export const version = 0;
+export function handle() {
+  return String(version);
+}
