@@ -80,7 +80,6 @@ export const say = {
   primaryDiffers: (outcome: string) =>
     `the app's primary process ended ${outcome} where its workers did not (a fault while it waited): reload again, or restart the app`,
   noWorkers: () => `no worker runs the app (they are starting again): try the reload again`,
-  workersWithWatch: () => `--watch does not drive --workers yet: reload with \`reloadable reload\` or from the editor`,
 } as const;
 
 export { messageOf } from '../../src-shared/errors';

@@ -13,6 +13,8 @@ import { Runtime } from './runtime';
 import { watchProject } from './watch';
 import { AppWorkers } from './cluster/app-workers';
 import { ClusterPrimary } from './cluster/primary';
+import { ClusterSources } from './cluster/sources';
+import { Project } from './modules/project';
 import { runParticipant } from './cluster/participant';
 
 export interface RunOptions {
@@ -113,9 +115,9 @@ export interface ClusterRunOptions extends RunOptions {
 export async function runCluster(options: ClusterRunOptions): Promise<RunningApp> {
   const entry = path.resolve(options.entry);
   if (!fs.existsSync(entry)) throw new Error(say.entryMissing(options.entry));
-  if (options.watch) throw new Error(say.workersWithWatch());
   const project = projectOf(entry);
-  readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+  // A malformed config is said before any worker starts.
+  const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
   privateFolder(discoveryFolder(project));
   const primary = await ClusterPrimary.start({
     project,
@@ -136,9 +138,26 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunningApp
     await primary.close();
     throw error;
   }
+  // --watch: the primary watches, each save one transaction across the workers.
+  let watcher: ReturnType<typeof watchProject> | undefined;
+  if (options.watch) {
+    const sources = new ClusterSources(primary.coordinator, new Project(project));
+    await sources.refresh();
+    watcher = watchProject(
+      sources,
+      async (files) => {
+        const result = await primary.reload({ files });
+        await sources.refresh();
+        return result;
+      },
+      path.resolve(project, config.root),
+    );
+    await once(watcher, 'ready');
+  }
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await watcher?.close();
       await endpoint.close();
       await primary.close();
     })());

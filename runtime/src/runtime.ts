@@ -195,6 +195,13 @@ export class Runtime {
     this.queue.transaction?.fail(error);
   }
 
+  /** Each live module's file, with the content hash of the source its live version was loaded from. */
+  liveSources(): Array<[file: string, hash: string]> {
+    const sources: Array<[string, string]> = [];
+    for (const record of this.registry.records.values()) if (record.current && record.stamp) sources.push([record.file, record.stamp.hash]);
+    return sources;
+  }
+
   /** The ids of the loaded modules whose files changed since they were loaded. */
   changedModules(): string[] {
     return this.sources.changedModules();

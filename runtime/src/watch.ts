@@ -9,7 +9,7 @@ import type { ReloadResult } from '../../src-shared/control-protocol';
 import type { ModuleRecord } from './modules/module';
 import type { Registry } from './modules/registry';
 import { original } from './originals';
-import { contentHash, formatOf, isModuleFile, transformModule } from './transform';
+import { contentHash, formatOf, isModuleFile, transformModule, type CompilerSettings } from './transform';
 
 /** A file as the watcher sees it: whether it could be loaded as it is, its content hash, when it was written. */
 export interface Look {
@@ -48,28 +48,9 @@ export class SourceInspector {
     return this.registry.records.has(this.registry.idOf(file));
   }
 
-  /**
-   * A look at a file: whether it could be loaded as it is (a file caught empty or cut mid-save does not parse),
-   * its content hash, and when it was written. The transform is kept for the reload.
-   */
+  /** A look at a file (below). */
   lookAt(file: string): Look {
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (!stat) return { state: 'missing', mtimeMs: 0 };
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      return { state: 'missing', mtimeMs: stat.mtimeMs };
-    }
-    const hash = contentHash(text);
-    if (text.trim() === '') return { state: 'empty', hash, mtimeMs: stat.mtimeMs };
-    try {
-      const id = this.registry.idOf(file);
-      transformModule({ file, id, source: text, format: formatOf(file), settings: this.registry.options.settings }, hash);
-      return { state: 'ok', hash, mtimeMs: stat.mtimeMs };
-    } catch {
-      return { state: 'syntax-error', hash, mtimeMs: stat.mtimeMs };
-    }
+    return lookAt(file, this.registry.idOf(file), this.registry.options.settings);
   }
 
   /** Compares a module's file with what its live version was loaded from: size and time first, then content. */
@@ -87,6 +68,32 @@ export class SourceInspector {
   }
 }
 
+/** What the watcher asks of the app's sources: a runtime's inspector, or a cluster primary's view of its workers'. */
+export type WatchedSources = Pick<SourceInspector, 'changedFiles' | 'watches' | 'lookAt'>;
+
+/**
+ * A look at a file: whether it could be loaded as it is (a file caught empty or cut mid-save does not parse),
+ * its content hash, and when it was written. The transform is kept for the reload.
+ */
+export function lookAt(file: string, id: string, settings: CompilerSettings): Look {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return { state: 'missing', mtimeMs: 0 };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { state: 'missing', mtimeMs: stat.mtimeMs };
+  }
+  const hash = contentHash(text);
+  if (text.trim() === '') return { state: 'empty', hash, mtimeMs: stat.mtimeMs };
+  try {
+    transformModule({ file, id, source: text, format: formatOf(file), settings }, hash);
+    return { state: 'ok', hash, mtimeMs: stat.mtimeMs };
+  } catch {
+    return { state: 'syntax-error', hash, mtimeMs: stat.mtimeMs };
+  }
+}
+
 /** @default 1 ms: the events of one save come within it; a save split in two reloads tries both again (below). */
 export const watchDebounceMs = 1;
 /** How long a file that looks half-written may wait for the rest of its write before it is tried as it is. */
@@ -99,7 +106,7 @@ const recheckMs = 50;
 
 /** Watches `root`: changed files the app runs (or could start with) are reloaded through `reload`. */
 export function watchProject(
-  sources: SourceInspector,
+  sources: WatchedSources,
   reload: (files: string[]) => Promise<ReloadResult>,
   root: string,
   debounceMs = watchDebounceMs,
@@ -126,7 +133,7 @@ class SaveBatcher {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly sources: SourceInspector,
+    private readonly sources: WatchedSources,
     private readonly reload: (files: string[]) => Promise<ReloadResult>,
     private readonly debounceMs: number,
   ) {}

@@ -280,3 +280,50 @@ cluster.on('exit', () => cluster.fork());
     for (const body of (await probe()).values()) assert.equal(body.version, 'v1');
   });
 });
+
+describe('reloadable run --workers --watch', () => {
+  let app: RunningApp;
+  let client: ControlClient;
+  before(async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cluster-watch-')));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    fs.writeFileSync(path.join(dir, 'src/main.ts'), main);
+    fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
+    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--watch'], port: await freePort(), anyOutput: true });
+    await app.waitFor(() => /watching for changes/.test(app.stderr), 'the watcher');
+    client = await ControlClient.connect(app.discovery(), 'test');
+  });
+  after(async () => {
+    client?.close();
+    await app?.stop();
+  });
+
+  /** The versions every worker answers with, on fresh connections. */
+  async function versions(): Promise<Set<string>> {
+    const pids = (await client.status()).cluster!.workers.map((worker) => worker.pid);
+    const seen = new Map<number, string>();
+    for (let attempt = 0; attempt < 200 && pids.some((pid) => !seen.has(pid)); attempt++) {
+      const body = JSON.parse(await request(app.port, '/', new http.Agent({ keepAlive: false }))) as Body;
+      seen.set(body.pid, body.version);
+    }
+    return new Set(seen.values());
+  }
+
+  it('reloads every worker on a save, tries a broken save once, and takes the fix', async () => {
+    fs.writeFileSync(app.file('src/handler.ts'), handler('v1'));
+    await eventually(async () => (await client.history()).at(-1)?.outcome === 'committed', 'the save to commit');
+    assert.deepEqual([...(await versions())], ['v1']);
+    const before = (await client.history()).length;
+    fs.writeFileSync(app.file('src/handler.ts'), `${handler('v2')}\nthrow new Error('broken on purpose');\n`);
+    await eventually(async () => (await client.history()).length === before + 1, 'the broken save to be tried');
+    assert.equal((await client.history()).at(-1)?.outcome, 'rolled-back');
+    assert.deepEqual([...(await versions())], ['v1']);
+    fs.writeFileSync(app.file('src/handler.ts'), handler('v3'));
+    await eventually(async () => (await client.history()).at(-1)?.outcome === 'committed', 'the fix to commit');
+    // The broken save was tried once, not again and again while it stayed on disk.
+    assert.equal((await client.history()).length, before + 2);
+    assert.deepEqual([...(await versions())], ['v3']);
+  });
+});

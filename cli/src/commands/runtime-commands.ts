@@ -64,7 +64,7 @@ export async function runCommand(entry: string, args: string[], options: RunComm
     if (options.workers !== undefined) {
       const app = await runCluster({ ...runOptions, workers: options.workers, exec: process.argv[1]!, args: cliArgs });
       logger.info(
-        `${app.runtime.info.entry} running (pid ${process.pid}, the primary of ${options.workers} worker${options.workers === 1 ? '' : 's'})`,
+        `${app.runtime.info.entry} running (pid ${process.pid}, the primary of ${options.workers} worker${options.workers === 1 ? '' : 's'})${options.watch ? ', watching for changes' : ''}`,
       );
       return 0;
     }

@@ -224,6 +224,18 @@ export class ClusterCoordinator {
     return undefined;
   }
 
+  /** Each live module's file and the hash of the source it runs, as one member has them (for a watcher). */
+  async liveSources(): Promise<Array<[file: string, hash: string]> | undefined> {
+    for (const member of this.live()) {
+      try {
+        return (await this.ask(member, { kind: 'modules' })) as Array<[string, string]>;
+      } catch {
+        continue;
+      }
+    }
+    return undefined;
+  }
+
   subscribe(listener: (event: RuntimeEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -111,7 +111,9 @@ export class Participant {
           ? runtime.status()
           : question.kind === 'changed'
             ? runtime.changedModules().map((module) => runtime.registry.fileOf(module))
-            : await runtime.reload({ ...question.params, dryRun: true });
+            : question.kind === 'modules'
+              ? runtime.liveSources()
+              : await runtime.reload({ ...question.params, dryRun: true });
       this.send({ type: 'answer', id, value });
     } catch (error) {
       this.send({ type: 'answer', id, error: error instanceof Error ? error.message : String(error) });

@@ -16,9 +16,9 @@ export type ToWorker =
   | { type: 'decision'; tx: number; step: 'prepared' | 'settled'; go: boolean; error?: ReloadFailure }
   | { type: 'ask'; id: number; question: Question };
 
-export type Question = { kind: 'status' } | { kind: 'changed' } | { kind: 'dry-run'; params: ReloadRequest.Params };
+export type Question = { kind: 'status' } | { kind: 'changed' } | { kind: 'modules' } | { kind: 'dry-run'; params: ReloadRequest.Params };
 
-export type Answer = StatusRequest.Result | string[] | ReloadResult;
+export type Answer = StatusRequest.Result | string[] | Array<[file: string, hash: string]> | ReloadResult;
 
 export type ToPrimary =
   /** Started and waiting for its snapshot. */
