@@ -232,6 +232,8 @@ describe('an Express app written as its documentation writes it, driven from VS 
     await focusRow(page, row.first(), file);
     await page.keyboard.press('Enter');
     await page.locator('.tab.active', { hasText: path.basename(file) }).waitFor();
+    // The keys go to the editor, not to a panel or a notification that kept the focus.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+G');
     await page.keyboard.type(String(line));
     await page.keyboard.press('Enter');
@@ -240,6 +242,8 @@ describe('an Express app written as its documentation writes it, driven from VS 
     await page.keyboard.type(text);
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+S');
+    // The save reached the disk: what follows tests the reload, not the workbench's keyboard.
+    await eventually(() => fs.readFileSync(path.join(app.dir, file), 'utf8').includes(text), `${file} to be saved`);
   }
 
   packagedWorkbench(
