@@ -202,29 +202,37 @@ async function reloads(contender, workers, count, toolsDir, node) {
   }
 }
 
-/** Requests per second with no delay and no reloads: the median of `rounds` 3-second rounds. */
-async function throughput(contender, workers, rounds, toolsDir, node) {
-  const dir = layOut();
-  symlinkSync(join(toolsDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  const port = await freePort();
-  const app = await start(contender, dir, port, workers, toolsDir, node, { DELAY: '0' });
+/**
+ * Requests per second with no delay and no reloads, plain node:cluster against reloadable --workers: both run
+ * at once and take turns, 3-second rounds, the median of each (turns even out the machine's drift).
+ */
+async function throughput(workers, rounds, toolsDir, node) {
+  const started = [];
   try {
-    await untilAnswering(port);
-    const rates = [];
-    for (let round = 0; round < rounds; round++) {
-      const load = startLoad(port);
-      await sleep(500);
-      const from = load.answers.length;
-      const started = performance.now();
-      await sleep(3000);
-      const served = load.answers.length - from;
-      rates.push(served / ((performance.now() - started) / 1000));
-      await load.stop();
+    for (const contender of ['plain', 'reloadable']) {
+      const dir = layOut();
+      symlinkSync(join(toolsDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      const port = await freePort();
+      started.push({ contender, dir, port, app: await start(contender, dir, port, workers, toolsDir, node, { DELAY: '0' }) });
+      await untilAnswering(port);
     }
-    return percentile(rates, 50);
+    const rates = { plain: [], reloadable: [] };
+    for (let round = 0; round < rounds; round++)
+      for (const { contender, port } of started) {
+        const load = startLoad(port);
+        await sleep(500);
+        const from = load.answers.length;
+        const since = performance.now();
+        await sleep(3000);
+        rates[contender].push((load.answers.length - from) / ((performance.now() - since) / 1000));
+        await load.stop();
+      }
+    return { plain: percentile(rates.plain, 50), reloadable: percentile(rates.reloadable, 50) };
   } finally {
-    await app.stop();
-    rmSync(dir, { recursive: true, force: true });
+    for (const { app, dir } of started) {
+      await app.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -244,11 +252,12 @@ export async function benchCluster({ toolsDir, quick = false, node = process.exe
     }
   }
   const rates = {};
-  for (const workers of [2, 4])
-    for (const contender of ['plain', 'reloadable']) {
-      log(`cluster: throughput, ${contender}, ${workers} workers`);
-      rates[`${contender} ${workers}`] = await throughput(contender, workers, quick ? 1 : 3, toolsDir, node);
-    }
+  for (const workers of [2, 4]) {
+    log(`cluster: throughput, ${workers} workers`);
+    const { plain, reloadable } = await throughput(workers, quick ? 1 : 5, toolsDir, node);
+    rates[`plain ${workers}`] = plain;
+    rates[`reloadable ${workers}`] = reloadable;
+  }
   return { runs, rates, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
 }
 
@@ -280,7 +289,7 @@ export function clusterSection({ runs, rates, node }) {
     );
   lines.push(
     '',
-    'Throughput with no delay and no reloads, requests per second (median of three 3-second rounds):',
+    'Throughput with no delay and no reloads, requests per second (both running, taking turns: the median of five 3-second rounds each):',
     '',
     '| workers | plain node:cluster | reloadable --workers | reloadable / plain |',
     '|---:|---:|---:|---:|',
