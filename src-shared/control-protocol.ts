@@ -92,6 +92,10 @@ export interface ClusterReload {
   epoch: number;
   /** Between the first and the last worker putting the new versions live (committed reloads). */
   commitSpreadMs?: number;
+  /** `hold`: the hold barrier ran (`run --barrier hold`): from each process's vote to its commit, new requests waited. */
+  barrier?: 'hold';
+  /** How many requests waited at the barrier, across the processes. */
+  heldAtBarrier?: number;
   participants: ClusterParticipant[];
 }
 

@@ -91,11 +91,27 @@ export async function main(argv: string[], { analysis }: Loaders): Promise<numbe
       'run the app on n processes (node:cluster; `auto`: one per core) behind a primary that runs no app code; every reload is one transaction across them, all or nothing',
       workerCount,
     )
+    .addOption(
+      new Option(
+        '--barrier <mode>',
+        "with several processes, `hold`: new requests wait from each one's vote to its commit, so none starts on the old code after one started on the new",
+      )
+        .choices(['none', 'hold'])
+        .default('none'),
+    )
     .action(
       async (
         entry: string,
         args: string[],
-        options: { watch?: boolean; drainTimeout?: number; initTimeout?: number; settle?: number; exitOnError?: boolean; workers?: number },
+        options: {
+          watch?: boolean;
+          drainTimeout?: number;
+          initTimeout?: number;
+          settle?: number;
+          exitOnError?: boolean;
+          workers?: number;
+          barrier?: 'none' | 'hold';
+        },
       ) => {
         const { runCommand } = await runtime();
         exitCode = await runCommand(entry, args, { ...options, watch: options.watch === true, exitOnError: options.exitOnError === true, version });

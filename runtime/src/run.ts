@@ -24,6 +24,8 @@ export interface RunOptions {
   initTimeoutMs?: number;
   settleMs?: number;
   exitOnError?: boolean;
+  /** Several processes (`--workers`, or workers the app forks): `hold` holds new requests from each one's vote to its commit. */
+  barrier?: 'hold' | 'none';
   logger: Logger;
   version?: string;
 }
@@ -61,9 +63,12 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
     ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...(options.barrier ? { barrier: options.barrier } : {}),
   });
   workers.install();
   const runtime = await Runtime.start({
+    // What the app asks for (`import.meta.hot.invalidate()`) reaches its workers too, once it has some.
+    requestReload: (files) => void workers.reload({ files }),
     project,
     entry,
     config,
@@ -126,6 +131,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunningApp
     logger: options.logger,
     exec: options.exec,
     args: options.args,
+    ...(options.barrier ? { barrier: options.barrier } : {}),
     ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
     ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),

@@ -16,6 +16,8 @@ import { FaultLog } from './containment/fault-log';
 import { installFaultHandling } from './containment/faults';
 import { installContainment } from './containment/install';
 import { listenPolicy } from './containment/listen-policy';
+import type { ListenSlots } from './containment/listen-slots';
+import { original } from './originals';
 import { messageOf, say, type ReloadStepError } from './errors';
 import { runtimeOutput } from './location';
 import { silentLogger, type Logger } from './logger';
@@ -82,6 +84,7 @@ export class Runtime {
   private readonly startup: AppStart;
   private readonly queue: ReloadQueue;
   private readonly layers: LayerMap;
+  private readonly slots: ListenSlots;
   private closed = false;
 
   private constructor(private readonly options: RuntimeOptions) {
@@ -123,7 +126,7 @@ export class Runtime {
     this.sources = new SourceInspector(registry, () => start.started);
     const running = () => this.queue.transaction;
     this.faults = new FaultLog(registry.records, running, logger, emit);
-    const slots = installContainment(listenPolicy(running, (fault) => this.faults.fault(fault)));
+    const slots = (this.slots = installContainment(listenPolicy(running, (fault) => this.faults.fault(fault))));
     this.queue = new ReloadQueue({
       project: options.project,
       root,
@@ -188,6 +191,16 @@ export class Runtime {
    */
   reload(params: ReloadRequest.Params = {}, coordinator?: Coordinator): Promise<ReloadResult> {
     return this.queue.request(params, coordinator);
+  }
+
+  /** Holds new requests until `releaseRequests` (a cluster's hold barrier), at most `maxMs`. */
+  holdRequests(maxMs: number): void {
+    this.slots.hold(maxMs, (callback, ms) => original.setTimeout(callback, ms));
+  }
+
+  /** Lets the held requests go to the code that serves now; returns how many waited. */
+  releaseRequests(): number {
+    return this.slots.release();
   }
 
   /** Fails the transaction under way, if any: it rolls back at once (another process of a cluster failed it). */

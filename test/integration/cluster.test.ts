@@ -19,10 +19,12 @@ const workers = 2;
 
 const main = `import http from 'node:http';
 import cluster from 'node:cluster';
-import { answer } from './handler.ts';
+import { answer, slow } from './handler.ts';
 import { next } from './counter.ts';
 const server = http.createServer((req, res) => {
   res.setHeader('content-type', 'application/json');
+  // A call that runs on for a while: the version it started on is retired only once it returned.
+  if (req.url === '/slow') return void slow().then((version) => res.end(JSON.stringify({ version, pid: process.pid })));
   res.end(JSON.stringify({ version: answer(), count: next(), worker: cluster.worker?.id, pid: process.pid }));
 });
 server.listen(Number(process.env.PORT), () => console.log('listening', process.env.PORT));
@@ -33,7 +35,9 @@ export function next(): number {
   return ++count;
 }
 `;
-const handler = (version: string, extra = '') => `${extra}export function answer(): string {\n  return '${version}';\n}\n`;
+const handler = (version: string, extra = '') =>
+  `${extra}export function answer(): string {\n  return '${version}';\n}\n` +
+  `export async function slow(): Promise<string> {\n  await new Promise((resolve) => setTimeout(resolve, 1500));\n  return '${version}';\n}\n`;
 
 interface Body {
   version: string;
@@ -196,6 +200,49 @@ describe('reloadable run --workers', () => {
     assert.equal((await client.reload()).outcome, 'committed');
     for (const body of (await probe()).values()) assert.equal(body.version, 'v11');
   });
+
+  it('starts a worker again on the code that runs after a rolled-back edit of a module no reload had shipped before', async () => {
+    const original = fs.readFileSync(app.file('src/main.ts'), 'utf8');
+    const [first, second] = (await status()).cluster!.workers;
+    write(
+      'src/main.ts',
+      `${original.replace('worker: cluster.worker?.id, pid: process.pid }', 'worker: cluster.worker?.id, pid: process.pid, rejected: true }')}\nif (cluster.worker?.id === ${first!.worker}) throw new Error('rejected');\n`,
+    );
+    assert.equal((await client.reload()).outcome, 'rolled-back');
+    process.kill(second!.pid, 'SIGKILL');
+    await eventually(async () => {
+      const { cluster } = await status();
+      return cluster!.workers.length === workers && cluster!.workers.every((worker) => worker.state === 'live' && worker.pid !== second!.pid);
+    }, 'the worker started again');
+    for (const body of (await probe()).values())
+      assert.equal((body as Body & { rejected?: boolean }).rejected, undefined, 'a worker runs the rejected main.ts');
+    write('src/main.ts', original);
+  });
+
+  it("ends every worker on the outcome's code when one dies after the commit, while the old versions retire", async () => {
+    // A call on the old version keeps it retiring; the new code already serves.
+    // Its worker may be the one killed: its failure is expected and waited for at the end.
+    const slowCall = request(app.port, '/slow', new http.Agent({ keepAlive: false })).catch(() => undefined);
+    write('src/handler.ts', handler('v12'));
+    const pending = client.reload();
+    await eventually(async () => [...(await probe()).values()].every((body) => body.version === 'v12'), 'every worker to serve the new code');
+    const [victim] = (await status()).cluster!.workers;
+    process.kill(victim!.pid, 'SIGKILL');
+    const result = await pending;
+    await slowCall;
+    await eventually(async () => {
+      const { cluster } = await status();
+      return cluster!.workers.length === workers && cluster!.workers.every((worker) => worker.state === 'live' && worker.pid !== victim!.pid);
+    }, 'the worker started again');
+    // Whatever the outcome (the worker may die before the settle window ended, which rolls back), every worker runs it.
+    const expected = result.outcome === 'committed' ? 'v12' : 'v11';
+    for (const body of (await probe()).values()) assert.equal(body.version, expected, JSON.stringify(result.cluster));
+    const { cluster } = await status();
+    assert.ok(
+      cluster!.workers.every((worker) => worker.epoch === cluster!.epoch),
+      JSON.stringify(cluster),
+    );
+  });
 });
 
 describe('reloadable run of an app that forks its own workers', () => {
@@ -325,5 +372,59 @@ describe('reloadable run --workers --watch', () => {
     // The broken save was tried once, not again and again while it stayed on disk.
     assert.equal((await client.history()).length, before + 2);
     assert.deepEqual([...(await versions())], ['v3']);
+  });
+});
+
+describe('reloadable run --workers --barrier hold', () => {
+  let app: RunningApp;
+  let client: ControlClient;
+  before(async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cluster-hold-')));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    // Each answer says when its request started on this machine's clock, and on which version.
+    fs.writeFileSync(
+      path.join(dir, 'src/main.ts'),
+      `import http from 'node:http';
+import { answer } from './handler.ts';
+http
+  .createServer((req, res) => {
+    const startedAt = performance.timeOrigin + performance.now();
+    const version = answer();
+    setTimeout(() => res.end(JSON.stringify({ version, startedAt, pid: process.pid })), 2);
+  })
+  .listen(Number(process.env.PORT), () => console.log('listening', process.env.PORT));
+`,
+    );
+    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--barrier', 'hold'], port: await freePort(), anyOutput: true });
+    client = await ControlClient.connect(app.discovery(), 'test');
+  });
+  after(async () => {
+    client?.close();
+    await app?.stop();
+  });
+
+  it('starts no request on the old code after one started on the new, and says how many requests waited', async () => {
+    const load = startLoad<{ version: string; startedAt: number }>(app.port, 16);
+    const results = [];
+    for (let round = 1; round <= 20; round++) {
+      fs.writeFileSync(app.file('src/handler.ts'), handler(`v${round}`));
+      const result = await client.reload();
+      assert.equal(result.outcome, 'committed', JSON.stringify(result.error));
+      results.push(result);
+    }
+    const { bodies, failures } = await load.stop();
+    assert.deepEqual(failures, []);
+    assert.ok(results.every((result) => result.cluster?.barrier === 'hold' && typeof result.cluster.heldAtBarrier === 'number'));
+    const number = (version: string) => Number(version.slice(1));
+    const inversions: string[] = [];
+    for (let round = 1; round <= 20; round++) {
+      const firstNew = Math.min(...bodies.filter((body) => number(body.version) >= round).map((body) => body.startedAt));
+      for (const body of bodies)
+        if (number(body.version) < round && body.startedAt > firstNew)
+          inversions.push(`${body.version} started ${(body.startedAt - firstNew).toFixed(2)} ms after v${round}`);
+    }
+    assert.deepEqual(inversions, []);
   });
 });

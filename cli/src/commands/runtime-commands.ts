@@ -35,6 +35,7 @@ export interface RunCommandOptions {
   exitOnError: boolean;
   version: string;
   workers?: number;
+  barrier?: 'none' | 'hold';
 }
 
 /** Starts the app; resolves once it runs (the process then lives as long as the app). Returns the exit code. */
@@ -55,6 +56,7 @@ export async function runCommand(entry: string, args: string[], options: RunComm
     ...(options.drainTimeout !== undefined ? { drainTimeoutMs: options.drainTimeout } : {}),
     ...(options.initTimeout !== undefined ? { initTimeoutMs: options.initTimeout } : {}),
     ...(options.settle !== undefined ? { settleMs: options.settle } : {}),
+    ...(options.barrier ? { barrier: options.barrier } : {}),
   };
   try {
     if (worker) {

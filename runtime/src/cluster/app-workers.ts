@@ -11,6 +11,7 @@ import type { AppInfo, ReloadRequest, ReloadResult, RuntimeEvent, StatusRequest 
 import type { Logger } from '../logger';
 import { runtimeFile } from '../location';
 import type { Runtime } from '../runtime';
+import { emptyResult } from '../reload/result';
 import { ClusterCoordinator, type Member } from './coordinator';
 import { Participant } from './participant';
 import { listen, post, workerVariable, type ToPrimary, type ToWorker } from './protocol';
@@ -21,6 +22,7 @@ export interface AppWorkersOptions {
   initTimeoutMs?: number;
   settleMs?: number;
   exitOnError?: boolean;
+  barrier?: 'hold' | 'none';
   logger: Logger;
 }
 
@@ -89,19 +91,29 @@ export class AppWorkers {
   }
 
   reload(params: ReloadRequest.Params = {}): Promise<ReloadResult> {
-    return this.clustered ? this.coordinator.reload(params) : this.runtime!.reload(params);
+    // Asked for while the app is still starting (its first load is under way): nothing runs yet to reload.
+    if (!this.runtime) return Promise.resolve(emptyResult(0, 'no-change', [], []));
+    return this.clustered ? this.coordinator.reload(params) : this.runtime.reload(params);
   }
 
   history(): ReloadResult[] {
     return this.coordinated ? this.coordinator.history() : this.runtime!.history();
   }
 
-  status(): StatusRequest.Result {
+  async status(): Promise<StatusRequest.Result> {
     const status = this.runtime!.status();
     if (!this.coordinated) return status;
+    // The primary's modules, and those only its workers run (as a worker has them).
+    const worker = await this.coordinator.memberStatus((member) => member !== this.local);
+    const known = new Set(status.modules.map((module) => module.id));
+    const edges = new Set(status.edges.map((edge) => `${edge.from}\n${edge.to}`));
     const lastResult = this.coordinator.lastResult;
     return {
       ...status,
+      modules: [...status.modules, ...(worker?.modules.filter((module) => !known.has(module.id)) ?? [])],
+      edges: [...status.edges, ...(worker?.edges.filter((edge) => !edges.has(`${edge.from}\n${edge.to}`)) ?? [])],
+      cycles: [...status.cycles, ...(worker?.cycles.filter((cycle) => !cycle.some((id) => known.has(id))) ?? [])],
+      faults: [...status.faults, ...(worker?.faults ?? [])],
       busy: status.busy || this.coordinator.busy,
       ...(lastResult ? { lastResult } : {}),
       cluster: { epoch: this.coordinator.epoch, workers: this.coordinator.workers() },

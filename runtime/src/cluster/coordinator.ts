@@ -47,6 +47,8 @@ interface Side {
   member: Member;
   prepared?: boolean;
   committedAt?: number;
+  /** Requests its barrier held until its commit. */
+  held?: number;
   settled?: boolean;
   result?: ReloadResult;
   /** Why it stopped taking part: it exited, or did not answer and was stopped. */
@@ -58,6 +60,10 @@ export interface CoordinatorOptions {
   drainTimeoutMs?: number;
   initTimeoutMs?: number;
   settleMs?: number;
+  /** `hold`: the hold barrier (protocol.ts); no new request starts on the old code after one started on the new. */
+  barrier?: 'hold' | 'none';
+  /** How long the barrier may hold a request. @default 1000 */
+  holdMaxMs?: number;
   logger: Logger;
 }
 
@@ -142,7 +148,10 @@ export class ClusterCoordinator {
           if (this.members.get(member.id) !== member) return;
           member.epoch = this.epoch;
           member.send({ type: 'snapshot', epoch: this.epoch, sources: [...this.snapshot] });
-          await joined?.catch(() => undefined);
+          // A start that takes longer holds reloads back no longer than a reload's own loading may take: a
+          // reload that commits meanwhile makes this member's code outdated, and it is replaced once it runs.
+          const limit = new Promise<void>((resolve) => original.setTimeout(resolve, this.options.initTimeoutMs ?? 10_000).unref());
+          await Promise.race([joined?.catch(() => undefined), limit]);
         });
         break;
       }
@@ -150,6 +159,10 @@ export class ClusterCoordinator {
         member.state = 'live';
         this.joining.get(member)?.resolve();
         this.joining.delete(member);
+        if (member.epoch !== this.epoch && member.kill) {
+          this.options.logger.warn(say.workerOutdated(member.id, member.epoch, this.epoch));
+          member.kill();
+        }
         break;
       case 'start-failed':
         this.joining.get(member)?.reject(new Error(say.workerStartFailed(member.id, said.error.message)));
@@ -183,8 +196,10 @@ export class ClusterCoordinator {
         const side = this.round?.find((each) => each.member === member);
         if (!side) return;
         if (said.type === 'prepared') side.prepared = true;
-        else if (said.type === 'committed') side.committedAt = said.at;
-        else if (said.type === 'settled') side.settled = true;
+        else if (said.type === 'committed') {
+          side.committedAt = said.at;
+          side.held = said.held;
+        } else if (said.type === 'settled') side.settled = true;
         else if (said.type === 'result') side.result = said.result;
         this.heard.emit('news');
       }
@@ -212,9 +227,9 @@ export class ClusterCoordinator {
       .map((each) => ({ worker: each.id, pid: each.pid, epoch: each.epoch, state: each.state }));
   }
 
-  /** The modules as one member has them; another's when that one leaves before it answers. */
-  async memberStatus(): Promise<StatusRequest.Result | undefined> {
-    for (const member of this.live()) {
+  /** The modules as one member (of those `which` picks) has them; another's when that one leaves before it answers. */
+  async memberStatus(which: (member: Member) => boolean = () => true): Promise<StatusRequest.Result | undefined> {
+    for (const member of this.live().filter(which)) {
       try {
         return (await this.ask(member, { kind: 'status' })) as StatusRequest.Result;
       } catch {
@@ -273,6 +288,15 @@ export class ClusterCoordinator {
     } catch (error) {
       return this.finish(this.refused(id, messageOf(error)));
     }
+    // The code these files run now, where no committed reload shipped it yet: what a member started again
+    // after this reload must load if it rolls back (the disk then holds the rejected edit).
+    const unknown = files.filter((file) => !this.snapshot.has(file));
+    for (const member of members) {
+      const missing = unknown.filter((file) => !this.snapshot.has(file));
+      if (missing.length === 0) break;
+      const running = await this.ask(member, { kind: 'texts', files: missing }).catch(() => []);
+      for (const [file, text] of running as Sources) if (text !== null) this.snapshot.set(file, text);
+    }
     // Read once, the same text for every member.
     const sources: Sources = files.map((file) => [file, readOrNull(file)]);
     this.emit({ type: 'reload-started', id, changed: files.map((file) => path.relative(this.options.project, file).split(path.sep).join('/')) });
@@ -280,7 +304,8 @@ export class ClusterCoordinator {
     this.round = sides;
     for (const side of sides) {
       side.member.state = 'reloading';
-      side.member.send({ type: 'reload', tx: id, sources });
+      const barrier = this.options.barrier === 'hold' ? { maxMs: this.options.holdMaxMs ?? 1000 } : undefined;
+      side.member.send({ type: 'reload', tx: id, sources, ...(barrier ? { barrier } : {}) });
     }
     const { initTimeoutMs = 10_000, drainTimeoutMs = 5000, settleMs = 200 } = this.options;
 
@@ -325,7 +350,9 @@ export class ClusterCoordinator {
         side.member.epoch = this.epoch;
       }
     this.round = undefined;
-    return this.finish(combine({ id, startedAt, started, sides, outcome, failure, epoch: this.epoch, warnings }));
+    return this.finish(
+      combine({ id, startedAt, started, sides, outcome, failure, epoch: this.epoch, warnings, barrier: this.options.barrier === 'hold' }),
+    );
   }
 
   /** Waits until every side did `step`, has its result or is gone; a side still silent then is stopped. */
@@ -422,10 +449,11 @@ interface Outcome {
   failure: ReloadFailure | undefined;
   epoch: number;
   warnings: string[];
+  barrier: boolean;
 }
 
 /** The members' results as one: the slowest member's phase times, every member's warnings and leaks, each one's part. */
-function combine({ id, startedAt, started, sides, outcome, failure, epoch, warnings }: Outcome): ReloadResult {
+function combine({ id, startedAt, started, sides, outcome, failure, epoch, warnings, barrier }: Outcome): ReloadResult {
   const results = sides.map((side) => side.result).filter((result): result is ReloadResult => result !== undefined);
   const base = results.find((result) => result.outcome === outcome) ?? results[0] ?? emptyResult(id, outcome, [], []);
   const phases: Partial<Record<ReloadPhase, number>> = {};
@@ -461,6 +489,7 @@ function combine({ id, startedAt, started, sides, outcome, failure, epoch, warni
     cluster: {
       epoch,
       ...(outcome === 'committed' && commits.length > 0 ? { commitSpreadMs: roundMs(Math.max(...commits) - Math.min(...commits)) } : {}),
+      ...(barrier ? { barrier: 'hold' as const, heldAtBarrier: sides.reduce((sum, side) => sum + (side.held ?? 0), 0) } : {}),
       participants,
     },
   };

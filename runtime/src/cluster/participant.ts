@@ -9,11 +9,11 @@ import type { ReloadFailure, ReloadResult } from '../../../src-shared/control-pr
 import type { ReloadableConfig } from '../../../src-shared/config';
 import { ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
-import { sourceOverlay } from '../modules/sources';
+import { diskReads, sourceOverlay } from '../modules/sources';
 import { original } from '../originals';
 import type { Coordinator } from '../reload/transaction';
 import { Runtime } from '../runtime';
-import { listen, post, workerVariable, type Question, type Sources, type ToPrimary, type ToWorker } from './protocol';
+import { listen, post, workerVariable, type Barrier, type Question, type Sources, type ToPrimary, type ToWorker } from './protocol';
 
 type Decision = Extract<ToWorker, { type: 'decision' }>;
 
@@ -25,19 +25,35 @@ export class Participant {
   /** Reloads run one after the other, in the order the coordinator sent them. */
   private reloads = Promise.resolve();
   runtime: Runtime | undefined;
+  /** Files first read from disk during the reload under way: let go again if it rolls back. */
+  private pinned: Set<string> | undefined;
 
   constructor(private readonly send: (message: ToPrimary) => void) {}
+
+  /**
+   * Keeps the text of every module this process reads from disk, as it ran it: a later load of the module (an
+   * importer run again) uses the same text in every process, and the coordinator can ask what runs.
+   */
+  pinDiskReads(): void {
+    diskReads.listener = (file, text) => {
+      if (sourceOverlay.has(file)) return;
+      sourceOverlay.set(file, text);
+      this.pinned?.add(file);
+    };
+  }
 
   receive(message: ToWorker): void {
     switch (message.type) {
       case 'snapshot':
         break;
       case 'reload':
-        this.reloads = this.reloads.then(() => this.reload(message.tx, message.sources));
+        this.reloads = this.reloads.then(() => this.reload(message.tx, message.sources, message.barrier));
         break;
       case 'decision': {
         const key = `${message.tx}:${message.step}`;
         const waiting = this.decisions.get(key);
+        // Rolled back: requests held at the barrier go on to the old code, which still serves.
+        if (!message.go) this.runtime?.releaseRequests();
         if (waiting) waiting(message);
         else {
           this.early.set(key, message);
@@ -68,17 +84,24 @@ export class Participant {
     });
   }
 
-  private async reload(tx: number, sources: Sources): Promise<void> {
+  private async reload(tx: number, sources: Sources, barrier: Barrier | undefined): Promise<void> {
     const runtime = this.runtime;
     if (!runtime) return;
     const before = new Map(sources.map(([file]) => [file, sourceOverlay.get(file)]));
+    this.pinned = new Set();
     ship(sources);
     const coordinator: Coordinator = {
       prepared: () => {
+        // From this vote to the commit, no new request starts here: none can start on the old code after
+        // another process started one on the new.
+        if (barrier) runtime.holdRequests(barrier.maxMs);
         this.send({ type: 'prepared', tx });
         return this.decision(tx, 'prepared');
       },
-      committed: () => this.send({ type: 'committed', tx, at: performance.timeOrigin + performance.now() }),
+      committed: () => {
+        const at = performance.timeOrigin + performance.now();
+        this.send({ type: 'committed', tx, at, held: runtime.releaseRequests() });
+      },
       settled: () => {
         this.send({ type: 'settled', tx });
         return this.decision(tx, 'settled');
@@ -88,17 +111,21 @@ export class Participant {
     try {
       result = await runtime.reload({ files: sources.map(([file]) => file) }, coordinator);
     } finally {
+      runtime.releaseRequests();
       for (const step of ['prepared', 'settled']) {
         this.decisions.delete(`${tx}:${step}`);
         this.early.delete(`${tx}:${step}`);
       }
     }
     // Not committed here: later loads (a module first imported later) read the code that runs, not the rejected one.
-    if (result.outcome !== 'committed')
+    if (result.outcome !== 'committed') {
       for (const [file, text] of before) {
         if (text === undefined) sourceOverlay.delete(file);
         else sourceOverlay.set(file, text);
       }
+      for (const file of this.pinned) sourceOverlay.delete(file);
+    }
+    this.pinned = undefined;
     this.send({ type: 'result', tx, result });
   }
 
@@ -113,7 +140,9 @@ export class Participant {
             ? runtime.changedModules().map((module) => runtime.registry.fileOf(module))
             : question.kind === 'modules'
               ? runtime.liveSources()
-              : await runtime.reload({ ...question.params, dryRun: true });
+              : question.kind === 'texts'
+                ? question.files.map((file): [string, string | null] => [file, sourceOverlay.get(file) ?? null])
+                : await runtime.reload({ ...question.params, dryRun: true });
       this.send({ type: 'answer', id, value });
     } catch (error) {
       this.send({ type: 'answer', id, error: error instanceof Error ? error.message : String(error) });
@@ -142,6 +171,7 @@ export interface ParticipantOptions {
 export async function runParticipant(options: ParticipantOptions): Promise<void> {
   const send = (message: ToPrimary) => post(process, message);
   const participant = new Participant(send);
+  participant.pinDiskReads();
   let snapshot: ((message: Extract<ToWorker, { type: 'snapshot' }>) => void) | undefined;
   listen<ToWorker>(process, (message) => {
     if (message.type === 'snapshot') snapshot?.(message);

@@ -18,6 +18,7 @@ export interface PrimaryOptions {
   drainTimeoutMs?: number;
   initTimeoutMs?: number;
   settleMs?: number;
+  barrier?: 'hold' | 'none';
   logger: Logger;
   version?: string;
   /** What the workers run: the CLI's script and its arguments (`run <entry> …`). */

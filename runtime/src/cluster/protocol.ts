@@ -11,14 +11,25 @@ export type ToWorker =
   /** The code to start on: the committed sources of the cluster's epoch (files no reload touched come from disk). */
   | { type: 'snapshot'; epoch: number; sources: Sources }
   /** One transaction: load these sources and vote. */
-  | { type: 'reload'; tx: number; sources: Sources }
+  | { type: 'reload'; tx: number; sources: Sources; barrier?: Barrier }
   /** The answer to a vote: go on (`go: true`) or roll back with another worker's failure. */
   | { type: 'decision'; tx: number; step: 'prepared' | 'settled'; go: boolean; error?: ReloadFailure }
   | { type: 'ask'; id: number; question: Question };
 
-export type Question = { kind: 'status' } | { kind: 'changed' } | { kind: 'modules' } | { kind: 'dry-run'; params: ReloadRequest.Params };
+/** The hold barrier: from a process's vote to its commit, new requests wait (at most `maxMs`). */
+export interface Barrier {
+  maxMs: number;
+}
 
-export type Answer = StatusRequest.Result | string[] | Array<[file: string, hash: string]> | ReloadResult;
+export type Question =
+  | { kind: 'status' }
+  | { kind: 'changed' }
+  | { kind: 'modules' }
+  /** The text it runs for each of these files (those it loaded): the committed code the coordinator did not read itself. */
+  | { kind: 'texts'; files: string[] }
+  | { kind: 'dry-run'; params: ReloadRequest.Params };
+
+export type Answer = StatusRequest.Result | string[] | Array<[file: string, hash: string]> | Sources | ReloadResult;
 
 export type ToPrimary =
   /** Started and waiting for its snapshot. */
@@ -27,7 +38,7 @@ export type ToPrimary =
   | { type: 'start-failed'; error: ReloadFailure }
   | { type: 'prepared'; tx: number }
   /** When its new versions went live, in milliseconds since the epoch (sub-millisecond: one clock for the machine). */
-  | { type: 'committed'; tx: number; at: number }
+  | { type: 'committed'; tx: number; at: number; held: number }
   | { type: 'settled'; tx: number }
   | { type: 'result'; tx: number; result: ReloadResult }
   | { type: 'answer'; id: number; value?: Answer; error?: string }

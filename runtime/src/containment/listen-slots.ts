@@ -54,6 +54,9 @@ export class ListenSlots {
   private readonly claimListeners = new Set<() => void>();
   /** The connections the app's servers hold, looked at when a reload commits. */
   readonly connections = new ServerConnections();
+  /** New requests waiting for a cluster's commit (the hold barrier), in arrival order; undefined when none are held. */
+  private held: Array<{ server: net.Server; args: unknown[] }> | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     /** Who may take a slot over: the running runtime's policy. */
@@ -142,6 +145,10 @@ export class ListenSlots {
       }
       if (event === 'upgrade') slots.connections.upgrade(args[1] as Duplex);
       if (event !== 'request') return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+      if (slots.held) {
+        slots.held.push({ server: this, args });
+        return true;
+      }
       const response = args[1] as ServerResponse;
       try {
         return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
@@ -153,6 +160,27 @@ export class ListenSlots {
       }
     } as typeof server.emit;
     return state;
+  }
+
+  /**
+   * The hold barrier: new requests wait (in order) until `release`, so that none starts on the old code once
+   * another process of the cluster started one on the new. Bounded: after `maxMs` they go on to whichever code
+   * serves then.
+   */
+  hold(maxMs: number, setTimer: (callback: () => void, ms: number) => NodeJS.Timeout): void {
+    if (this.held) return;
+    this.held = [];
+    this.holdTimer = setTimer(() => this.release(), maxMs);
+  }
+
+  /** Lets the held requests go, in their order, to the server that serves now; returns how many waited. */
+  release(): number {
+    const held = this.held;
+    if (!held) return 0;
+    this.held = undefined;
+    clearTimeout(this.holdTimer);
+    for (const { server, args } of held) server.emit('request', ...args);
+    return held.length;
   }
 
   /** Makes `to` the server that accepts the slot's connections. */

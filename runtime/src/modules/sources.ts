@@ -21,6 +21,9 @@ export interface StampedSource {
  */
 export const sourceOverlay = new Map<string, string>();
 
+/** Told of each file read from disk (a cluster worker keeps the text it runs: see cluster/participant.ts). */
+export const diskReads: { listener: ((file: string, text: string) => void) | undefined } = { listener: undefined };
+
 /** Reads a module's source and its stamp: stat first, so a save landing in between looks like a change. */
 export function readSource(file: string): StampedSource {
   const shipped = sourceOverlay.get(file);
@@ -30,5 +33,6 @@ export function readSource(file: string): StampedSource {
   }
   const stat = fs.statSync(file);
   const text = fs.readFileSync(file, 'utf8');
+  diskReads.listener?.(file, text);
   return { text, stamp: { mtimeMs: stat.mtimeMs, size: stat.size, hash: contentHash(text) } };
 }
