@@ -36,6 +36,14 @@ export class StatusBar implements Disposable {
     } else {
       parts.push('$(sync~spin) Reloadable');
     }
+    const cluster = app.kind === 'connected' ? app.status.cluster : undefined;
+    const behind = cluster ? cluster.workers.filter((worker) => worker.epoch !== cluster.epoch).length : 0;
+    if (cluster)
+      parts.push(
+        behind > 0
+          ? `$(warning) ${cluster.workers.length - behind}/${cluster.workers.length} on epoch ${cluster.epoch}`
+          : `$(server-process) ${cluster.workers.length} processes · epoch ${cluster.epoch}`,
+      );
     if (app.kind === 'connected') {
       if (reloading) parts.push('reloading…');
       else if (last) parts.push(`${outcomeIcon(last)} ${last.outcome === 'committed' ? formatMs(servingMs(last)) : last.outcome}`);
@@ -45,7 +53,9 @@ export class StatusBar implements Disposable {
     }
     this.item.text = parts.join(' · ');
     this.item.backgroundColor =
-      app.kind === 'connected' && last?.outcome === 'rolled-back' && !reloading ? new ThemeColor('statusBarItem.warningBackground') : undefined;
+      app.kind === 'connected' && ((last?.outcome === 'rolled-back' && !reloading) || behind > 0)
+        ? new ThemeColor('statusBarItem.warningBackground')
+        : undefined;
     this.item.command = app.kind === 'connected' ? 'reloadable.reload' : summary ? 'reloadable.showGraph' : undefined;
     this.item.tooltip = this.tooltip();
   }
@@ -60,6 +70,16 @@ export class StatusBar implements Disposable {
     }
     if (app.kind === 'connected') {
       lines.push(`App: \`${app.discovery.entry}\` (pid ${app.discovery.pid}), ${app.status.modules.length} modules live. Click to reload.`, '');
+      const cluster = app.status.cluster;
+      if (cluster) {
+        lines.push(`Every reload is one transaction across these processes (epoch ${cluster.epoch}):`, '');
+        lines.push('| process | pid | epoch | state |', '|---|---|---|---|');
+        for (const worker of cluster.workers)
+          lines.push(
+            `| ${worker.worker === 0 ? "the app's primary" : `worker ${worker.worker}`} | ${worker.pid} | ${worker.epoch} | ${worker.state} |`,
+          );
+        lines.push('');
+      }
       if (pending) {
         lines.push(`Pending change set: ${pending.changed.join(', ')}`, '');
         lines.push(`Reload order: unload ${pending.unload.join(' → ') || '—'}; load ${pending.load.join(' → ')}`, '');
@@ -90,8 +110,13 @@ function outcomeIcon(result: ReloadResult): string {
 /** One line for people: what reloaded in which order, how long it took, what it counted; or why it did not. */
 export function describeResult(result: ReloadResult): string {
   switch (result.outcome) {
-    case 'committed':
-      return `reloaded ${result.loadOrder.length} module${result.loadOrder.length === 1 ? '' : 's'} in ${formatMs(servingMs(result))}: ${result.loadOrder.join(' → ')} (${describeCounts(result)})`;
+    case 'committed': {
+      const cluster = result.cluster;
+      const on = cluster
+        ? ` on ${cluster.participants.filter((participant) => participant.outcome === 'committed').length} processes${cluster.commitSpreadMs !== undefined ? ` (commit spread ${formatMs(cluster.commitSpreadMs)})` : ''}`
+        : '';
+      return `reloaded ${result.loadOrder.length} module${result.loadOrder.length === 1 ? '' : 's'}${on} in ${formatMs(servingMs(result))}: ${result.loadOrder.join(' → ')} (${describeCounts(result)})`;
+    }
     case 'rolled-back': {
       const error = result.error;
       const where = error?.module ? `${error.module} failed in ${error.phase}` : `failed in ${error?.phase ?? 'an unknown phase'}`;

@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
@@ -210,6 +211,58 @@ describe('driving the example app from VS Code', () => {
       // The notification's button opens the failing line.
       await failure.locator('.monaco-button', { hasText: /Open routes\.ts:\d+/ }).click();
       await page.locator('.tab.active', { hasText: 'routes.ts' }).waitFor();
+    },
+  );
+});
+
+describe('an app on two workers, driven from VS Code', () => {
+  let page: Page;
+  let app: RunningApp;
+
+  packagedWorkbench(
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-e2e-workers-'));
+      fs.mkdirSync(path.join(dir, 'src'));
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'workers-app', type: 'module' }));
+      fs.writeFileSync(path.join(dir, 'src/greeting.ts'), "export const greeting = (): string => 'one';\n");
+      fs.writeFileSync(
+        path.join(dir, 'src/main.ts'),
+        [
+          "import http from 'node:http';",
+          "import { greeting } from './greeting.ts';",
+          'http',
+          '  .createServer((request, response) => response.end(JSON.stringify({ greeting: greeting(), pid: process.pid })))',
+          "  .listen(Number(process.env.PORT), () => console.log('listening', process.env.PORT));",
+          '',
+        ].join('\n'),
+      );
+      app = await RunningApp.runIn(dir, { args: ['--workers', '2'], port: await freePort(), anyOutput: true });
+      return app.dir;
+    },
+    (opened) => (page = opened),
+  );
+  after(async () => {
+    await app?.stop();
+  });
+
+  uiTest(
+    'the status bar shows the processes and their epoch, and one click reloads them all',
+    () => page,
+    async () => {
+      await page.locator('.statusbar-item', { hasText: /main\.ts .*2 processes · epoch 0/ }).waitFor({ timeout: 60_000 });
+      app.edit('src/greeting.ts', (text) => text.replace("'one'", "'two'"));
+      await page.locator('.statusbar-item', { hasText: /main\.ts/ }).click();
+      await page.locator('.notification-toast', { hasText: /reloaded 1 module on 2 processes/ }).waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar-item', { hasText: /2 processes · epoch 1/ }).waitFor();
+      await screenshot(page, 'workers-reloaded');
+      // Both workers serve the new code (fresh connections reach both).
+      const pids = new Set<number>();
+      for (let attempt = 0; attempt < 100 && pids.size < 2; attempt++) {
+        const body = JSON.parse(await request(app.port, '/', new http.Agent({ keepAlive: false }))) as { greeting: string; pid: number };
+        assert.equal(body.greeting, 'two');
+        pids.add(body.pid);
+      }
+      assert.equal(pids.size, 2);
     },
   );
 });
