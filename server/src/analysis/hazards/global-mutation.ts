@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import { ts } from '../typescript';
 import { globalObjectNames, rootIdentifier, skipOuterExpressions } from '../bindings';
 import type { FileContext } from '../file-context';
@@ -69,7 +70,7 @@ export const globalMutation: SyntaxRule = {
       const described = globalTarget(target, context, wholeObject);
       if (described) writes.push({ node, target: described });
       else {
-        const imported = importedPrototype(target, context);
+        const imported = importedPrototype(target, context, wholeObject);
         if (imported) writes.push({ node, ...imported });
       }
     };
@@ -86,8 +87,17 @@ export const globalMutation: SyntaxRule = {
       },
       finish() {
         const restored = new Set(writes.filter((write) => context.hot.inDisposeHook(write.node)).map((write) => write.target));
+        // A write the same function undoes in a `finally` (`Error.prepareStackTrace` swapped for one call) does not last.
+        const restoredBy = (write: { node: ts.Node; target: string }) => `${enclosingFunction(write.node).pos}\n${write.target}`;
+        const putBack = new Set(writes.filter((write) => inFinally(write.node)).map(restoredBy));
+        const undone = new Set(
+          writes
+            .filter((write) => !inFinally(write.node))
+            .map(restoredBy)
+            .filter((key) => putBack.has(key)),
+        );
         for (const write of writes) {
-          if (context.hot.inDisposeHook(write.node) || restored.has(write.target)) continue;
+          if (context.hot.inDisposeHook(write.node) || restored.has(write.target) || undone.has(restoredBy(write))) continue;
           if (write.specifier !== undefined) context.importedWrites.push({ node: write.node, specifier: write.specifier, target: write.target });
           else context.report('global-mutation', write.node, say.globalMutation(write.target));
         }
@@ -118,14 +128,21 @@ function globalTarget(target: ts.Expression, context: FileContext, wholeObject: 
 
 /**
  * `Router.prototype.x` (or `Object.assign(Router.prototype, …)`) where `Router` is imported by a bare
- * specifier: the class is shared by every version to come when the specifier names a package.
+ * specifier: the class is shared by every version to come when the specifier names a package. Any property
+ * of a Node built-in module (`Module._extensions['.ts']`, `fs.readFileSync`, `Object.assign(fs, …)`): every
+ * module of the process shares it.
  */
-function importedPrototype(target: ts.Expression, context: FileContext): { specifier: string; target: string } | undefined {
+function importedPrototype(target: ts.Expression, context: FileContext, wholeObject: boolean): { specifier: string; target: string } | undefined {
   const node = skipOuterExpressions(target);
   const root = rootIdentifier(node);
-  if (!root || root === node) return undefined;
+  if (!root) return undefined;
   const binding = context.bindings.importOf(root.text, root);
   if (!binding || /^[./]/.test(binding.module)) return undefined;
+  if (isBuiltin(binding.module)) {
+    if (root === node && !wholeObject) return undefined;
+    return { specifier: binding.module, target: `\`${sourceText(node)}\` (of Node's built-in module \`${binding.module}\`)` };
+  }
+  if (root === node) return undefined;
   const path: string[] = [];
   for (let current = node; current !== root; current = skipOuterExpressions((current as ts.AccessExpression).expression)) {
     if (ts.isPropertyAccessExpression(current)) path.push(current.name.text);
@@ -133,6 +150,23 @@ function importedPrototype(target: ts.Expression, context: FileContext): { speci
   }
   if (!path.includes('prototype')) return undefined;
   return { specifier: binding.module, target: `\`${sourceText(node)}\` (of the package \`${binding.module}\`)` };
+}
+
+/** A Node built-in module (`fs`, `module`, `http`, …), named without its `node:` prefix. */
+function isBuiltin(module: string): boolean {
+  return builtinModules.includes(module);
+}
+
+/** The function a node is written in (the file, at its top level). */
+function enclosingFunction(node: ts.Node): ts.Node {
+  return ts.findAncestor(node.parent, (ancestor) => ts.isFunctionLike(ancestor) || ts.isSourceFile(ancestor)) ?? node.getSourceFile();
+}
+
+/** Whether a node is inside a `finally` block of its own function. */
+function inFinally(node: ts.Node): boolean {
+  for (let child = node, parent = node.parent; parent && !ts.isFunctionLike(parent); child = parent, parent = parent.parent)
+    if (ts.isTryStatement(parent) && parent.finallyBlock === child) return true;
+  return false;
 }
 
 /** The code as written, on one line. */
