@@ -64,7 +64,7 @@ function isReleased(registration: Registration, removals: Array<{ target: string
  * Who owns the object a listener is added to, when it is not this module: `process`, a global, or an
  * import. Undefined for objects this module made (a local `new EventEmitter()`) or cannot know (a parameter).
  */
-function foreignOwner(target: ts.Expression, context: FileContext): string | undefined {
+function foreignOwner(target: ts.Expression, context: FileContext, depth = 0): string | undefined {
   const root = rootIdentifier(target);
   if (!root) {
     const base = skipOuterExpressions(target);
@@ -74,6 +74,50 @@ function foreignOwner(target: ts.Expression, context: FileContext): string | und
   if (globalTargets.has(root.text) && context.scopes.isGlobal(root.text, root)) return `\`${text(target)}\``;
   const binding = context.bindings.importOf(root.text, root);
   if (binding) return `\`${text(target)}\` (imported from "${binding.module}")`;
+  if (root === skipOuterExpressions(target)) return passedOwner(root, context, depth);
+  return undefined;
+}
+
+/**
+ * A parameter of one of this module's functions that a call in the module passes a foreign object to
+ * (`attach(process)` for `function attach(receiver) { receiver.on(…) }`): the listener goes on that object.
+ */
+function passedOwner(parameter: ts.Identifier, context: FileContext, depth: number): string | undefined {
+  if (depth >= 2) return undefined;
+  const scope = context.scopes.declaringScope(parameter.text, parameter);
+  if (!scope || !ts.isFunctionLike(scope)) return undefined;
+  const index = scope.parameters.findIndex((declared) => ts.isIdentifier(declared.name) && declared.name.text === parameter.text);
+  if (index < 0) return undefined;
+  const name = functionName(scope);
+  if (!name) return undefined;
+  let owner: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (owner) return;
+    if (ts.isCallExpression(node)) {
+      const callee = skipOuterExpressions(node.expression);
+      const argument = node.arguments[index];
+      if (
+        ts.isIdentifier(callee) &&
+        callee.text === name &&
+        argument &&
+        context.scopes.declaringScope(name, callee) === context.scopes.declaringScope(name, scope)
+      ) {
+        const passed = foreignOwner(argument, context, depth + 1);
+        if (passed) owner = `${passed}, passed to \`${name}\` as \`${parameter.text}\``;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(parameter.getSourceFile());
+  return owner;
+}
+
+/** The name a function is called by in its module: its declaration's, or the variable's it is assigned to. */
+function functionName(fn: ts.SignatureDeclaration): string | undefined {
+  if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) return fn.name.text;
+  const parent = fn.parent;
+  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
+    return parent.name.text;
   return undefined;
 }
 
