@@ -13,6 +13,10 @@ export const say = {
   unreleasedResource: (name: string, what: string) =>
     `\`${name}\` holds ${what}, made each time this module runs and never released: every reload leaves one more open. ` +
     `Release it in \`import.meta.hot.dispose(…)\`, wrap it in \`import.meta.hot.own(…)\`, or keep one across versions in \`import.meta.hot.data\`.`,
+  heldInHelper: (name: string, helper: string, what: string) =>
+    `\`${name}\` holds what ${what} opened, and never leaves \`${helper}()\`, which this module runs as it loads: ` +
+    `every reload opens one more and nothing can close the old one. Return it and release it in \`import.meta.hot.dispose(…)\`, ` +
+    `or wrap it in \`import.meta.hot.own(…)\`.`,
   unownedHandle: (what: string) =>
     `${what} is dropped: nothing in the code can close it when this module version is retired. \`reloadable run\` ` +
     `stops what a version starts as it loads (a server's socket passes to the next version); made later (in a request ` +

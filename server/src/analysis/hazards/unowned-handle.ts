@@ -70,6 +70,15 @@ export const unownedHandle: SyntaxRule = {
           dropped.add(node);
           context.report('unowned-handle', node, say.unownedHandle(what));
         }
+        // A handle a function of this module opens into a local that never leaves it, when the module's top
+        // level calls that function: made once per version, and nothing can reach it to close it.
+        for (const [node, what] of handles) {
+          if (dropped.has(node)) continue;
+          const local = heldLocally(node, context);
+          if (!local) continue;
+          dropped.add(node);
+          context.report('unowned-handle', node, say.heldInHelper(local.name, local.helper, what));
+        }
         for (const candidate of kept) {
           if (dropped.has(candidate.made) || isReleased(candidate.declaration, context)) continue;
           const what = handles.get(candidate.made);
@@ -117,6 +126,63 @@ function isHotData(target: ts.Expression, context: FileContext): boolean {
   if (!ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
   const data = skipOuterExpressions(node.expression);
   return ts.isPropertyAccessExpression(data) && data.name.text === 'data' && context.hot.isHot(data.expression);
+}
+
+/** Methods that close what they are called on: a helper that calls one handles its handle itself. */
+const closeMethods = new Set(['close', 'end', 'destroy', 'dispose', 'disconnect', 'terminate', 'kill', 'unref']);
+
+/**
+ * `const socket = net.createConnection(…)` in a function of this module that its top level calls, where
+ * `socket` never leaves the function (not returned, stored, passed on, captured by a dispose hook or closed
+ * there): the local and the function's name.
+ */
+function heldLocally(made: ts.Node, context: FileContext): { name: string; helper: string } | undefined {
+  const declaration = skipOuterParents(made);
+  if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name) || skipOuterExpressions(declaration.initializer!) !== made)
+    return undefined;
+  const helper = ts.findAncestor(declaration, ts.isFunctionLike);
+  if (!helper || ts.findAncestor(helper.parent, ts.isFunctionLike)) return undefined;
+  const name = helperName(helper);
+  if (!name || !calledAtLoad(name, made.getSourceFile())) return undefined;
+  for (const reference of context.referencesTo(declaration.name)) {
+    if (context.hot.inDisposeHook(reference)) return undefined;
+    const parent = skipOuterParents(reference);
+    // `socket.on(…)`, `socket.write(…)`: used in place. `socket.end()`: closed here.
+    if (ts.isPropertyAccessExpression(parent) && parent.expression === skipOuterExpressions(reference as ts.Expression)) {
+      if (closeMethods.has(parent.name.text)) return undefined;
+      continue;
+    }
+    // Anything else hands it on: returned, stored, passed, captured in a literal.
+    return undefined;
+  }
+  return { name: declaration.name.text, helper: name };
+}
+
+function helperName(fn: ts.SignatureDeclaration): string | undefined {
+  if (ts.isFunctionDeclaration(fn) && fn.name) return fn.name.text;
+  const parent = fn.parent;
+  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
+    return parent.name.text;
+  return undefined;
+}
+
+/** Whether the module's top level (outside any function) calls `name`. */
+function calledAtLoad(name: string, file: ts.SourceFile): boolean {
+  let called = false;
+  forEachNode(file, (node) => {
+    if (called) return 'stop';
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return 'skip';
+    if (
+      ts.isCallExpression(node) &&
+      ts.isIdentifier(skipOuterExpressions(node.expression)) &&
+      (skipOuterExpressions(node.expression) as ts.Identifier).text === name
+    ) {
+      called = true;
+      return 'stop';
+    }
+    return undefined;
+  });
+  return called;
 }
 
 function isTimerOrHotCall(made: ts.CallExpression | ts.NewExpression, context: FileContext): boolean {
