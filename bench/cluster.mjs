@@ -32,20 +32,23 @@ const writeHandler = (dir, version) =>
   writeFileSync(join(dir, 'handler.js'), `export const version = ${version};\nexport function handle() {\n  return String(version);\n}\n`);
 
 /** Keep-alive clients requesting without pause: each answer's version and when it came, and every failure. */
-function startLoad(port) {
-  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+function startLoad(port, count = clients) {
+  const agent = new Agent({ keepAlive: true, maxSockets: count });
   const answers = [];
   let failed = 0;
   let running = true;
   const once = () =>
     new Promise((resolve) => {
+      const sent = performance.now();
       const req = request({ host: '127.0.0.1', port, path: '/', agent }, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk) => (body += chunk));
         response.on('end', () => {
-          if (response.statusCode === 200) answers.push({ at: performance.now(), version: Number(body.split(' ')[0]) });
-          else failed++;
+          if (response.statusCode === 200) {
+            const [version, , startedAt] = body.split(' ');
+            answers.push({ at: performance.now(), version: Number(version), startedAt: Number(startedAt), latency: performance.now() - sent });
+          } else failed++;
           resolve();
         });
         response.on('error', () => (failed++, resolve()));
@@ -53,7 +56,7 @@ function startLoad(port) {
       req.on('error', () => (failed++, resolve()));
       req.end();
     });
-  const loops = Array.from({ length: clients }, async () => {
+  const loops = Array.from({ length: count }, async () => {
     while (running) await once();
   });
   return {
@@ -93,10 +96,10 @@ function percentile(values, p) {
 }
 
 /** Starts a contender in `dir`: resolves with how to reload it and how to stop it. */
-async function start(contender, dir, port, workers, toolsDir, node, env = {}) {
+async function start(contender, dir, port, workers, toolsDir, node, env = {}, flags = []) {
   const sink = { output: '' };
   if (contender === 'reloadable') {
-    const child = spawnWith(node, [cli, 'run', 'server.js', '--workers', String(workers)], dir, port, sink, env);
+    const child = spawnWith(node, [cli, 'run', 'server.js', '--workers', String(workers), ...flags], dir, port, sink, env);
     await waitForOutput(sink, /running \(pid/, child);
     const { ControlClient, runningApps } = await import(join(root, 'runtime/out/index.js'));
     const control = await ControlClient.connect(runningApps(dir)[0], 'bench');
@@ -246,6 +249,47 @@ async function throughput(workers, rounds, toolsDir, node) {
   }
 }
 
+/**
+ * Start-order inversions (a request that started on the old version after another process started one on
+ * the new) with and without the hold barrier, under CPU load: 4 workers, 16 clients, 2 ms of CPU a request.
+ * Also the p99 latency during reloads against the quiet p99 of the same run.
+ */
+async function barrier(hold, count, toolsDir, node) {
+  const dir = layOut();
+  symlinkSync(join(toolsDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeHandler(dir, 0);
+  const port = await freePort();
+  const app = await start('reloadable', dir, port, 4, toolsDir, node, { CPU: '2', DELAY: '0' }, hold ? ['--barrier', 'hold'] : []);
+  try {
+    await untilAnswering(port);
+    const load = startLoad(port, 16);
+    await sleep(500);
+    const quietFrom = load.answers.length;
+    await sleep(3000);
+    const quiet = load.answers.slice(quietFrom).map((answer) => answer.latency);
+    const during = [];
+    const held = [];
+    for (let version = 1; version <= count; version++) {
+      writeHandler(dir, version);
+      const from = load.answers.length;
+      const result = await app.reload();
+      if (result.cluster?.heldAtBarrier !== undefined) held.push(result.cluster.heldAtBarrier);
+      await sleep(100);
+      during.push(...load.answers.slice(from).map((answer) => answer.latency));
+    }
+    await load.stop();
+    let inversions = 0;
+    for (let version = 1; version <= count; version++) {
+      const firstNew = Math.min(...load.answers.filter((answer) => answer.version >= version).map((answer) => answer.startedAt));
+      inversions += load.answers.filter((answer) => answer.version < version && answer.startedAt > firstNew).length;
+    }
+    return { hold, count, inversions, failed: load.failed, held, quietP99: percentile(quiet, 99), duringP99: percentile(during, 99) };
+  } finally {
+    await app.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchCluster({ toolsDir, quick = false, node = process.execPath, log = (line) => process.stderr.write(`${line}\n`) }) {
   installTools(toolsDir, clusterTools);
   const count = quick ? 10 : 100;
@@ -261,6 +305,11 @@ export async function benchCluster({ toolsDir, quick = false, node = process.exe
       runs.push(await reloads(contender, workers, reloadCount, toolsDir, node));
     }
   }
+  const barriers = [];
+  for (const hold of [false, true]) {
+    log(`cluster: start order, 4 workers${hold ? ', --barrier hold' : ''}`);
+    barriers.push(await barrier(hold, count, toolsDir, node));
+  }
   const rates = {};
   for (const workers of [2, 4]) {
     log(`cluster: throughput, ${workers} workers`);
@@ -268,12 +317,12 @@ export async function benchCluster({ toolsDir, quick = false, node = process.exe
     rates[`plain ${workers}`] = plain;
     rates[`reloadable ${workers}`] = reloadable;
   }
-  return { runs, rates, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
+  return { runs, barriers, rates, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
 }
 
 const ms = (value) => (value === undefined ? '–' : value < 10 ? value.toFixed(1) : value.toFixed(0));
 
-export function clusterSection({ runs, rates, node }) {
+export function clusterSection({ runs, barriers = [], rates, node }) {
   const names = {
     reloadable: 'reloadable --workers (one transaction)',
     surge: 'node:cluster primary, surge replacement',
@@ -296,6 +345,19 @@ export function clusterSection({ runs, rates, node }) {
         `${ms(percentile(run.allNew, 50))} / ${ms(Math.max(...run.allNew))} | ${ms(percentile(run.mixed, 50))} / ${ms(Math.max(...run.mixed))} | ` +
         `${run.spreads.length > 0 ? `${ms(percentile(run.spreads, 50))} / ${ms(percentile(run.spreads, 99))}` : '–'} | ` +
         `${ms(percentile(run.reload, 50))} / ${ms(percentile(run.reload, 99))} |`,
+    );
+  lines.push(
+    '',
+    'Start order under CPU load: 4 workers, 16 keep-alive clients, 2 ms of CPU a request. An inversion is a request that started on ' +
+      'the old version after another process started one on the new; p99 latency of the requests answered during the reloads against the quiet p99 before them:',
+    '',
+    '| reloadable --workers 4 | reloads | failed requests | inversions | held at the barrier per reload, p50 / max | p99 quiet / during reloads (ms) |',
+    '|---|---:|---:|---:|---|---|',
+  );
+  for (const run of barriers)
+    lines.push(
+      `| ${run.hold ? '--barrier hold' : 'no barrier'} | ${run.count} | ${run.failed} | ${run.inversions} | ` +
+        `${run.held.length > 0 ? `${percentile(run.held, 50)} / ${Math.max(...run.held)}` : '–'} | ${ms(run.quietP99)} / ${ms(run.duringP99)} |`,
     );
   lines.push(
     '',

@@ -1,5 +1,6 @@
-// The cluster bench's app: each response says which version of handler.js answered and which process. A
-// request waits $DELAY ms (default 5) before it is answered, as a handler that reads a database does. When the
+// The cluster bench's app: each response says which version of handler.js answered, which process, and when
+// the request started there. A request takes $CPU ms of CPU (default 0) and waits $DELAY ms (default 5) before
+// it is answered, as a handler that reads a database does. When the
 // process is told to stop (SIGINT from pm2, 'shutdown' from a cluster primary) it drains as a careful app
 // does: it stops accepting, answers what is running with `Connection: close`, and closes idle keep-alive
 // connections, then exits.
@@ -7,12 +8,18 @@ import { createServer } from 'node:http';
 import { handle } from './handler.js';
 
 const delay = Number(process.env.DELAY ?? 5);
+const cpu = Number(process.env.CPU ?? 0);
 let draining = false;
 const server = createServer((request, response) => {
+  // When the request started here (one clock for the machine) and on which version: start-order inversions.
+  const startedAt = performance.timeOrigin + performance.now();
+  const version = handle();
   const answer = () => {
     if (draining) response.setHeader('connection', 'close');
-    response.end(`${handle()} ${process.pid}`);
+    response.end(`${version} ${process.pid} ${startedAt}`);
   };
+  // $CPU ms of work on the event loop, as a handler that renders or serialises does.
+  for (const until = performance.now() + cpu; performance.now() < until;);
   if (delay > 0) setTimeout(answer, delay);
   else answer();
 });

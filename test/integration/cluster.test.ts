@@ -428,3 +428,20 @@ http
     assert.deepEqual(inversions, []);
   });
 });
+
+describe('reloadable run --workers on an app that cannot start', () => {
+  it('says why, from each worker, and exits 1 without workers left behind', async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cluster-broken-')));
+    try {
+      fs.mkdirSync(path.join(dir, 'src'));
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+      fs.writeFileSync(path.join(dir, 'src/main.ts'), 'export const broken = ;\n');
+      const { code, stderr } = await runCli(['run', 'src/main.ts', '--workers', '2'], { cwd: dir });
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /worker \d+ cannot start: .*src\/main\.ts:1:\d+/);
+      assert.doesNotMatch(stderr, /crashed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -23,7 +23,7 @@ import type {
   RuntimeEvent,
   StatusRequest,
 } from '../../../src-shared/control-protocol';
-import { messageOf, say } from '../errors';
+import { messageOf, ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
 import { original } from '../originals';
 import { emptyResult, roundMs } from '../reload/result';
@@ -127,7 +127,7 @@ export class ClusterCoordinator {
   leave(member: Member, how: string): void {
     if (!this.members.has(member.id) || this.members.get(member.id) !== member) return;
     this.members.delete(member.id);
-    this.joining.get(member)?.reject(new Error(say.workerStartFailed(member.id, `it exited (${how}) before the app ran`)));
+    this.joining.get(member)?.reject(new ReloadStepError(null, 'init', say.workerStartFailed(member.id, `it exited (${how}) before the app ran`)));
     this.joining.delete(member);
     for (const [id, question] of this.questions)
       if (question.member === member) {
@@ -165,7 +165,7 @@ export class ClusterCoordinator {
         }
         break;
       case 'start-failed':
-        this.joining.get(member)?.reject(new Error(say.workerStartFailed(member.id, said.error.message)));
+        this.joining.get(member)?.reject(failureError(said.error, say.workerStartFailed(member.id, said.error.message)));
         this.joining.delete(member);
         break;
       case 'answer': {
@@ -430,6 +430,13 @@ function failureOf(sides: Side[], step: 'prepare' | 'settle'): ReloadFailure | u
   }
   // A member that runs none of the changed modules has nothing to do (`no-change`) and takes no part.
   return undefined;
+}
+
+/** A member's failure as an error that says where, with `message` in place of its own. */
+function failureError(failure: ReloadFailure, message: string): ReloadStepError {
+  const location =
+    failure.file !== undefined && failure.line !== undefined ? { file: failure.file, line: failure.line, column: failure.column ?? 1 } : undefined;
+  return new ReloadStepError(failure.module, failure.phase, message, location);
 }
 
 function readOrNull(file: string): string | null {

@@ -55,6 +55,8 @@ export class ClusterPrimary {
     const started = await Promise.allSettled(Array.from({ length: options.workers }, () => primary.fork()));
     const failed = started.find((outcome) => outcome.status === 'rejected');
     if (failed) {
+      // Each worker said why; the primary says which stopped the start, and stops the others.
+      options.logger.error(messageOf(failed.reason));
       await primary.close();
       throw failed.reason;
     }
