@@ -1,5 +1,5 @@
 // The history view (Explorer → Reloadable: Reloads): the app's past reloads, newest first, each with its
-// order, phases, counts and, after a rollback, the failure.
+// order, phases, counts and, after a rollback, the failure; a cluster's reload with each process's part.
 import { EventEmitter, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, type Disposable, type TreeDataProvider } from 'vscode';
 import type { ReloadResult } from '../../src-shared/control-protocol';
 import { describeCounts, formatMs, servingMs } from '../../src-shared/reload-text';
@@ -43,6 +43,23 @@ export class HistoryView implements TreeDataProvider<Node>, Disposable {
     for (const leak of result.leaks)
       children.push({ label: `leak: ${leak.kind}`, description: `${leak.module} v${leak.version}: ${leak.description}` });
     for (const warning of result.warnings) children.push({ label: 'warning', description: warning });
+    // A cluster's reload: each process's part, and how far apart they put the new code live.
+    const cluster = result.cluster;
+    if (cluster) {
+      const spread = cluster.commitSpreadMs !== undefined ? `, commit spread ${formatMs(cluster.commitSpreadMs)}` : '';
+      const held = cluster.heldAtBarrier !== undefined ? `, ${cluster.heldAtBarrier} requests held at the barrier` : '';
+      children.push({ label: 'processes', description: `${cluster.participants.length}, epoch ${cluster.epoch}${spread}${held}` });
+      for (const participant of cluster.participants) {
+        const phases = Object.entries(participant.phases)
+          .map(([phase, ms]) => `${phase} ${formatMs(ms ?? 0)}`)
+          .join(', ');
+        const error = participant.error ? ` · ${participant.error.phase}: ${participant.error.message}` : '';
+        children.push({
+          label: participant.worker === 0 ? "the app's primary" : `worker ${participant.worker}`,
+          description: `${participant.outcome} (pid ${participant.pid})${phases ? ` · ${phases}` : ''}${error}`,
+        });
+      }
+    }
     return children;
   }
 

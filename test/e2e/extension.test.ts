@@ -254,6 +254,17 @@ describe('an app on two workers, driven from VS Code', () => {
       await page.locator('.statusbar-item', { hasText: /main\.ts/ }).click();
       await page.locator('.notification-toast', { hasText: /reloaded 1 module on 2 processes/ }).waitFor({ timeout: 30_000 });
       await page.locator('.statusbar-item', { hasText: /2 processes · epoch 1/ }).waitFor();
+      // The Reloads view expands the reload into its processes.
+      await runCommand(page, 'Explorer: Focus on Reloadable: Reloads View');
+      const reload = page.locator('.monaco-list-row', { hasText: /#1 committed/ });
+      await reload.waitFor({ timeout: 30_000 });
+      await reload.click();
+      // The view is short below the folder's files: folded away, the folder leaves it the room for every row.
+      await page.locator('.pane-header', { hasText: /reloadable-e2e-workers/i }).click();
+      await page
+        .locator('.monaco-list-row', { hasText: /worker \d+.*committed \(pid \d+\)/ })
+        .first()
+        .waitFor();
       await screenshot(page, 'workers-reloaded');
       // Both workers serve the new code (fresh connections reach both).
       const pids = new Set<number>();

@@ -219,6 +219,20 @@ describe('reloadable run --workers', () => {
     write('src/main.ts', original);
   });
 
+  it('starts a worker again on the code the others run, not on a file saved and never reloaded', async () => {
+    const original = fs.readFileSync(app.file('src/counter.ts'), 'utf8');
+    // Saved, not reloaded: the workers run the counter as it was.
+    write('src/counter.ts', original.replace('return ++count;', 'return 1000 + ++count;'));
+    const [victim] = (await status()).cluster!.workers;
+    process.kill(victim!.pid, 'SIGKILL');
+    await eventually(async () => {
+      const { cluster } = await status();
+      return cluster!.workers.length === workers && cluster!.workers.every((worker) => worker.state === 'live' && worker.pid !== victim!.pid);
+    }, 'the worker started again');
+    for (const body of (await probe()).values()) assert.ok(body.count < 1000, `worker pid ${body.pid} runs the counter saved on disk`);
+    write('src/counter.ts', original);
+  });
+
   it("ends every worker on the outcome's code when one dies after the commit, while the old versions retire", async () => {
     // A call on the old version keeps it retiring; the new code already serves.
     // Its worker may be the one killed: its failure is expected and waited for at the end.

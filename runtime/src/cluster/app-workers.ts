@@ -146,7 +146,10 @@ export class AppWorkers {
     };
     listen<ToPrimary>(worker.process, (message) => this.coordinator.hear(member, message));
     worker.once('exit', (code: number | null, signal: string | null) => this.coordinator.leave(member, signal ?? `code ${code}`));
-    this.coordinator.add(member).catch((error: unknown) => this.options.logger.error(error instanceof Error ? error.message : String(error)));
+    this.coordinator.add(member).then(
+      () => this.coordinator.captureRunningCode(),
+      (error: unknown) => this.options.logger.error(error instanceof Error ? error.message : String(error)),
+    );
   }
 
   /** The `run` options this process was started with, for its workers. */

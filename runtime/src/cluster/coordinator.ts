@@ -206,6 +206,26 @@ export class ClusterCoordinator {
     }
   }
 
+  /**
+   * Takes the text of every module the members run into the committed code, where it is not there yet: a
+   * member started again later loads what the others run, not a file edited on disk and never reloaded.
+   */
+  async captureRunningCode(): Promise<void> {
+    await this.serialised(async () => {
+      for (const member of this.live()) {
+        try {
+          const modules = (await this.ask(member, { kind: 'modules' })) as Array<[string, string]>;
+          const missing = modules.map(([file]) => file).filter((file) => !this.snapshot.has(file));
+          if (missing.length === 0) continue;
+          for (const [file, text] of (await this.ask(member, { kind: 'texts', files: missing })) as Sources)
+            if (text !== null) this.snapshot.set(file, text);
+        } catch {
+          continue;
+        }
+      }
+    });
+  }
+
   /** One transaction across every member; requests wait for the one running. */
   reload(params: ReloadRequest.Params = {}): Promise<ReloadResult> {
     if (params.dryRun) return this.dryRun(params);

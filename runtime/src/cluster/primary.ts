@@ -60,6 +60,7 @@ export class ClusterPrimary {
       await primary.close();
       throw failed.reason;
     }
+    await primary.coordinator.captureRunningCode();
     return primary;
   }
 
