@@ -88,7 +88,9 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     await runtime.close();
     throw error;
   }
-  const watcher = options.watch ? watchProject(runtime.sources, (files) => workers.reload({ files }), path.resolve(project, config.root)) : undefined;
+  const watcher = options.watch
+    ? watchProject(workers.watchedSources(runtime.sources, new Project(project)), (files) => workers.reload({ files }), path.resolve(project, config.root))
+    : undefined;
   // "watching" is only said once it is true: a save right after start must not go unseen.
   if (watcher) await once(watcher, 'ready');
   let stopping: Promise<void> | undefined;

@@ -39,6 +39,14 @@ const handler = (version: string, extra = '') =>
   `${extra}export function answer(): string {\n  return '${version}';\n}\n` +
   `export async function slow(): Promise<string> {\n  await new Promise((resolve) => setTimeout(resolve, 1500));\n  return '${version}';\n}\n`;
 
+/** A primary that runs a worker file of its own and forks again a worker that exits, as many apps do. */
+const forkingPrimary = `import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)) });
+for (let i = 0; i < ${workers}; i++) cluster.fork();
+cluster.on('exit', () => cluster.fork());
+`;
+
 interface Body {
   version: string;
   count: number;
@@ -280,15 +288,7 @@ describe('reloadable run of an app that forks its own workers', () => {
     fs.mkdirSync(path.join(dir, 'src'));
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     // The primary runs a worker file of its own and forks again a worker that exits, as many apps do.
-    fs.writeFileSync(
-      path.join(dir, 'src/main.ts'),
-      `import cluster from 'node:cluster';
-import { fileURLToPath } from 'node:url';
-cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)) });
-for (let i = 0; i < ${workers}; i++) cluster.fork();
-cluster.on('exit', () => cluster.fork());
-`,
-    );
+    fs.writeFileSync(path.join(dir, 'src/main.ts'), forkingPrimary);
     fs.writeFileSync(path.join(dir, 'src/worker.ts'), main);
     fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
     fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
@@ -306,6 +306,13 @@ cluster.on('exit', () => cluster.fork());
 
   it("runs the workers under the runtime, as one app, and reloads every worker in one transaction with the app's primary", async () => {
     assert.equal(runningApps(app.dir).length, 1, 'one app, not one per worker');
+    // The modules only the workers load are listed with the primary's.
+    assert.deepEqual((await client.status()).modules.map((module) => module.id).sort(), [
+      'src/counter.ts',
+      'src/handler.ts',
+      'src/main.ts',
+      'src/worker.ts',
+    ]);
     for (const body of (await probe()).values()) assert.equal(body.version, 'v0');
     write('src/handler.ts', handler('v1'));
     const result = await client.reload();
@@ -457,5 +464,43 @@ describe('reloadable run --workers on an app that cannot start', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('reloadable run --watch of an app that forks its own workers', () => {
+  let app: RunningApp;
+  let client: ControlClient;
+  before(async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-forks-watch-')));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    fs.writeFileSync(path.join(dir, 'src/main.ts'), forkingPrimary);
+    fs.writeFileSync(path.join(dir, 'src/worker.ts'), main);
+    fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
+    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    app = await RunningApp.runIn(dir, { args: ['--watch'], port: await freePort(), anyOutput: true });
+    client = await ControlClient.connect(app.discovery(), 'test');
+    await eventually(
+      async () => (await client.status()).cluster?.workers.filter((worker) => worker.state === 'live').length === workers + 1,
+      'the workers to run',
+    );
+  });
+  after(async () => {
+    client?.close();
+    await app?.stop();
+  });
+
+  it('reloads every worker on a save of a module only the workers load', async () => {
+    fs.writeFileSync(app.file('src/handler.ts'), handler('v1'));
+    await eventually(async () => (await client.history()).at(-1)?.outcome === 'committed', 'the save to commit');
+    const result = (await client.history()).at(-1)!;
+    assert.equal(result.cluster!.participants.filter((participant) => participant.outcome === 'committed').length, workers);
+    const pids = (await client.status()).cluster!.workers.filter((worker) => worker.worker !== 0).map((worker) => worker.pid);
+    const seen = new Map<number, string>();
+    for (let attempt = 0; attempt < 200 && pids.some((pid) => !seen.has(pid)); attempt++) {
+      const body = JSON.parse(await request(app.port, '/', new http.Agent({ keepAlive: false }))) as Body;
+      seen.set(body.pid, body.version);
+    }
+    assert.deepEqual([...new Set(seen.values())], ['v1']);
   });
 });

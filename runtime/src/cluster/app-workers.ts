@@ -14,6 +14,10 @@ import type { Runtime } from '../runtime';
 import { emptyResult } from '../reload/result';
 import { ClusterCoordinator, type Member } from './coordinator';
 import { Participant } from './participant';
+import { ClusterSources } from './sources';
+import type { Project } from '../modules/project';
+import { isModuleFile } from '../transform';
+import type { WatchedSources } from '../watch';
 import { listen, post, workerVariable, type ToPrimary, type ToWorker } from './protocol';
 
 export interface AppWorkersOptions {
@@ -32,6 +36,8 @@ export class AppWorkers {
   private local: Member | undefined;
   /** Whether a worker ever joined: from then on the reloads (and their history) are the coordinator's. */
   private coordinated = false;
+  /** The workers' live modules, for `--watch`. */
+  private workerSources: ClusterSources | undefined;
 
   constructor(private readonly options: AppWorkersOptions) {
     this.coordinator = new ClusterCoordinator(options);
@@ -85,15 +91,36 @@ export class AppWorkers {
     return this.runtime?.exitReason;
   }
 
+  /**
+   * What `--watch` compares: this process's modules, and once the app has workers, theirs too (a module only
+   * the workers load is watched as well). The workers' copy is taken again after each reload and each join.
+   */
+  watchedSources(local: WatchedSources, project: Project): WatchedSources {
+    const theirs = (this.workerSources = new ClusterSources(this.coordinator, project, (member) => member !== this.local));
+    const clustered = () => this.clustered;
+    return {
+      // Any module file once the app has workers: the workers' copy may not have caught up with one that just joined.
+      watches: (file) => local.watches(file) || (clustered() && (theirs.watches(file) || isModuleFile(file))),
+      changedFiles: (files) => {
+        const list = [...files];
+        return [...new Set([...local.changedFiles(list), ...(clustered() ? theirs.changedFiles(list) : [])])];
+      },
+      lookAt: (file) => local.lookAt(file),
+    };
+  }
+
   /** Whether reloads go through the coordinator: the app has workers now. */
   private get clustered(): boolean {
     return this.local !== undefined && this.coordinator.members.size > 1;
   }
 
-  reload(params: ReloadRequest.Params = {}): Promise<ReloadResult> {
+  async reload(params: ReloadRequest.Params = {}): Promise<ReloadResult> {
     // Asked for while the app is still starting (its first load is under way): nothing runs yet to reload.
-    if (!this.runtime) return Promise.resolve(emptyResult(0, 'no-change', [], []));
-    return this.clustered ? this.coordinator.reload(params) : this.runtime.reload(params);
+    if (!this.runtime) return emptyResult(0, 'no-change', [], []);
+    if (!this.clustered) return this.runtime.reload(params);
+    const result = await this.coordinator.reload(params);
+    await this.workerSources?.refresh();
+    return result;
   }
 
   history(): ReloadResult[] {
@@ -147,7 +174,10 @@ export class AppWorkers {
     listen<ToPrimary>(worker.process, (message) => this.coordinator.hear(member, message));
     worker.once('exit', (code: number | null, signal: string | null) => this.coordinator.leave(member, signal ?? `code ${code}`));
     this.coordinator.add(member).then(
-      () => this.coordinator.captureRunningCode(),
+      async () => {
+        await this.coordinator.captureRunningCode();
+        await this.workerSources?.refresh();
+      },
       (error: unknown) => this.options.logger.error(error instanceof Error ? error.message : String(error)),
     );
   }

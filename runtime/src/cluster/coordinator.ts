@@ -260,8 +260,8 @@ export class ClusterCoordinator {
   }
 
   /** Each live module's file and the hash of the source it runs, as one member has them (for a watcher). */
-  async liveSources(): Promise<Array<[file: string, hash: string]> | undefined> {
-    for (const member of this.live()) {
+  async liveSources(which: (member: Member) => boolean = () => true): Promise<Array<[file: string, hash: string]> | undefined> {
+    for (const member of this.live().filter(which)) {
       try {
         return (await this.ask(member, { kind: 'modules' })) as Array<[string, string]>;
       } catch {

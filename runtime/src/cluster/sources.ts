@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Project } from '../modules/project';
 import { contentHash } from '../transform';
 import { lookAt, type Look, type WatchedSources } from '../watch';
-import type { ClusterCoordinator } from './coordinator';
+import type { ClusterCoordinator, Member } from './coordinator';
 
 export class ClusterSources implements WatchedSources {
   private live = new Map<string, string>();
@@ -14,11 +14,13 @@ export class ClusterSources implements WatchedSources {
   constructor(
     private readonly coordinator: ClusterCoordinator,
     private readonly project: Project,
+    /** Whose modules: any member's by default. */
+    private readonly which: (member: Member) => boolean = () => true,
   ) {}
 
   /** Takes the workers' live modules again. */
   async refresh(): Promise<void> {
-    const sources = await this.coordinator.liveSources();
+    const sources = await this.coordinator.liveSources(this.which);
     if (sources) this.live = new Map(sources);
   }
 
