@@ -89,7 +89,11 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     throw error;
   }
   const watcher = options.watch
-    ? watchProject(workers.watchedSources(runtime.sources, new Project(project)), (files) => workers.reload({ files }), path.resolve(project, config.root))
+    ? watchProject(
+        workers.watchedSources(runtime.sources, new Project(project)),
+        (files) => workers.reload({ files }),
+        path.resolve(project, config.root),
+      )
     : undefined;
   // "watching" is only said once it is true: a save right after start must not go unseen.
   if (watcher) await once(watcher, 'ready');
