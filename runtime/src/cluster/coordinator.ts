@@ -86,6 +86,7 @@ export class ClusterCoordinator {
   /** Fires whenever a member says something or leaves: what transactions wait on. */
   private readonly heard = new EventEmitter();
   private round: Side[] | undefined;
+  private roundId = 0;
   /** Transactions and members joining, one at a time: a member never starts half-way through a transaction. */
   private exclusive: Promise<unknown> = Promise.resolve();
   /** Files the app asked to reload, for the transaction that waits to run them. */
@@ -193,6 +194,8 @@ export class ClusterCoordinator {
         break;
       }
       default: {
+        // A late answer to a transaction that is over (its member was given up on) belongs to no round.
+        if (said.tx !== this.roundId) return;
         const side = this.round?.find((each) => each.member === member);
         if (!side) return;
         if (said.type === 'prepared') side.prepared = true;
@@ -322,6 +325,7 @@ export class ClusterCoordinator {
     this.emit({ type: 'reload-started', id, changed: files.map((file) => path.relative(this.options.project, file).split(path.sep).join('/')) });
     const sides: Side[] = members.map((member) => ({ member }));
     this.round = sides;
+    this.roundId = id;
     for (const side of sides) {
       side.member.state = 'reloading';
       const barrier = this.options.barrier === 'hold' ? { maxMs: this.options.holdMaxMs ?? 1000 } : undefined;
@@ -388,7 +392,8 @@ export class ClusterCoordinator {
 
   private decide(sides: Side[], tx: number, step: 'prepared' | 'settled', failure: ReloadFailure | undefined): void {
     for (const side of sides) {
-      if (side.gone || side.result) continue;
+      // A process that cannot be stopped (the app's own primary) is told even when it went silent: it rolls back.
+      if (side.result || (side.gone && side.member.kill)) continue;
       side.member.send({ type: 'decision', tx, step, go: failure === undefined, ...(failure ? { error: failure } : {}) });
     }
   }

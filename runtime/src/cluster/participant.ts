@@ -47,7 +47,14 @@ export class Participant {
       case 'snapshot':
         break;
       case 'reload':
-        this.reloads = this.reloads.then(() => this.reload(message.tx, message.sources, message.barrier));
+        this.reloads = this.reloads
+          .then(() => this.reload(message.tx, message.sources, message.barrier))
+          .catch((error: unknown) =>
+            this.send({
+              type: 'event',
+              event: { type: 'log', level: 'error', message: `a reload failed here: ${error instanceof Error ? error.message : String(error)}` },
+            }),
+          );
         break;
       case 'decision': {
         const key = `${message.tx}:${message.step}`;
