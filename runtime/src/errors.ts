@@ -75,6 +75,8 @@ export const say = {
     `worker ${worker} did not answer within ${ms} ms (an endless loop?): it is stopped and started again on the old version, every worker keeps its old version`,
   workerReplaced: (worker: number, outcome: string) =>
     `worker ${worker} ended ${outcome} where the others did not: it is started again on the cluster's code`,
+  workerUnanswered: (worker: number, ms: number) =>
+    `worker ${worker} did not answer within ${ms} ms (its event loop blocked?): nothing was reloaded; try again once it answers`,
   workerOutdated: (worker: number, epoch: number, now: number) =>
     `worker ${worker} started on epoch ${epoch}'s code while a reload made epoch ${now}: it is started again on the cluster's code`,
   workerStartFailed: (worker: number, message: string) => `worker ${worker} cannot start: ${message}`,

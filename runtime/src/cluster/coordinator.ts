@@ -404,10 +404,23 @@ export class ClusterCoordinator {
     return (await this.ask(member, { kind: 'dry-run', params })) as ReloadResult;
   }
 
+  /** Asks a member; one that does not answer within the init timeout (its event loop blocked) fails the question. */
   private ask(member: Member, question: Question): Promise<Answer> {
     const id = this.nextQuestion++;
+    const ms = this.options.initTimeoutMs ?? 10_000;
     return new Promise<Answer>((resolve, reject) => {
-      this.questions.set(id, { resolve, reject, member });
+      const timer = original.setTimeout(() => {
+        this.questions.delete(id);
+        reject(new Error(say.workerUnanswered(member.id, ms)));
+      }, ms);
+      timer.unref();
+      const settle =
+        <T>(then: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          then(value);
+        };
+      this.questions.set(id, { resolve: settle(resolve), reject: settle(reject), member });
       member.send({ type: 'ask', id, question });
     });
   }
