@@ -129,6 +129,8 @@ class SaveBatcher {
   private readonly rolledBack = new Map<string, string>();
   /** The newest reload that tried each file: an older reload's answer (they may end out of order) changes nothing. */
   private readonly newestTry = new Map<string, number>();
+  /** Content hashes a reload under way is trying, by file: a second event of the same save does not try them again. */
+  private readonly trying = new Map<string, string | undefined>();
   private tries = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -177,6 +179,8 @@ class SaveBatcher {
       }
       this.pending.delete(file);
       if (look.hash !== undefined && this.rolledBack.get(file) === look.hash) continue;
+      // The same content is being tried: one save can reach the watcher as several events.
+      if (look.hash !== undefined && this.trying.has(file) && this.trying.get(file) === look.hash) continue;
       ready.push(file);
     }
     if (wait > 0) this.schedule(wait);
@@ -186,8 +190,12 @@ class SaveBatcher {
   private attempt(files: string[], along: string[] = []): void {
     const attempt = ++this.tries;
     const hashes = new Map(files.map((file) => [file, this.sources.lookAt(file).hash]));
-    for (const file of files) this.newestTry.set(file, attempt);
+    for (const file of files) {
+      this.newestTry.set(file, attempt);
+      this.trying.set(file, hashes.get(file));
+    }
     void this.reload(files).then((result) => {
+      for (const file of files) if (this.newestTry.get(file) === attempt) this.trying.delete(file);
       if (result.outcome === 'rolled-back' && result.error?.phase === 'link' && along.length > 0) {
         const still = along.filter((file) => this.newestTry.get(file) !== undefined && this.sources.changedFiles([file]).length > 0);
         if (still.length > 0 && files.every((file) => this.newestTry.get(file) === attempt)) {
