@@ -43,6 +43,8 @@ describe('reloadable run --workers under pm2', () => {
     );
     pm2('start', path.join(repoRoot, 'runtime/bin/reloadable.cjs'), '--name', 'app', '--', 'run', 'src/main.ts', '--workers', '2');
     await eventually(async () => (await answers().catch(() => new Map())).size === 2, 'both workers to answer', 30_000);
+    // The primary opens its control endpoint once every worker runs: the workers may answer a moment before.
+    await eventually(() => runningApps(dir).length === 1, 'the control endpoint');
   });
   after(() => {
     if (home) {
@@ -53,7 +55,6 @@ describe('reloadable run --workers under pm2', () => {
   });
 
   it('is one app, reloaded by reloadable on every worker while pm2 keeps one process', async () => {
-    assert.equal(runningApps(dir).length, 1);
     assert.match(pm2('jlist'), /"name":"app"/);
     fs.writeFileSync(path.join(dir, 'src/greeting.ts'), "export const greeting = (): string => 'two';\n");
     const { code, stdout } = await runCli(['reload', '--project', dir]);
