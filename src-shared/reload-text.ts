@@ -14,6 +14,16 @@ export function servingMs(result: Pick<ReloadResult, 'durationMs' | 'servingAfte
   return result.outcome === 'committed' ? (result.servingAfterMs ?? result.durationMs) : result.durationMs;
 }
 
+/** Each phase that ran, with its time: `plan 0.5 ms`. */
+export function phaseTexts(phases: ReloadResult['phases']): string[] {
+  return Object.entries(phases).map(([phase, ms]) => `${phase} ${formatMs(ms ?? 0)}`);
+}
+
+/** A process of a cluster by its number: 0 is the app's own primary (an app that forks its workers). */
+export function processName(worker: number): string {
+  return worker === 0 ? "the app's primary" : `worker ${worker}`;
+}
+
 /** What happened to the calls in flight across the swap. */
 export function describeCounts(result: Pick<ReloadResult, 'drained' | 'queued' | 'forced'>): string {
   return `drained ${result.drained}, queued ${result.queued}, forced ${result.forced}`;

@@ -2,7 +2,7 @@
 // order, phases, counts and, after a rollback, the failure; a cluster's reload with each process's part.
 import { EventEmitter, ThemeColor, ThemeIcon, TreeItem, TreeItemCollapsibleState, type Disposable, type TreeDataProvider } from 'vscode';
 import type { ReloadResult } from '../../src-shared/control-protocol';
-import { describeCounts, formatMs, servingMs } from '../../src-shared/reload-text';
+import { describeCounts, formatMs, phaseTexts, processName, servingMs } from '../../src-shared/reload-text';
 import type { ReloadState } from './reload-state';
 import { describeResult } from './status-bar';
 
@@ -32,9 +32,7 @@ export class HistoryView implements TreeDataProvider<Node>, Disposable {
       { label: 'unload order', description: result.unloadOrder.join(' → ') || '—' },
       {
         label: 'phases',
-        description: Object.entries(result.phases)
-          .map(([phase, ms]) => `${phase} ${formatMs(ms ?? 0)}`)
-          .join(', '),
+        description: phaseTexts(result.phases).join(', '),
       },
       { label: 'calls', description: describeCounts(result) },
     ];
@@ -50,12 +48,10 @@ export class HistoryView implements TreeDataProvider<Node>, Disposable {
       const held = cluster.heldAtBarrier !== undefined ? `, ${cluster.heldAtBarrier} requests held at the barrier` : '';
       children.push({ label: 'processes', description: `${cluster.participants.length}, epoch ${cluster.epoch}${spread}${held}` });
       for (const participant of cluster.participants) {
-        const phases = Object.entries(participant.phases)
-          .map(([phase, ms]) => `${phase} ${formatMs(ms ?? 0)}`)
-          .join(', ');
+        const phases = phaseTexts(participant.phases).join(', ');
         const error = participant.error ? ` · ${participant.error.phase}: ${participant.error.message}` : '';
         children.push({
-          label: participant.worker === 0 ? "the app's primary" : `worker ${participant.worker}`,
+          label: processName(participant.worker),
           description: `${participant.outcome} (pid ${participant.pid})${phases ? ` · ${phases}` : ''}${error}`,
         });
       }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { MarkdownString, StatusBarAlignment, ThemeColor, window, type Disposable, type StatusBarItem } from 'vscode';
 import type { ReloadResult } from '../../src-shared/control-protocol';
 import type { AnalysisSummaryNotification } from '../../src-shared/lsp-protocol';
-import { describeCounts, formatMs, servingMs } from '../../src-shared/reload-text';
+import { describeCounts, formatMs, processName, servingMs } from '../../src-shared/reload-text';
 import type { ReloadState } from './reload-state';
 
 export class StatusBar implements Disposable {
@@ -74,10 +74,7 @@ export class StatusBar implements Disposable {
       if (cluster) {
         lines.push(`Every reload is one transaction across these processes (epoch ${cluster.epoch}):`, '');
         lines.push('| process | pid | epoch | state |', '|---|---|---|---|');
-        for (const worker of cluster.workers)
-          lines.push(
-            `| ${worker.worker === 0 ? "the app's primary" : `worker ${worker.worker}`} | ${worker.pid} | ${worker.epoch} | ${worker.state} |`,
-          );
+        for (const worker of cluster.workers) lines.push(`| ${processName(worker.worker)} | ${worker.pid} | ${worker.epoch} | ${worker.state} |`);
         lines.push('');
       }
       if (pending) {

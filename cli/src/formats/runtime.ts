@@ -1,6 +1,6 @@
 // Reload results and the live status, for people.
 import type { ReloadResult, StatusRequest } from '../../../src-shared/control-protocol';
-import { describeCounts, formatMs, servingMs } from '../../../src-shared/reload-text';
+import { describeCounts, formatMs, phaseTexts, processName, servingMs } from '../../../src-shared/reload-text';
 
 export function formatReloadResult(result: ReloadResult): string {
   const lines: string[] = [];
@@ -29,7 +29,7 @@ export function formatReloadResult(result: ReloadResult): string {
         `  load:   ${order(result.loadOrder.map((id) => (result.versions[id] ? `${id}@${result.versions[id]}` : id)))}`,
       );
       if (result.outcome === 'committed') lines.push(`  ${describeCounts(result)}`);
-      const phases = Object.entries(result.phases).map(([phase, value]) => `${phase} ${formatMs(value ?? 0)}`);
+      const phases = phaseTexts(result.phases);
       if (phases.length > 0) lines.push(`  phases${result.cluster ? ' (the slowest worker)' : ''}: ${phases.join(' · ')}`);
       if (result.cluster) lines.push(...describeCluster(result.cluster));
       break;
@@ -54,9 +54,7 @@ function describeCluster(cluster: NonNullable<ReloadResult['cluster']>): string[
   const lines = [`  processes: ${cluster.participants.length}, epoch ${cluster.epoch}${spread}`];
   for (const participant of cluster.participants) {
     const error = participant.error ? `: ${participant.error.phase} failed: ${participant.error.message}` : '';
-    lines.push(
-      `    ${participant.worker === 0 ? "the app's primary" : `worker ${participant.worker}`} (pid ${participant.pid}) ${participant.outcome}${error}`,
-    );
+    lines.push(`    ${processName(participant.worker)} (pid ${participant.pid}) ${participant.outcome}${error}`);
   }
   return lines;
 }
@@ -69,9 +67,7 @@ export function formatStatus(status: StatusRequest.Result): string {
   if (status.cluster) {
     lines.push(`${status.cluster.workers.length} processes, epoch ${status.cluster.epoch} (the modules below are one process's)`);
     for (const worker of status.cluster.workers)
-      lines.push(
-        `  ${worker.worker === 0 ? "the app's primary" : `worker ${worker.worker}`}  pid ${worker.pid}  epoch ${worker.epoch}  ${worker.state}`,
-      );
+      lines.push(`  ${processName(worker.worker)}  pid ${worker.pid}  epoch ${worker.epoch}  ${worker.state}`);
   }
   const width = Math.max(...status.modules.map((module) => module.id.length), 6);
   for (const module of status.modules) {
