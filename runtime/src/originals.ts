@@ -10,3 +10,11 @@ export const original = {
   /** Node's `process.exit`, for the runtime's own exits (Ctrl-C): never intercepted. */
   exit: process.exit.bind(process) as (code?: number) => never,
 };
+
+/**
+ * Ctrl-C and `kill`: `stop` runs once for the first of SIGINT and SIGTERM, with the exit code a shell expects
+ * of a process that signal ended (130, 143).
+ */
+export function onStopSignals(stop: (exitCode: number) => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) original.processOnce(signal, () => stop(signal === 'SIGINT' ? 130 : 143));
+}

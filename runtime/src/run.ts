@@ -7,9 +7,9 @@ import { readConfig } from '../../src-shared/config';
 import { discoveryFolder } from './control/discovery';
 import { openControlEndpoint, privateFolder, type ControlEndpoint } from './control/server';
 import { say } from './errors';
-import { original } from './originals';
+import { onStopSignals, original } from './originals';
 import type { Logger } from './logger';
-import { Runtime } from './runtime';
+import { Runtime, timeoutsOf } from './runtime';
 import { watchProject } from './watch';
 import { AppWorkers } from './cluster/app-workers';
 import { ClusterPrimary } from './cluster/primary';
@@ -52,7 +52,7 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
   const entry = path.resolve(options.entry);
   if (!fs.existsSync(entry)) throw new Error(say.entryMissing(options.entry));
   const project = projectOf(entry);
-  const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+  const { config } = configOf(project);
   // A discovery folder others could write to is refused before the app starts, not after.
   privateFolder(discoveryFolder(project));
   // Workers the app forks itself run under the runtime and take part in its reloads.
@@ -60,9 +60,7 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     project,
     logger: options.logger,
     exitOnError: options.exitOnError === true,
-    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
-    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
-    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...timeoutsOf(options),
     ...(options.barrier ? { barrier: options.barrier } : {}),
   });
   workers.install();
@@ -75,9 +73,7 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     logger: options.logger,
     waitForFix: options.watch === true,
     exitOnError: options.exitOnError === true,
-    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
-    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
-    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...timeoutsOf(options),
     ...(options.version ? { version: options.version } : {}),
   });
   workers.attach(runtime);
@@ -90,7 +86,8 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
   }
   const watcher = options.watch
     ? watchProject(
-        workers.watchedSources(runtime.sources, new Project(project)),
+        // The runtime's own compile settings: no second read of the tsconfig.
+        workers.watchedSources(runtime.sources, { dir: project, settings: runtime.registry.options.settings }),
         (files) => workers.reload({ files }),
         path.resolve(project, config.root),
       )
@@ -104,12 +101,13 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
       await endpoint.close();
       await runtime.close();
     })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    original.processOnce(signal, () => {
-      void stop().finally(() => original.exit(signal === 'SIGINT' ? 130 : 143));
-    });
-  }
+  onStopSignals((exitCode) => void stop().finally(() => original.exit(exitCode)));
   return { runtime, endpoint, stop };
+}
+
+/** The project's config; a malformed one throws a ConfigError that says where. */
+function configOf(project: string) {
+  return readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
 }
 
 export interface ClusterRunOptions extends RunOptions {
@@ -128,7 +126,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunningApp
   if (!fs.existsSync(entry)) throw new Error(say.entryMissing(options.entry));
   const project = projectOf(entry);
   // A malformed config is said before any worker starts.
-  const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+  const { config } = configOf(project);
   privateFolder(discoveryFolder(project));
   const primary = await ClusterPrimary.start({
     project,
@@ -138,9 +136,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunningApp
     exec: options.exec,
     args: options.args,
     ...(options.barrier ? { barrier: options.barrier } : {}),
-    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
-    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
-    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...timeoutsOf(options),
     ...(options.version ? { version: options.version } : {}),
   });
   let endpoint: ControlEndpoint;
@@ -173,11 +169,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunningApp
       await endpoint.close();
       await primary.close();
     })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    original.processOnce(signal, () => {
-      void stop().finally(() => original.exit(signal === 'SIGINT' ? 130 : 143));
-    });
-  }
+  onStopSignals((exitCode) => void stop().finally(() => original.exit(exitCode)));
   return { runtime: primary, endpoint, stop };
 }
 
@@ -185,16 +177,14 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunningApp
 export async function runClusterWorker(options: RunOptions): Promise<void> {
   const entry = path.resolve(options.entry);
   const project = projectOf(entry);
-  const { config } = readConfig(project, (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+  const { config } = configOf(project);
   await runParticipant({
     project,
     entry,
     config,
     logger: options.logger,
     exitOnError: options.exitOnError === true,
-    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
-    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
-    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...timeoutsOf(options),
     ...(options.version ? { version: options.version } : {}),
   });
 }

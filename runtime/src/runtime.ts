@@ -72,6 +72,17 @@ export interface RuntimeOptions {
   requestReload?: (files: string[]) => void;
 }
 
+/** The reload timeouts given, without those left to their defaults (the options take no `undefined`). */
+export function timeoutsOf(
+  options: Pick<RuntimeOptions, 'drainTimeoutMs' | 'initTimeoutMs' | 'settleMs'>,
+): Pick<RuntimeOptions, 'drainTimeoutMs' | 'initTimeoutMs' | 'settleMs'> {
+  return {
+    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+    ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+  };
+}
+
 export class Runtime {
   readonly info: AppInfo;
   readonly registry: Registry;

@@ -54,35 +54,48 @@ interface Body {
   pid: number;
 }
 
+/** An ES module app in a temporary folder: `files` by their path under src/. */
+function appFolder(prefix: string, files: Record<string, string>): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  fs.mkdirSync(path.join(dir, 'src'));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'src', name), text);
+  return dir;
+}
+
+/**
+ * Requests on fresh connections (the primary hands each to the next worker) until each of `pids` answered:
+ * what each one serves now. Every answer also goes to `into`.
+ */
+async function answersOf(port: number, pids: number[], into: Body[] = []): Promise<Map<number, Body>> {
+  const seen = new Map<number, Body>();
+  for (let attempt = 0; attempt < 200 && pids.some((pid) => !seen.has(pid)); attempt++) {
+    const body = JSON.parse(await request(port, '/', new http.Agent({ keepAlive: false }))) as Body;
+    seen.set(body.pid, body);
+    into.push(body);
+  }
+  assert.deepEqual([...seen.keys()].sort(), [...pids].sort(), 'every worker answered');
+  return seen;
+}
+
 describe('reloadable run --workers', () => {
   let app: RunningApp;
   let client: ControlClient;
   const write = (name: string, text: string) => fs.writeFileSync(app.file(name), text);
   const status = (): Promise<StatusRequest.Result> => client.status();
 
-  /** Requests on fresh connections until every live worker answered: what each one serves now. */
-  async function probe(): Promise<Map<number, Body>> {
-    const live = (await status()).cluster!.workers.map((worker) => worker.pid);
-    const seen = new Map<number, Body>();
-    for (let attempt = 0; attempt < 200 && live.some((pid) => !seen.has(pid)); attempt++) {
-      const agent = new http.Agent({ keepAlive: false });
-      const body = JSON.parse(await request(app.port, '/', agent)) as Body;
-      seen.set(body.pid, body);
-      probed.push(body);
-    }
-    assert.deepEqual([...seen.keys()].sort(), [...live].sort(), 'every worker answered the probe');
-    return seen;
-  }
+  /** What every live worker serves now. */
+  const probe = async () =>
+    answersOf(
+      app.port,
+      (await status()).cluster!.workers.map((worker) => worker.pid),
+      probed,
+    );
   /** Every answer a probe got: the counts of the load test include them. */
   const probed: Body[] = [];
 
   before(async () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cluster-')));
-    fs.mkdirSync(path.join(dir, 'src'));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-    fs.writeFileSync(path.join(dir, 'src/main.ts'), main);
-    fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
-    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    const dir = appFolder('reloadable-cluster-', { 'main.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0') });
     app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--init-timeout', '20000'], port: await freePort(), anyOutput: true });
     client = await ControlClient.connect(app.discovery(), 'test');
   });
@@ -279,27 +292,15 @@ describe('reloadable run of an app that forks its own workers', () => {
   let app: RunningApp;
   let client: ControlClient;
   const write = (name: string, text: string) => fs.writeFileSync(app.file(name), text);
-  /** Requests on fresh connections until every worker answered. */
-  async function probe(): Promise<Map<number, Body>> {
-    const pids = (await client.status()).cluster!.workers.filter((worker) => worker.worker !== 0).map((worker) => worker.pid);
-    const seen = new Map<number, Body>();
-    for (let attempt = 0; attempt < 200 && pids.some((pid) => !seen.has(pid)); attempt++) {
-      const body = JSON.parse(await request(app.port, '/', new http.Agent({ keepAlive: false }))) as Body;
-      seen.set(body.pid, body);
-    }
-    assert.deepEqual([...seen.keys()].sort(), [...pids].sort(), 'every worker answered the probe');
-    return seen;
-  }
+  /** What every worker (not the primary, which serves nothing) serves now. */
+  const probe = async () =>
+    answersOf(
+      app.port,
+      (await client.status()).cluster!.workers.filter((worker) => worker.worker !== 0).map((worker) => worker.pid),
+    );
 
   before(async () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-forks-')));
-    fs.mkdirSync(path.join(dir, 'src'));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-    // The primary runs a worker file of its own and forks again a worker that exits, as many apps do.
-    fs.writeFileSync(path.join(dir, 'src/main.ts'), forkingPrimary);
-    fs.writeFileSync(path.join(dir, 'src/worker.ts'), main);
-    fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
-    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    const dir = appFolder('reloadable-forks-', { 'main.ts': forkingPrimary, 'worker.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0') });
     app = await RunningApp.runIn(dir, { port: await freePort(), anyOutput: true });
     client = await ControlClient.connect(app.discovery(), 'test');
     await eventually(
@@ -361,12 +362,7 @@ describe('reloadable run --workers --watch', () => {
   let app: RunningApp;
   let client: ControlClient;
   before(async () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cluster-watch-')));
-    fs.mkdirSync(path.join(dir, 'src'));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-    fs.writeFileSync(path.join(dir, 'src/main.ts'), main);
-    fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
-    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    const dir = appFolder('reloadable-cluster-watch-', { 'main.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0') });
     app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--watch'], port: await freePort(), anyOutput: true });
     await app.waitFor(() => /watching for changes/.test(app.stderr), 'the watcher');
     client = await ControlClient.connect(app.discovery(), 'test');
@@ -376,16 +372,18 @@ describe('reloadable run --workers --watch', () => {
     await app?.stop();
   });
 
-  /** The versions every worker answers with, on fresh connections. */
-  async function versions(): Promise<Set<string>> {
-    const pids = (await client.status()).cluster!.workers.map((worker) => worker.pid);
-    const seen = new Map<number, string>();
-    for (let attempt = 0; attempt < 200 && pids.some((pid) => !seen.has(pid)); attempt++) {
-      const body = JSON.parse(await request(app.port, '/', new http.Agent({ keepAlive: false }))) as Body;
-      seen.set(body.pid, body.version);
-    }
-    return new Set(seen.values());
-  }
+  /** The versions the workers answer with. */
+  const versions = async () =>
+    new Set(
+      [
+        ...(
+          await answersOf(
+            app.port,
+            (await client.status()).cluster!.workers.map((worker) => worker.pid),
+          )
+        ).values(),
+      ].map((body) => body.version),
+    );
 
   it('reloads every worker on a save, tries a broken save once, and takes the fix', async () => {
     fs.writeFileSync(app.file('src/handler.ts'), handler('v1'));
@@ -409,13 +407,9 @@ describe('reloadable run --workers --barrier hold', () => {
   let app: RunningApp;
   let client: ControlClient;
   before(async () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cluster-hold-')));
-    fs.mkdirSync(path.join(dir, 'src'));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     // Each answer says when its request started on this machine's clock, and on which version.
-    fs.writeFileSync(
-      path.join(dir, 'src/main.ts'),
-      `import http from 'node:http';
+    const dir = appFolder('reloadable-cluster-hold-', {
+      'main.ts': `import http from 'node:http';
 import { answer } from './handler.ts';
 http
   .createServer((req, res) => {
@@ -425,8 +419,8 @@ http
   })
   .listen(Number(process.env.PORT), () => console.log('listening', process.env.PORT));
 `,
-    );
-    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+      'handler.ts': handler('v0'),
+    });
     app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--barrier', 'hold'], port: await freePort(), anyOutput: true });
     client = await ControlClient.connect(app.discovery(), 'test');
   });
@@ -461,11 +455,8 @@ http
 
 describe('reloadable run --workers on an app that cannot start', () => {
   it('says why, from each worker, and exits 1 without workers left behind', async () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-cluster-broken-')));
+    const dir = appFolder('reloadable-cluster-broken-', { 'main.ts': 'export const broken = ;\n' });
     try {
-      fs.mkdirSync(path.join(dir, 'src'));
-      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-      fs.writeFileSync(path.join(dir, 'src/main.ts'), 'export const broken = ;\n');
       const { code, stderr } = await runCli(['run', 'src/main.ts', '--workers', '2'], { cwd: dir });
       assert.equal(code, 1, stderr);
       assert.match(stderr, /worker \d+ cannot start: .*src\/main\.ts:1:\d+/);
@@ -480,13 +471,12 @@ describe('reloadable run --watch of an app that forks its own workers', () => {
   let app: RunningApp;
   let client: ControlClient;
   before(async () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-forks-watch-')));
-    fs.mkdirSync(path.join(dir, 'src'));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-    fs.writeFileSync(path.join(dir, 'src/main.ts'), forkingPrimary);
-    fs.writeFileSync(path.join(dir, 'src/worker.ts'), main);
-    fs.writeFileSync(path.join(dir, 'src/counter.ts'), counter);
-    fs.writeFileSync(path.join(dir, 'src/handler.ts'), handler('v0'));
+    const dir = appFolder('reloadable-forks-watch-', {
+      'main.ts': forkingPrimary,
+      'worker.ts': main,
+      'counter.ts': counter,
+      'handler.ts': handler('v0'),
+    });
     app = await RunningApp.runIn(dir, { args: ['--watch'], port: await freePort(), anyOutput: true });
     client = await ControlClient.connect(app.discovery(), 'test');
     await eventually(
@@ -505,11 +495,6 @@ describe('reloadable run --watch of an app that forks its own workers', () => {
     const result = (await client.history()).at(-1)!;
     assert.equal(result.cluster!.participants.filter((participant) => participant.outcome === 'committed').length, workers);
     const pids = (await client.status()).cluster!.workers.filter((worker) => worker.worker !== 0).map((worker) => worker.pid);
-    const seen = new Map<number, string>();
-    for (let attempt = 0; attempt < 200 && pids.some((pid) => !seen.has(pid)); attempt++) {
-      const body = JSON.parse(await request(app.port, '/', new http.Agent({ keepAlive: false }))) as Body;
-      seen.set(body.pid, body.version);
-    }
-    assert.deepEqual([...new Set(seen.values())], ['v1']);
+    assert.deepEqual([...new Set([...(await answersOf(app.port, pids)).values()].map((body) => body.version))], ['v1']);
   });
 });

@@ -18,7 +18,7 @@ import { ClusterSources } from './sources';
 import type { Project } from '../modules/project';
 import { isModuleFile } from '../transform';
 import type { WatchedSources } from '../watch';
-import { listen, post, workerVariable, type ToPrimary, type ToWorker } from './protocol';
+import { workerVariable, type ToPrimary, type ToWorker } from './protocol';
 
 export interface AppWorkersOptions {
   project: string;
@@ -95,7 +95,7 @@ export class AppWorkers {
    * What `--watch` compares: this process's modules, and once the app has workers, theirs too (a module only
    * the workers load is watched as well). The workers' copy is taken again after each reload and each join.
    */
-  watchedSources(local: WatchedSources, project: Project): WatchedSources {
+  watchedSources(local: WatchedSources, project: Pick<Project, 'dir' | 'settings'>): WatchedSources {
     const theirs = (this.workerSources = new ClusterSources(this.coordinator, project, (member) => member !== this.local));
     const clustered = () => this.clustered;
     return {
@@ -163,17 +163,9 @@ export class AppWorkers {
 
   private adopt(worker: Worker): void {
     this.coordinated = true;
-    const member: Member = {
-      id: worker.id,
-      pid: worker.process.pid ?? 0,
-      epoch: this.coordinator.epoch,
-      state: 'starting',
-      send: (message: ToWorker) => post(worker.process, message),
-      kill: () => worker.process.kill('SIGKILL'),
-    };
-    listen<ToPrimary>(worker.process, (message) => this.coordinator.hear(member, message));
+    const { member, joined } = this.coordinator.join(worker);
     worker.once('exit', (code: number | null, signal: string | null) => this.coordinator.leave(member, signal ?? `code ${code}`));
-    this.coordinator.add(member).then(
+    joined.then(
       async () => {
         await this.coordinator.captureRunningCode();
         await this.workerSources?.refresh();

@@ -10,6 +10,7 @@
 // rolls every member back. A member that ends a transaction unlike the others (a fault while it waited for the
 // decision) is replaced on the committed code; one that joins waits for the transaction under way to end, then
 // starts on the committed code, never on what the disk holds after a rolled-back edit.
+import type { Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -26,8 +27,8 @@ import type {
 import { messageOf, ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
 import { original } from '../originals';
-import { emptyResult, roundMs } from '../reload/result';
-import type { Answer, Question, Sources, ToPrimary, ToWorker } from './protocol';
+import { emptyResult, errorOf, roundMs } from '../reload/result';
+import { listen, post, type Answer, type Question, type Sources, type ToPrimary, type ToWorker } from './protocol';
 
 /** A process taking part in the cluster's reloads. */
 export interface Member {
@@ -113,6 +114,23 @@ export class ClusterCoordinator {
   }
 
   /**
+   * Takes in a node:cluster worker just forked: its messages go to `hear`, and it can be stopped. Returns the
+   * member and the promise of `add`.
+   */
+  join(worker: Worker): { member: Member; joined: Promise<void> } {
+    const member: Member = {
+      id: worker.id,
+      pid: worker.process.pid ?? 0,
+      epoch: this.epoch,
+      state: 'starting',
+      send: (message: ToWorker) => post(worker.process, message),
+      kill: () => worker.process.kill('SIGKILL'),
+    };
+    listen<ToPrimary>(worker.process, (message) => this.hear(member, message));
+    return { member, joined: this.add(member) };
+  }
+
+  /**
    * Takes a member in. It says hello once it can load; it then gets the committed code, after the transaction
    * under way if any, and the promise resolves once its app runs (rejects when it cannot start, or leaves).
    */
@@ -166,7 +184,7 @@ export class ClusterCoordinator {
         }
         break;
       case 'start-failed':
-        this.joining.get(member)?.reject(failureError(said.error, say.workerStartFailed(member.id, said.error.message)));
+        this.joining.get(member)?.reject(errorOf(said.error, say.workerStartFailed(member.id, said.error.message)));
         this.joining.delete(member);
         break;
       case 'answer': {
@@ -251,22 +269,20 @@ export class ClusterCoordinator {
   }
 
   /** The modules as one member (of those `which` picks) has them; another's when that one leaves before it answers. */
-  async memberStatus(which: (member: Member) => boolean = () => true): Promise<StatusRequest.Result | undefined> {
-    for (const member of this.live().filter(which)) {
-      try {
-        return (await this.ask(member, { kind: 'status' })) as StatusRequest.Result;
-      } catch {
-        continue;
-      }
-    }
-    return undefined;
+  memberStatus(which: (member: Member) => boolean = () => true): Promise<StatusRequest.Result | undefined> {
+    return this.firstAnswer({ kind: 'status' }, which) as Promise<StatusRequest.Result | undefined>;
   }
 
   /** Each live module's file and the hash of the source it runs, as one member has them (for a watcher). */
-  async liveSources(which: (member: Member) => boolean = () => true): Promise<Array<[file: string, hash: string]> | undefined> {
+  liveSources(which: (member: Member) => boolean = () => true): Promise<Array<[file: string, hash: string]> | undefined> {
+    return this.firstAnswer({ kind: 'modules' }, which) as Promise<Array<[string, string]> | undefined>;
+  }
+
+  /** The answer of the first live member (of those `which` picks) that answers; undefined when none does. */
+  private async firstAnswer(question: Question, which: (member: Member) => boolean): Promise<Answer | undefined> {
     for (const member of this.live().filter(which)) {
       try {
-        return (await this.ask(member, { kind: 'modules' })) as Array<[string, string]>;
+        return await this.ask(member, question);
       } catch {
         continue;
       }
@@ -468,13 +484,6 @@ function failureOf(sides: Side[], step: 'prepare' | 'settle'): ReloadFailure | u
   }
   // A member that runs none of the changed modules has nothing to do (`no-change`) and takes no part.
   return undefined;
-}
-
-/** A member's failure as an error that says where, with `message` in place of its own. */
-function failureError(failure: ReloadFailure, message: string): ReloadStepError {
-  const location =
-    failure.file !== undefined && failure.line !== undefined ? { file: failure.file, line: failure.line, column: failure.column ?? 1 } : undefined;
-  return new ReloadStepError(failure.module, failure.phase, message, location);
 }
 
 function readOrNull(file: string): string | null {

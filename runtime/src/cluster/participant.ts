@@ -10,9 +10,10 @@ import type { ReloadableConfig } from '../../../src-shared/config';
 import { ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
 import { diskReads, sourceOverlay } from '../modules/sources';
-import { original } from '../originals';
+import { onStopSignals, original } from '../originals';
+import { errorOf } from '../reload/result';
 import type { Coordinator } from '../reload/transaction';
-import { Runtime } from '../runtime';
+import { Runtime, timeoutsOf } from '../runtime';
 import { listen, post, workerVariable, type Barrier, type Question, type Sources, type ToPrimary, type ToWorker } from './protocol';
 
 type Decision = Extract<ToWorker, { type: 'decision' }>;
@@ -126,10 +127,7 @@ export class Participant {
     }
     // Not committed here: later loads (a module first imported later) read the code that runs, not the rejected one.
     if (result.outcome !== 'committed') {
-      for (const [file, text] of before) {
-        if (text === undefined) sourceOverlay.delete(file);
-        else sourceOverlay.set(file, text);
-      }
+      ship([...before].map(([file, text]) => [file, text ?? null]));
       for (const file of this.pinned) sourceOverlay.delete(file);
     }
     this.pinned = undefined;
@@ -193,7 +191,7 @@ export async function runParticipant(options: ParticipantOptions): Promise<void>
   };
   // The coordinator is gone (node:cluster ends its workers with it): this worker stops its app and ends too.
   process.once('disconnect', () => void stop(0));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) original.processOnce(signal, () => void stop(signal === 'SIGINT' ? 130 : 143));
+  onStopSignals((exitCode) => void stop(exitCode));
 
   // The committed code first: a worker started again after a rolled-back edit must not load what is on disk.
   const start = await new Promise<Extract<ToWorker, { type: 'snapshot' }>>((resolve) => {
@@ -209,9 +207,7 @@ export async function runParticipant(options: ParticipantOptions): Promise<void>
       config: options.config,
       logger: options.logger,
       exitOnError: options.exitOnError === true,
-      ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
-      ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
-      ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+      ...timeoutsOf(options),
       ...(options.version ? { version: options.version } : {}),
       requestReload: (files) => send({ type: 'reload-request', files }),
     });
@@ -246,9 +242,7 @@ function ship(sources: Sources): void {
   }
 }
 
+/** Another process's failure, as the error that rolls this process's side back. */
 function failureError(failure: ReloadFailure | undefined): ReloadStepError {
-  if (!failure) return new ReloadStepError(null, 'commit', say.clusterAborted());
-  const location =
-    failure.file !== undefined && failure.line !== undefined ? { file: failure.file, line: failure.line, column: failure.column ?? 1 } : undefined;
-  return new ReloadStepError(failure.module, failure.phase, failure.message, location);
+  return failure ? errorOf(failure) : new ReloadStepError(null, 'commit', say.clusterAborted());
 }

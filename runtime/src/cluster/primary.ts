@@ -9,7 +9,7 @@ import { messageOf } from '../errors';
 import type { Logger } from '../logger';
 import { original } from '../originals';
 import { ClusterCoordinator, type Member } from './coordinator';
-import { listen, post, workerVariable, type ToPrimary, type ToWorker } from './protocol';
+import { workerVariable } from './protocol';
 
 export interface PrimaryOptions {
   project: string;
@@ -119,17 +119,9 @@ export class ClusterPrimary {
   /** Forks one worker; resolves once it runs the app on the cluster's committed code. */
   private fork(): Promise<void> {
     const worker = cluster.fork({ [workerVariable]: '1' });
-    const member: Member = {
-      id: worker.id,
-      pid: worker.process.pid ?? 0,
-      epoch: this.coordinator.epoch,
-      state: 'starting',
-      send: (message: ToWorker) => post(worker.process, message),
-      kill: () => worker.process.kill('SIGKILL'),
-    };
+    const { member, joined } = this.coordinator.join(worker);
     this.byWorker.set(worker, member);
-    listen<ToPrimary>(worker.process, (message) => this.coordinator.hear(member, message));
-    return this.coordinator.add(member);
+    return joined;
   }
 
   private exited(worker: Worker, code: number | null, signal: string | null): void {

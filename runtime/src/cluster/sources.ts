@@ -13,7 +13,8 @@ export class ClusterSources implements WatchedSources {
 
   constructor(
     private readonly coordinator: ClusterCoordinator,
-    private readonly project: Project,
+    /** Where ids are relative to, and how the files compile (to tell a half-written file). */
+    private readonly project: Pick<Project, 'dir' | 'settings'>,
     /** Whose modules: any member's by default. */
     private readonly which: (member: Member) => boolean = () => true,
   ) {}

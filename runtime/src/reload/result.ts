@@ -78,6 +78,13 @@ export function failureOf(error: unknown, fileOf: (id: string) => string): Reloa
   return { module: error.module, phase: error.phase, message: error.message, ...(stack ? { stack } : {}), ...location };
 }
 
+/** A failure reported by another process, as an error of this one's reload (`message` in place of its own). */
+export function errorOf(failure: ReloadFailure, message = failure.message): ReloadStepError {
+  const location =
+    failure.file !== undefined && failure.line !== undefined ? { file: failure.file, line: failure.line, column: failure.column ?? 1 } : undefined;
+  return new ReloadStepError(failure.module, failure.phase, message, location);
+}
+
 /** Handles a retired version started that are still alive; the version's record of them is cleared. */
 export function leaksOf(version: ModuleVersion): LeakReport[] {
   const leaks = version.resources.alive().map((handle): LeakReport => {
