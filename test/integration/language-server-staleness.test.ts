@@ -254,11 +254,19 @@ async function storm(
 }
 
 /**
- * Resolves once the server has nothing left to analyse of what was sent so far. A module no edit touches is
- * reported changed on disk: that queues work behind everything sent before, and the server's summary comes
- * when its queue is empty.
+ * Resolves once the server has nothing left to analyse of what was sent so far. A request's answer says the
+ * server has read every message sent before it; a module no edit touches is then reported changed on disk:
+ * that queues work, and the server's summary comes when its queue is empty. Any publication read after that
+ * answer comes from a turn that took in every edit sent before, so a summary after the marker's publication
+ * covers them all (without the request, a whole-workspace pass, or an edit of a script whose globals every
+ * module sees, may publish the marker before the server has read the last edits).
  */
 async function settled(server: LanguageServer, untouched: string): Promise<void> {
+  await server.connection.sendRequest('textDocument/codeAction', {
+    textDocument: { uri: uri(untouched) },
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    context: { diagnostics: [] },
+  });
   const since = server.notifications.length;
   await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(untouched), type: 2 }] });
   // Its diagnostics say the server took the change in; a summary after them, that it has done everything since.
