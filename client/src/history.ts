@@ -36,6 +36,7 @@ export class HistoryView implements TreeDataProvider<Node>, Disposable {
       },
       { label: 'calls', description: describeCounts(result) },
     ];
+    if (result.widened) children.push({ label: 'also ran', description: result.widened.reason });
     if (result.error)
       children.push({ label: `failed in ${result.error.phase}`, description: `${result.error.module ?? ''} ${result.error.message}` });
     for (const leak of result.leaks)

@@ -39,6 +39,13 @@ export const say = {
   startedAnother: (makers: Map<string, string>) =>
     `${[...makers].map(([maker, starter]) => `${starter} started a server ${maker} made`).join('; ')}: ` +
     `${makers.size === 1 ? 'it runs' : 'they run'} again too, as in a fresh start (a server listens once)`,
+  threadFailed: (thread: string, failure: string) => `${thread} failed while loading: ${failure}`,
+  threadExited: (code: number) => `it exited with code ${code} before its entry module was loaded`,
+  threadTimeout: (thread: string, ms: number) =>
+    `${thread} did not finish loading within ${ms} ms: its old thread keeps running. Raise --init-timeout if it needs longer`,
+  threadFiles: (files: Map<string, string[]>) =>
+    `${[...files].map(([file, starters]) => `${file} runs in a worker thread ${starters.join(', ')} started`).join('; ')}: ` +
+    `${files.size === 1 && [...files.values()][0]!.length === 1 ? 'it runs' : 'they run'} again, starting the thread on the new code (a thread's modules load once)`,
   faultRepeated: (message: string, times: number) => `the same fault happened ${times} more time${times === 1 ? '' : 's'}: ${message}`,
   stoppedListening: (addresses: string[]) => `the new version did not listen on ${addresses.join(', ')} again: the old server there was closed`,
   stateNotReturned: (id: string, message: string) => `state of ${id} could not be handed back to the old version: ${message}`,

@@ -12,6 +12,7 @@ import type { ReloadableConfig } from '../../src-shared/config';
 import type { AppInfo, ReloadRequest, ReloadResult, RuntimeEvent, StatusRequest } from '../../src-shared/control-protocol';
 import { LayerMap } from '../../src-shared/layers';
 import { setTypescriptExecArgv } from './containment/children';
+import { appThreads } from './containment/threads';
 import { FaultLog } from './containment/fault-log';
 import { installFaultHandling } from './containment/faults';
 import { installContainment } from './containment/install';
@@ -134,7 +135,7 @@ export class Runtime {
       startedAt: new Date().toISOString(),
       runtime: options.version ?? '0.0.0',
     };
-    this.sources = new SourceInspector(registry, () => start.started);
+    this.sources = new SourceInspector(registry, () => start.started, appThreads);
     const running = () => this.queue.transaction;
     this.faults = new FaultLog(registry.records, running, logger, emit);
     const slots = (this.slots = installContainment(listenPolicy(running, (fault) => this.faults.fault(fault))));
@@ -152,12 +153,19 @@ export class Runtime {
         ...this.timeouts(),
         emit,
         keep: (target) => this.keep(target),
+        threadsUp: (versions, timeoutMs) => appThreads.untilUp(versions, timeoutMs),
       },
       changedModules: () => this.sources.changedModules(),
+      threads: appThreads,
       emit,
       logger,
       ...(options.historySize !== undefined ? { historySize: options.historySize } : {}),
     });
+    // A thread a reload's new version started fails: the reload rolls back (until its settle window ends).
+    appThreads.onFailure = (thread) => {
+      const transaction = this.queue.transaction;
+      return thread.version !== undefined && transaction?.owns(thread.version) === true && transaction.fail(appThreads.failureOf(thread));
+    };
     installFaultHandling(this.faults, options.exitOnError === true);
     installStackMapping();
     installNodeHooks(registry, project);
@@ -219,16 +227,25 @@ export class Runtime {
     this.queue.transaction?.fail(error);
   }
 
-  /** Each live module's file, with the content hash of the source its live version was loaded from. */
-  liveSources(): Array<[file: string, hash: string]> {
+  /**
+   * Each live module's file, with the content hash of the source its live version was loaded from; and each
+   * file the live versions' worker threads loaded, with the hash of what they read (once the threads still
+   * starting are up: until then, their files are not all known).
+   */
+  async liveSources(): Promise<Array<[file: string, hash: string]>> {
+    await appThreads.startsSettled(this.timeouts().initTimeoutMs);
     const sources: Array<[string, string]> = [];
     for (const record of this.registry.records.values()) if (record.current && record.stamp) sources.push([record.file, record.stamp.hash]);
+    const modules = new Set(sources.map(([file]) => file));
+    for (const [file, hash] of appThreads.sources()) if (!modules.has(file)) sources.push([file, hash]);
     return sources;
   }
 
-  /** The ids of the loaded modules whose files changed since they were loaded. */
-  changedModules(): string[] {
-    return this.sources.changedModules();
+  /** The files of the loaded modules, and of the live versions' threads, that changed since they were loaded. */
+  changedFiles(): string[] {
+    const files = new Set(this.sources.changedModules().map((module) => this.registry.fileOf(module)));
+    for (const file of appThreads.changed().keys()) files.add(file);
+    return [...files].sort();
   }
 
   history(): ReloadResult[] {
@@ -254,6 +271,7 @@ export class Runtime {
       for (const warning of await disposeVersion(version, version.record, { bus: this.bus, waitMs: 1000, keep: () => false }))
         this.logger.warn(warning);
     }
+    appThreads.forget((version) => this.registry.records.get(version.id) === version.record);
   }
 
   private emit(event: RuntimeEvent): void {
@@ -293,10 +311,14 @@ function lifecycleBus(logger: Logger, emit: (event: RuntimeEvent) => void): Life
 /** Workers and children compile the app's TypeScript as this thread does: with this project's settings. */
 function runTypeScriptInWorkers(project: Project): void {
   const register = `${pathToFileURL(runtimeOutput('register.mjs')).href}?project=${encodeURIComponent(project.dir)}`;
-  setTypescriptExecArgv((file) => {
-    const name = file instanceof URL ? file.pathname : typeof file === 'string' ? file : '';
-    return isTypeScriptFile(name) ? ['--import', register] : undefined;
-  });
+  setTypescriptExecArgv(
+    (file) => {
+      const name = file instanceof URL ? file.pathname : typeof file === 'string' ? file : '';
+      return isTypeScriptFile(name) ? ['--import', register] : undefined;
+    },
+    ({ token, entry }) => ['--import', `${register}&thread=${token}${entry ? `&entry=${encodeURIComponent(entry)}` : ''}`],
+    (file) => project.isAppFile(file),
+  );
 }
 
 /**

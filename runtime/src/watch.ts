@@ -6,6 +6,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReloadResult } from '../../src-shared/control-protocol';
+import type { AppThreads } from './containment/threads';
 import type { ModuleRecord } from './modules/module';
 import type { Registry } from './modules/registry';
 import { original } from './originals';
@@ -27,13 +28,20 @@ export class SourceInspector {
     private readonly registry: Registry,
     /** Whether the app started: until it did, any module file may be the fix. */
     private readonly started: () => boolean,
+    /** The app's worker threads: the files they loaded count as the app's. */
+    private readonly threads: Pick<AppThreads, 'changed' | 'loads'>,
   ) {}
 
-  /** Which of these files (absolute paths) hold loaded modules whose text differs from their live version. */
+  /**
+   * Which of these files (absolute paths) hold loaded modules whose text differs from their live version, or
+   * were loaded by a live version's worker thread and changed since.
+   */
   changedFiles(files: Iterable<string>): string[] {
-    return [...files].filter((file) => {
+    const list = [...files];
+    const inThreads = this.threads.changed(list);
+    return list.filter((file) => {
       const record = this.registry.records.ofFile(file);
-      return record !== undefined && this.hasChanged(record);
+      return (record !== undefined && this.hasChanged(record)) || inThreads.has(file);
     });
   }
 
@@ -45,7 +53,7 @@ export class SourceInspector {
   /** Whether the app runs a module of this file (or waits to start, when any module file may fix it). */
   watches(file: string): boolean {
     if (!this.started()) return isModuleFile(file) || path.extname(file) === '.json';
-    return this.registry.records.has(this.registry.idOf(file));
+    return this.registry.records.has(this.registry.idOf(file)) || this.threads.loads(file);
   }
 
   /** A look at a file (below). */

@@ -358,12 +358,22 @@ describe('reloadable run of an app that forks its own workers', () => {
   });
 });
 
-describe('reloadable run --workers --watch', () => {
+/**
+ * `reloadable run --workers N --watch` of an app made of `files`, started before the suite's tests and stopped
+ * after them: the app, a control client, and the versions the workers answer with now.
+ */
+function watchedCluster(
+  prefix: string,
+  files: Record<string, string>,
+): { app: () => RunningApp; client: () => ControlClient; versions: () => Promise<Set<string>> } {
   let app: RunningApp;
   let client: ControlClient;
   before(async () => {
-    const dir = appFolder('reloadable-cluster-watch-', { 'main.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0') });
-    app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--watch'], port: await freePort(), anyOutput: true });
+    app = await RunningApp.runIn(appFolder(prefix, files), {
+      args: ['--workers', String(workers), '--watch'],
+      port: await freePort(),
+      anyOutput: true,
+    });
     await app.waitFor(() => /watching for changes/.test(app.stderr), 'the watcher');
     client = await ControlClient.connect(app.discovery(), 'test');
   });
@@ -371,8 +381,6 @@ describe('reloadable run --workers --watch', () => {
     client?.close();
     await app?.stop();
   });
-
-  /** The versions the workers answer with. */
   const versions = async () =>
     new Set(
       [
@@ -384,22 +392,92 @@ describe('reloadable run --workers --watch', () => {
         ).values(),
       ].map((body) => body.version),
     );
+  return { app: () => app, client: () => client, versions };
+}
+
+describe('reloadable run --workers --watch', () => {
+  const cluster = watchedCluster('reloadable-cluster-watch-', { 'main.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0') });
+  const { versions } = cluster;
+  const file = (name: string) => cluster.app().file(name);
+  const history = () => cluster.client().history();
 
   it('reloads every worker on a save, tries a broken save once, and takes the fix', async () => {
-    fs.writeFileSync(app.file('src/handler.ts'), handler('v1'));
-    await eventually(async () => (await client.history()).at(-1)?.outcome === 'committed', 'the save to commit');
+    fs.writeFileSync(file('src/handler.ts'), handler('v1'));
+    await eventually(async () => (await history()).at(-1)?.outcome === 'committed', 'the save to commit');
     assert.deepEqual([...(await versions())], ['v1']);
-    const before = (await client.history()).length;
-    fs.writeFileSync(app.file('src/handler.ts'), `${handler('v2')}\nthrow new Error('broken on purpose');\n`);
-    await eventually(async () => (await client.history()).length === before + 1, 'the broken save to be tried');
-    assert.equal((await client.history()).at(-1)?.outcome, 'rolled-back');
+    const before = (await history()).length;
+    fs.writeFileSync(file('src/handler.ts'), `${handler('v2')}\nthrow new Error('broken on purpose');\n`);
+    await eventually(async () => (await history()).length === before + 1, 'the broken save to be tried');
+    assert.equal((await history()).at(-1)?.outcome, 'rolled-back');
     assert.deepEqual([...(await versions())], ['v1']);
-    fs.writeFileSync(app.file('src/handler.ts'), handler('v3'));
-    await eventually(async () => (await client.history()).at(-1)?.outcome === 'committed', 'the fix to commit');
+    fs.writeFileSync(file('src/handler.ts'), handler('v3'));
+    await eventually(async () => (await history()).at(-1)?.outcome === 'committed', 'the fix to commit');
     // The broken save was tried once, not again and again while it stayed on disk.
-    const history = await client.history();
-    assert.equal(history.length, before + 2, JSON.stringify(history.map((result) => [result.outcome, result.changed, result.error?.message])));
+    const results = await history();
+    assert.equal(results.length, before + 2, JSON.stringify(results.map((result) => [result.outcome, result.changed, result.error?.message])));
     assert.deepEqual([...(await versions())], ['v3']);
+  });
+});
+
+/** An app that answers from a worker thread: the thread loads the words; the main module only starts it. */
+const threadMain = `import http from 'node:http';
+import cluster from 'node:cluster';
+import { Worker } from 'node:worker_threads';
+const thread = new Worker(new URL('./thread.ts', import.meta.url));
+const waiting = new Map<number, (word: string) => void>();
+let next = 0;
+thread.on('message', ({ id, word }: { id: number; word: string }) => {
+  waiting.get(id)?.(word);
+  waiting.delete(id);
+});
+http
+  .createServer((req, res) => {
+    const id = ++next;
+    waiting.set(id, (word) => res.end(JSON.stringify({ version: word, count: 0, worker: cluster.worker?.id, pid: process.pid })));
+    thread.postMessage(id);
+  })
+  .listen(Number(process.env.PORT));
+`;
+const threadCode = `import { parentPort } from 'node:worker_threads';
+import { word } from './words.ts';
+parentPort!.on('message', (id: number) => parentPort!.postMessage({ id, word }));
+`;
+
+describe('reloadable run --workers --watch of an app with worker threads', () => {
+  const cluster = watchedCluster('reloadable-cluster-threads-', {
+    'main.ts': threadMain,
+    'thread.ts': threadCode,
+    'words.ts': `export const word = 'v0';\n`,
+  });
+  const { versions } = cluster;
+  const file = (name: string) => cluster.app().file(name);
+  const history = () => cluster.client().history();
+
+  it("starts every worker's thread again on a save of a file only the threads load; a thread that fails to load rolls every worker back", async () => {
+    assert.deepEqual([...(await versions())], ['v0']);
+    fs.writeFileSync(file('src/words.ts'), `export const word = 'v1';\n`);
+    await eventually(async () => (await history()).at(-1)?.outcome === 'committed', 'the save to commit');
+    const committed = (await history()).at(-1)!;
+    assert.deepEqual(committed.loadOrder, ['src/main.ts']);
+    assert.match(committed.widened?.reason ?? '', /src\/words\.ts runs in a worker thread src\/main\.ts started/);
+    assert.deepEqual([...(await versions())], ['v1']);
+
+    const before = (await history()).length;
+    fs.writeFileSync(file('src/words.ts'), `export const word = 'v2';\nthrow new Error('words are broken');\n`);
+    await eventually(async () => (await history()).length === before + 1, 'the broken save to be tried');
+    const rolledBack = (await history()).at(-1)!;
+    assert.equal(rolledBack.outcome, 'rolled-back');
+    assert.match(
+      rolledBack.error?.message ?? '',
+      /worker thread \d+ on src\/thread\.ts started by src\/main\.ts failed while loading: words are broken \(src\/words\.ts:2:\d+\)/,
+    );
+    assert.deepEqual([...(await versions())], ['v1']);
+
+    fs.writeFileSync(file('src/words.ts'), `export const word = 'v3';\n`);
+    await eventually(async () => (await history()).at(-1)?.outcome === 'committed', 'the fix to commit');
+    assert.deepEqual([...(await versions())], ['v3']);
+    const status = await cluster.client().status();
+    assert.equal(new Set(status.cluster!.workers.map((worker) => worker.epoch)).size, 1, 'every worker on one epoch');
   });
 });
 

@@ -14,6 +14,7 @@ export function formatReloadResult(result: ReloadResult): string {
         `reload plan for ${result.changed.join(', ') || 'no change'}`,
         `  unload: ${order(result.unloadOrder)}`,
         `  load:   ${order(result.loadOrder)}`,
+        ...(result.widened ? [`  also runs: ${result.widened.reason}`] : []),
       );
       break;
     case 'committed':
@@ -28,6 +29,8 @@ export function formatReloadResult(result: ReloadResult): string {
         `  unload: ${order(result.unloadOrder)}`,
         `  load:   ${order(result.loadOrder.map((id) => (result.versions[id] ? `${id}@${result.versions[id]}` : id)))}`,
       );
+      // More ran than what changed: why (a fresh start would have run it too).
+      if (result.widened) lines.push(`  also ran: ${result.widened.reason}`);
       if (result.outcome === 'committed') lines.push(`  ${describeCounts(result)}`);
       const phases = phaseTexts(result.phases);
       if (phases.length > 0) lines.push(`  phases${result.cluster ? ' (the slowest worker)' : ''}: ${phases.join(' · ')}`);

@@ -142,9 +142,9 @@ export class Participant {
         question.kind === 'status'
           ? runtime.status()
           : question.kind === 'changed'
-            ? runtime.changedModules().map((module) => runtime.registry.fileOf(module))
+            ? runtime.changedFiles()
             : question.kind === 'modules'
-              ? runtime.liveSources()
+              ? await runtime.liveSources()
               : question.kind === 'texts'
                 ? question.files.map((file): [string, string | null] => [file, sourceOverlay.get(file) ?? null])
                 : await runtime.reload({ ...question.params, dryRun: true });

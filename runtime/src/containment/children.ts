@@ -1,11 +1,17 @@
 // Child processes and worker threads a version's code starts are recorded on it and stopped (and waited for,
 // a moment) when it retires. A `fork()` or `new Worker()` of one of the app's TypeScript files starts with
-// the runtime's compiler registered (`--import`), so it runs as the main thread's modules do.
+// the runtime's compiler registered (`--import`), so it runs as the main thread's modules do. A worker thread
+// on an app file, or started by a version's code, is also followed (./threads.ts): what it loads, whether it
+// came up.
 import type * as ChildProcessModule from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as WorkerThreadsModule from 'node:worker_threads';
 import { runtimeRequire } from '../location';
 import { original } from '../originals';
 import { likeOriginal, owner } from './replace';
+import { appThreads } from './threads';
 
 // The built-ins' CommonJS exports objects: the ones to patch (ES importers see them after syncBuiltinESMExports).
 const childProcess = runtimeRequire('node:child_process') as typeof ChildProcessModule;
@@ -14,9 +20,21 @@ const workerThreads = runtimeRequire('node:worker_threads') as typeof WorkerThre
 /** The `--import` a worker or a forked child needs to run the app's TypeScript, when the file it runs is TypeScript. */
 let typescriptExecArgv: (file: unknown) => string[] | undefined = () => undefined;
 
+/** The `--import` a followed worker thread needs: the register, told the thread's token and entry (a file URL, if any). */
+let threadExecArgv: (thread: { token: string; entry: string | undefined }) => string[] = () => [];
+
+/** Whether a file is one of the app's own (a thread on it is followed). */
+let isAppFile: (file: string) => boolean = () => false;
+
 /** Tells the child and worker patches how to start TypeScript (set by the runtime, which knows where its register file is). */
-export function setTypescriptExecArgv(decide: (file: unknown) => string[] | undefined): void {
+export function setTypescriptExecArgv(
+  decide: (file: unknown) => string[] | undefined,
+  forThread: typeof threadExecArgv,
+  appFile: typeof isAppFile,
+): void {
   typescriptExecArgv = decide;
+  threadExecArgv = forThread;
+  isAppFile = appFile;
 }
 
 export function patchChildren(): void {
@@ -63,7 +81,12 @@ function patchWorker(): void {
   const Worker = workerThreads.Worker;
   class TrackedWorker extends Worker {
     constructor(filename: string | URL, options: WorkerThreadsModule.WorkerOptions = {}) {
-      const extra = typescriptExecArgv(filename);
+      const version = owner();
+      const entry = entryFileOf(filename, options);
+      // Followed: a thread on one of the app's files, or any a version's code starts (a pool's own entry
+      // that loads the app's file).
+      const thread = (entry !== undefined && isAppFile(entry)) || version ? appThreads.starting(entry, version) : undefined;
+      const extra = thread ? threadExecArgv({ token: thread.token, entry: entry && pathToFileURL(entry).href }) : typescriptExecArgv(filename);
       if (!extra) {
         super(filename, options);
       } else {
@@ -77,9 +100,22 @@ function patchWorker(): void {
           super(filename, { ...options, execArgv: workerExecArgv(options.execArgv ?? process.execArgv, extra) });
         }
       }
-      const version = owner();
+      const worker = this;
+      const followed = thread?.add(worker.threadId);
+      if (followed) {
+        // Code given as a string has no entry to say when it is up: running is up.
+        if (entry === undefined) worker.once('online', () => followed.change('up'));
+        worker.once('exit', (code) => appThreads.exited(followed, code));
+        // Seen as the worker emits it, without a listener: one added would change what an unhandled error does.
+        // A thread of a reload's new version that fails to load fails that reload, which reports the error;
+        // unless the app listens for it, it goes no further (the version is being dropped anyway).
+        const emit = worker.emit;
+        worker.emit = function (this: WorkerThreadsModule.Worker, event: string | symbol, ...args: unknown[]) {
+          if (event === 'error' && appThreads.threw(followed, args[0]) && this.listenerCount('error') === 0) return true;
+          return emit.call(this, event, ...args);
+        } as typeof emit;
+      }
       if (version) {
-        const worker = this;
         let running = true;
         worker.once('exit', () => (running = false));
         version.resources.add(
@@ -94,6 +130,22 @@ function patchWorker(): void {
     }
   }
   (workerThreads as { Worker: typeof Worker }).Worker = TrackedWorker;
+}
+
+/** The file a worker runs, absolute; undefined for code given as a string (`eval`) or a data: URL. */
+function entryFileOf(filename: string | URL, options: WorkerThreadsModule.WorkerOptions): string | undefined {
+  if (options.eval) return undefined;
+  try {
+    let file: string | undefined;
+    if (filename instanceof URL) file = filename.protocol === 'file:' ? fileURLToPath(filename) : undefined;
+    else if (typeof filename !== 'string') file = undefined;
+    else if (filename.startsWith('file:')) file = fileURLToPath(filename);
+    else if (path.isAbsolute(filename) || filename.startsWith('.')) file = path.resolve(filename);
+    // As Node's loader names the entry: its real path.
+    return file && fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Flags of this process that Node refused in a worker's `execArgv`. */

@@ -2,14 +2,18 @@
 // 22.15; registered by register.ts): bundled on its own into runtime/out/transform-hooks.mjs.
 import { Project } from '../modules/project';
 import { isRuntimeHelper, loadTypeScript, resolveAppFile } from './run-typescript';
+import { sourceText, ThreadReport } from './thread-report';
 
 type NextResolve = (specifier: string, context?: unknown) => Promise<{ url: string; format?: string | null }>;
 type NextLoad = (url: string, context?: unknown) => Promise<{ format?: string | null; source?: unknown }>;
 
 let project: Project | undefined;
+/** In a thread of the app: what its ES loads tell the main thread (register.ts reports the CommonJS ones). */
+let thread: ThreadReport | undefined;
 
-export function initialize(data: { project: string }): void {
+export function initialize(data: { project: string; thread?: { token: string; entry: string } }): void {
   project = new Project(data.project);
+  if (data.thread) thread = new ThreadReport(data.thread.token, data.thread.entry);
 }
 
 export async function resolve(specifier: string, context: { parentURL?: string }, next: NextResolve): Promise<unknown> {
@@ -26,5 +30,9 @@ export async function resolve(specifier: string, context: { parentURL?: string }
 
 export async function load(url: string, context: unknown, next: NextLoad): Promise<unknown> {
   const compiled = project && loadTypeScript(project, url, false);
-  return compiled ? { ...compiled, shortCircuit: true } : next(url, context);
+  const result = compiled ? { ...compiled, shortCircuit: true } : await next(url, context);
+  if (!thread || result.format !== 'module') return result;
+  thread.loaded(url);
+  const text = url === thread.entry ? sourceText(result.source) : undefined;
+  return text === undefined ? result : { ...result, source: ThreadReport.marked(text, result.format) };
 }

@@ -58,6 +58,15 @@ export function planOf(
   return { plan: { affected: ids, declinedBy, unload: [...load].reverse(), load, deleted, ...(widened ? { widened } : {}) }, session };
 }
 
+type Widened = { reason: string; modules: string[] };
+
+/** Several reasons a plan runs more than the changed modules, as one. */
+export function widenedBy(...reasons: Array<Widened | undefined>): Widened | undefined {
+  const given = reasons.filter((why) => why !== undefined);
+  if (given.length === 0) return undefined;
+  return { reason: given.map((why) => why.reason).join('; '), modules: [...new Set(given.flatMap((why) => why.modules))].sort() };
+}
+
 /** The evaluation order of a plan, from the live graph (new imports are known only once transformed). */
 function orderWithoutLoading(registry: Registry, session: LoadSession, entry: ModuleRecord | undefined): string[] {
   const live = new Map<string, ModuleVersion>();

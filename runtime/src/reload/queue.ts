@@ -9,8 +9,10 @@ import { messageOf, ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
 import { outsideVersions } from '../modules/module';
 import type { Registry } from '../modules/registry';
+import type { AppThreads } from '../containment/threads';
+import type { ModuleVersion } from '../modules/module';
 import { forgetPackageJsons } from '../transform';
-import { planOf } from './plan';
+import { planOf, widenedBy } from './plan';
 import { emptyResult } from './result';
 import type { AppStart } from './start';
 import { Transaction, type Coordinator, type TransactionContext } from './transaction';
@@ -25,6 +27,8 @@ export interface ReloadQueueOptions {
   transactions: TransactionContext;
   /** Ids of the loaded modules whose files changed since they were loaded. */
   changedModules(): string[];
+  /** The app's worker threads: which versions started threads that loaded these files, or files changed since. */
+  threads: Pick<AppThreads, 'startersOf' | 'changed' | 'startsSettled'>;
   emit(event: RuntimeEvent): void;
   logger: Logger;
   /** @default 50 */
@@ -85,7 +89,10 @@ export class ReloadQueue {
     this.running = true;
     try {
       while (this.pending) {
-        const job = this.pending;
+        // Threads still starting are waited for: the files they load decide what this reload runs.
+        const starts = this.options.threads.startsSettled(this.options.transactions.initTimeoutMs);
+        if (starts) await starts;
+        const job = this.pending!;
         this.pending = undefined;
         const { settled, result } = this.transact(job);
         // The next reload starts once this one settled; this one's old versions retire meanwhile.
@@ -111,21 +118,36 @@ export class ReloadQueue {
     if (!start.started) return immediate(start.restart(id));
     const warnings: string[] = [];
     const changed = new Set<string>();
+    const { threads } = this.options;
+    const inThreads = threads.startersOf(job.files);
     for (const file of job.files) {
       const problem = this.reloadable(file);
       if (problem === 'outside') return immediate(Promise.resolve(this.refused(id, say.outsideRoot(file, this.options.root))));
-      if (problem === 'unknown') warnings.push(say.notLoaded(file));
-      else changed.add(registry.idOf(file));
+      if (problem !== 'unknown') changed.add(registry.idOf(file));
+      else if (!inThreads.has(file)) warnings.push(say.notLoaded(file));
     }
-    if (job.scan) for (const module of this.options.changedModules()) changed.add(module);
+    if (job.scan) {
+      for (const module of this.options.changedModules()) changed.add(module);
+      for (const [file, versions] of threads.changed()) inThreads.set(file, versions);
+    }
+    const restarts = this.threadRestarts(inThreads);
+    for (const module of restarts?.modules ?? []) changed.add(module);
     if (changed.size === 0) return immediate(Promise.resolve(emptyResult(id, 'no-change', [], warnings)));
-    const transaction = new Transaction(this.options.transactions, id, [...changed].sort(), warnings, job.coordinator);
+    const transaction = new Transaction(this.options.transactions, id, [...changed].sort(), warnings, job.coordinator, restarts);
     this.transaction = transaction;
     const result = transaction.run();
     const settled = transaction.settled.then(() => {
       if (this.transaction === transaction) this.transaction = undefined;
     });
     return { settled, result };
+  }
+
+  /** The modules that run again because a thread they started loads a changed file (as a fresh start would start it). */
+  private threadRestarts(inThreads: Map<string, ModuleVersion[]>): { reason: string; modules: string[] } | undefined {
+    if (inThreads.size === 0) return undefined;
+    const { registry } = this.options;
+    const named = new Map([...inThreads].map(([file, versions]) => [registry.idOf(file), versions.map((version) => version.id).sort()]));
+    return { reason: say.threadFiles(named), modules: [...new Set([...named.values()].flat())].sort() };
   }
 
   private reloadable(file: string): 'outside' | 'unknown' | undefined {
@@ -136,16 +158,20 @@ export class ReloadQueue {
 
   /** What a reload of `files` (or of what changed) would run, in order; nothing runs. */
   private dryRun(files: string[] | undefined): ReloadResult {
-    const { registry, start, project } = this.options;
-    const changed = files
-      ? files.map((file) => registry.idOf(path.resolve(project, file))).filter((id) => registry.records.get(id)?.current)
+    const { registry, start, project, threads } = this.options;
+    const absolute = files?.map((file) => path.resolve(project, file));
+    const changed = absolute
+      ? absolute.map((file) => registry.idOf(file)).filter((id) => registry.records.get(id)?.current)
       : this.options.changedModules();
+    const restarts = this.threadRestarts(absolute ? threads.startersOf(absolute) : threads.changed());
+    for (const module of restarts?.modules ?? []) if (!changed.includes(module)) changed.push(module);
     const result = emptyResult(0, 'planned', changed.sort(), []);
     try {
       const { plan } = planOf(registry, changed, start.entry);
       result.unloadOrder = plan.unload;
       result.loadOrder = plan.load;
-      if (plan.widened) result.widened = plan.widened;
+      const widened = widenedBy(restarts, plan.widened);
+      if (widened) result.widened = widened;
       if (plan.declinedBy.length > 0) result.error = { module: plan.declinedBy[0]!, phase: 'plan', message: say.declined(plan.declinedBy) };
     } catch (error) {
       result.error = { module: error instanceof ReloadStepError ? error.module : null, phase: 'plan', message: messageOf(error) };

@@ -19,7 +19,7 @@ import type { DeferredCalls } from './deferred-calls';
 import type { LifecycleBus } from './events';
 import type { LoadingWatch } from '../modules/loading-watch';
 import { WatchedLoad } from '../modules/watched-load';
-import { evaluationOrder, planOf } from './plan';
+import { evaluationOrder, planOf, widenedBy } from './plan';
 import { disposeVersion } from './dispose';
 import { emptyResult, failureOf, leaksOf, PhaseClock, roundMs } from './result';
 import { drainAll, retire } from './retire';
@@ -37,6 +37,8 @@ export interface TransactionContext {
   emit(event: RuntimeEvent): void;
   /** Whether something live needs a handle a retiring version started. */
   keep(target: object): boolean;
+  /** Waits until the worker threads the versions started are up; the failure of one that is not (containment/threads.ts). */
+  threadsUp(versions: ModuleVersion[], timeoutMs: number): Promise<ReloadStepError | undefined>;
 }
 
 /**
@@ -78,6 +80,8 @@ export class Transaction {
     changed: string[],
     warnings: string[],
     private readonly coordinator?: Coordinator,
+    /** Modules that run again because a thread they started loads a changed file: why, and which. */
+    private readonly threadRestarts?: { reason: string; modules: string[] },
   ) {
     this.result = emptyResult(id, 'committed', changed, warnings);
     this.clock = new PhaseClock(this.result, context.emit);
@@ -160,7 +164,8 @@ export class Transaction {
     );
     this.session = session;
     this.swap = new Swap(this.registry, this.context.slots, session, this.result, this.context.entry);
-    if (plan.widened) this.result.widened = plan.widened;
+    const widened = widenedBy(this.threadRestarts, plan.widened);
+    if (widened) this.result.widened = widened;
     if (plan.declinedBy.length > 0) throw new ReloadStepError(plan.declinedBy[0]!, 'plan', say.declined(plan.declinedBy));
     this.clock.timedSync('transform', () => transformPlanned(this.registry, session));
     const replaced = new Set([...session.plan].map((id) => this.registry.records.get(id)?.current).filter((version) => version !== undefined));
@@ -168,6 +173,9 @@ export class Transaction {
     // The candidates' loading is watched (the async context on) until it ended, past the settle window.
     this.loading = new WatchedLoad((version) => this.owns(version));
     await this.load(session);
+    // The threads the new versions started: up on the new code before anything switches.
+    const thread = await this.guard(this.context.threadsUp([...session.versions.values()], this.context.initTimeoutMs));
+    if (thread) throw thread;
     this.clock.timedSync('link', () => checkLiveImporters(this.registry, session, plan.deleted));
     if (expected.length > 0) await this.clock.timed('listen', () => this.untilListening(expected, this.loading!.watch));
     this.throwIfFailed();

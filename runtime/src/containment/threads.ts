@@ -1,0 +1,255 @@
+// The app's worker threads, as the main thread's runtime follows them. A thread is an isolate with its own
+// module registry, which the runtime does not swap in place: a thread started on an app file carries the
+// runtime's register (`--import`), which reports every app file the thread loads and when its entry is up
+// (hooks/thread-report.ts). A change to any of those files makes the module version that started the thread
+// run again: its new version starts a new thread on the new code, the reload waits until that thread is up
+// (a thread that throws or exits while loading fails the reload, and the old one keeps running), and the old
+// version's thread is terminated when that version retires, as any handle it started.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type * as WorkerThreadsModule from 'node:worker_threads';
+import { ReloadStepError, say } from '../errors';
+import { threadChannel, type ThreadMessage } from '../hooks/thread-report';
+import { runtimeRequire } from '../location';
+import type { ModuleVersion } from '../modules/module';
+import { contentHash } from '../transform';
+import { original } from '../originals';
+
+const { BroadcastChannel } = runtimeRequire('node:worker_threads') as typeof WorkerThreadsModule;
+
+/** One thread the app started on one of its files. */
+export class AppThread {
+  /** The app files it loaded, with the hash of the text it read. */
+  readonly files = new Map<string, string>();
+  state: 'starting' | 'up' | 'failed' | 'exited' = 'starting';
+  /** What it threw, or how it exited, when it ended before it was up. */
+  failure: string | undefined;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    readonly token: string,
+    /** Its entry file (absolute); undefined for code given as a string. */
+    readonly entry: string | undefined,
+    readonly threadId: number,
+    /** The module version whose code started it, if any. */
+    readonly version: ModuleVersion | undefined,
+  ) {}
+
+  /** Resolves once the thread is up or ended. */
+  settled(): Promise<void> {
+    if (this.state !== 'starting') return Promise.resolve();
+    return new Promise((resolve) => this.waiters.add(resolve));
+  }
+
+  change(state: AppThread['state'], failure?: string): void {
+    if (this.state === 'failed' || this.state === 'exited') return;
+    if (state === 'up' && this.state === 'up') return;
+    this.state = state;
+    if (failure !== undefined) this.failure = failure;
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+}
+
+export class AppThreads {
+  private readonly threads = new Map<string, AppThread>();
+  private channel: InstanceType<typeof BroadcastChannel> | undefined;
+  /** Told when a thread fails or exits with an error: true when a reload took it (it rolls back, reporting it). */
+  onFailure: ((thread: AppThread) => boolean) | undefined;
+
+  /** A thread starting on `entry` (absolute), by `version`'s code; the token goes on its register's URL. */
+  starting(entry: string | undefined, version: ModuleVersion | undefined): { token: string; add(threadId: number): AppThread } {
+    this.listen();
+    const token = crypto.randomUUID();
+    return {
+      token,
+      add: (threadId) => {
+        const thread = new AppThread(token, entry, threadId, version);
+        this.threads.set(token, thread);
+        return thread;
+      },
+    };
+  }
+
+  /**
+   * The thread threw (its `error` event, which ends it). Returns true when a reload took the error as its
+   * failure: the reload reports it, so nobody else needs to.
+   */
+  threw(thread: AppThread, error: unknown): boolean {
+    if (thread.state === 'failed' || thread.state === 'exited') return false;
+    const message = error instanceof Error ? error.message : String(error);
+    const at = error instanceof Error ? firstAppFrame(error.stack, thread) : undefined;
+    thread.change('failed', `${message}${at ? ` (${at})` : ''}`);
+    return this.onFailure?.(thread) ?? false;
+  }
+
+  /**
+   * The thread ended. One that exits with an error code before it was up failed. A failed thread's record
+   * stays while the version that started it is live (the last one of each entry), so that an edit of its
+   * files (the fix) starts it again; one that ended normally goes (a thread per job leaves nothing behind).
+   */
+  exited(thread: AppThread, code: number): void {
+    if (thread.state === 'starting' && code !== 0) {
+      thread.change('failed', say.threadExited(code));
+      this.onFailure?.(thread);
+    } else {
+      thread.change('exited');
+    }
+    for (const [token, other] of this.threads) {
+      const replaced = other !== thread && other.state === 'failed' && other.version === thread.version && other.entry === thread.entry;
+      if (replaced || (other === thread && thread.state === 'exited')) this.threads.delete(token);
+    }
+    this.prune();
+  }
+
+  /** Forgets the threads of versions `belongs` names (a runtime closing: its versions are disposed, their threads ended). */
+  forget(belongs: (version: ModuleVersion) => boolean): void {
+    for (const [token, thread] of this.threads) if (thread.version && belongs(thread.version)) this.threads.delete(token);
+  }
+
+  /** Forgets ended threads of versions no longer live (they become garbage). */
+  private prune(): void {
+    for (const [token, thread] of this.threads) {
+      const ended = thread.state === 'failed' || thread.state === 'exited';
+      if (ended && thread.version?.record.current !== thread.version) this.threads.delete(token);
+      else if (ended && !thread.version) this.threads.delete(token);
+    }
+  }
+
+  /**
+   * Resolves once no thread of a live version is still starting (at most `timeoutMs`): until a thread is up,
+   * the files it loads are not all known, and a reload planned then could miss one.
+   */
+  startsSettled(timeoutMs: number): Promise<void> | undefined {
+    const starting = [...this.threads.values()].filter((thread) => thread.state === 'starting' && thread.version?.record.current === thread.version);
+    if (starting.length === 0) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = original.setTimeout(resolve, timeoutMs)));
+    return Promise.race([Promise.all(starting.map((thread) => thread.settled())), timeout]).then(() => clearTimeout(timer));
+  }
+
+  /** The threads the versions' code started and that are still starting, running or failed. */
+  of(versions: Iterable<ModuleVersion>): AppThread[] {
+    const wanted = new Set(versions);
+    return [...this.threads.values()].filter((thread) => thread.version && wanted.has(thread.version));
+  }
+
+  /**
+   * Waits until every thread the versions started is up, or one failed or exited with an error; at most
+   * `timeoutMs`. Returns the failure to roll back with, if any.
+   */
+  async untilUp(versions: Iterable<ModuleVersion>, timeoutMs: number): Promise<ReloadStepError | undefined> {
+    const threads = this.of(versions);
+    if (threads.length === 0) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = original.setTimeout(resolve, timeoutMs)));
+    const settled = (thread: AppThread) => Promise.race([thread.settled(), timeout]);
+    await Promise.all(threads.map(settled));
+    clearTimeout(timer);
+    for (const thread of threads) {
+      if (thread.state === 'failed') return this.failureOf(thread);
+      if (thread.state === 'starting')
+        return new ReloadStepError(thread.version?.id ?? null, 'init', say.threadTimeout(this.describe(thread), timeoutMs));
+    }
+    return undefined;
+  }
+
+  failureOf(thread: AppThread): ReloadStepError {
+    return new ReloadStepError(thread.version?.id ?? null, 'init', say.threadFailed(this.describe(thread), thread.failure ?? 'it ended'));
+  }
+
+  /** Files loaded by the threads of live versions, changed on disk since: file → the versions whose threads loaded it. */
+  changed(files?: Iterable<string>): Map<string, ModuleVersion[]> {
+    const only = files ? new Set(files) : undefined;
+    this.prune();
+    const changed = new Map<string, ModuleVersion[]>();
+    const looked = new Map<string, string | undefined>();
+    for (const thread of this.threads.values()) {
+      const version = thread.version;
+      if (!version || version.record.current !== version) continue;
+      for (const [file, hash] of thread.files) {
+        if (only && !only.has(file)) continue;
+        if (!looked.has(file)) looked.set(file, hashOnDisk(file));
+        if (looked.get(file) === hash) continue;
+        const versions = changed.get(file) ?? [];
+        if (!versions.includes(version)) versions.push(version);
+        changed.set(file, versions);
+      }
+    }
+    return changed;
+  }
+
+  /** Of these files, those the threads of live versions loaded: file → the versions whose threads loaded it. */
+  startersOf(files: Iterable<string>): Map<string, ModuleVersion[]> {
+    const starters = new Map<string, ModuleVersion[]>();
+    for (const file of files)
+      for (const thread of this.threads.values()) {
+        const version = thread.version;
+        if (!version || version.record.current !== version || !thread.files.has(file)) continue;
+        const versions = starters.get(file) ?? [];
+        if (!versions.includes(version)) versions.push(version);
+        starters.set(file, versions);
+      }
+    return starters;
+  }
+
+  /** Whether a live version's thread loaded the file. */
+  loads(file: string): boolean {
+    return this.startersOf([file]).size > 0;
+  }
+
+  /** Each file the live versions' threads loaded, with the hash of the text they read. */
+  sources(): Array<[file: string, hash: string]> {
+    const sources = new Map<string, string>();
+    for (const thread of this.threads.values())
+      if (thread.version?.record.current === thread.version) for (const [file, hash] of thread.files) sources.set(file, hash);
+    return [...sources];
+  }
+
+  describe(thread: AppThread): string {
+    const entry = thread.entry && (thread.version ? relativeTo(thread.version, thread.entry) : thread.entry);
+    return `the worker thread ${thread.threadId}${entry ? ` on ${entry}` : ''}${thread.version ? ` started by ${thread.version.id}` : ''}`;
+  }
+
+  private listen(): void {
+    if (this.channel) return;
+    const channel = (this.channel = new BroadcastChannel(threadChannel));
+    (channel as { unref?: () => void }).unref?.();
+    channel.onmessage = (event) => {
+      const message = (event as MessageEvent).data as ThreadMessage;
+      const thread = typeof message === 'object' && message !== null ? this.threads.get(message.token) : undefined;
+      if (!thread) return;
+      if (message.type === 'loaded' && typeof message.file === 'string') thread.files.set(message.file, message.hash);
+      else if (message.type === 'up') thread.change('up');
+    };
+  }
+}
+
+/** The one record of the app's threads (the Worker patch and the runtime share it). */
+export const appThreads = new AppThreads();
+
+function hashOnDisk(file: string): string | undefined {
+  try {
+    return contentHash(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first frame of a thread's error stack in one of the files it loaded: `file:line:column`. */
+function firstAppFrame(stack: string | undefined, thread: AppThread): string | undefined {
+  for (const line of stack?.split('\n').slice(1) ?? []) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    if (!match) continue;
+    const file = match[1]!.startsWith('file:') ? fileURLToPath(match[1]!) : match[1]!;
+    if (thread.files.has(file) || file === thread.entry) return `${thread.version ? relativeTo(thread.version, file) : file}:${match[2]}:${match[3]}`;
+  }
+  return undefined;
+}
+
+/** A file as the version's id names files: relative to the project when the version's id is. */
+function relativeTo(version: ModuleVersion, file: string): string {
+  const root = version.record.file.slice(0, version.record.file.length - version.id.length);
+  return root && file.startsWith(root) ? file.slice(root.length) : file;
+}
