@@ -37,8 +37,11 @@ export interface PanelFolder extends FolderGraph {
 
 export interface PanelFacts {
   folders: PanelFolder[];
-  /** A connected app's entry, for the summary line. */
-  app?: { entry: string; modules: number };
+  /**
+   * A connected app's entry, for the summary line; for an app on several processes, each process and the epoch
+   * it runs, only while they differ (a reload between its first and last commit, a process started again).
+   */
+  app?: { entry: string; modules: number; split?: Array<{ process: string; epoch: number }> };
 }
 
 /** Extension → panel. */

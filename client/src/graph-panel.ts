@@ -82,7 +82,14 @@ export class GraphPanel implements Disposable {
     const { app, pending, last } = this.store.snapshot;
     const appFacts =
       app.kind === 'connected'
-        ? { project: app.discovery.project, entry: app.discovery.entry, modules: app.status.modules, pending: pending?.load, last }
+        ? {
+            project: app.discovery.project,
+            entry: app.discovery.entry,
+            modules: app.status.modules,
+            pending: pending?.load,
+            last,
+            ...(app.status.cluster ? { cluster: app.status.cluster } : {}),
+          }
         : undefined;
     const folderInfo = (uri: string) => {
       const folderUri = Uri.parse(uri);

@@ -2,7 +2,8 @@
 // versions, in-flight calls, the pending change set, the last reload) translated into each folder's ids.
 // Pure (no vscode API), so it is tested in Node.
 import * as path from 'node:path';
-import type { ModuleStatus, ReloadResult } from '../../src-shared/control-protocol';
+import type { ClusterWorker, ModuleStatus, ReloadResult } from '../../src-shared/control-protocol';
+import { processName } from '../../src-shared/reload-text';
 import type { FolderGraph } from '../../src-shared/lsp-protocol';
 import type { LastReload, LiveModule, PanelFacts, PanelFolder } from '../../src-shared/webview-protocol';
 
@@ -14,6 +15,8 @@ export interface AppFacts {
   modules: ModuleStatus[];
   pending?: string[];
   last?: ReloadResult;
+  /** An app on several processes: the cluster's epoch and each process's. */
+  cluster?: { epoch: number; workers: Array<Pick<ClusterWorker, 'worker' | 'epoch'>> };
 }
 
 /** A workspace folder's path and display name, by its URI. */
@@ -33,8 +36,14 @@ export function panelFacts(folders: readonly FolderGraph[], folderInfo: FolderIn
       }
       return panelFolder;
     }),
-    ...(app ? { app: { entry: app.entry, modules: app.modules.length } } : {}),
+    ...(app ? { app: { entry: app.entry, modules: app.modules.length, ...splitOf(app.cluster) } } : {}),
   };
+}
+
+/** The processes and their epochs, while they differ: the modules shown are one process's. */
+function splitOf(cluster: AppFacts['cluster']): { split?: Array<{ process: string; epoch: number }> } {
+  if (!cluster || cluster.workers.every((worker) => worker.epoch === cluster.epoch)) return {};
+  return { split: cluster.workers.map((worker) => ({ process: processName(worker.worker), epoch: worker.epoch })) };
 }
 
 /**

@@ -106,7 +106,10 @@ function render(animate: boolean): void {
     canvas.replaceChildren();
     return;
   }
-  const runtime = facts.app ? ` · ${facts.app.entry} running, ${facts.app.modules} modules live` : ' · no app connected';
+  const split = facts.app?.split;
+  const processes = split ? ` · processes differ: ${split.map((each) => `${each.process} on epoch ${each.epoch}`).join(', ')}` : '';
+  const runtime = facts.app ? ` · ${facts.app.entry} running, ${facts.app.modules} modules live${processes}` : ' · no app connected';
+  summary.classList.toggle('split', split !== undefined);
   summary.textContent = `${view.modules.length} ${filters.collapseFolders ? 'folders' : 'modules'} · ${view.layers.length} layers · ${view.violations} upward imports · ${view.cycles} cycles${runtime}`;
   layout = layoutGraph(view);
   draw(layout, animate);

@@ -119,6 +119,21 @@ describe('the facts of the graph', () => {
     assert.equal(elsewhere.folders[0]!.live, undefined, 'an app of another folder shows nothing here');
   });
 
+  test("lists an app's processes and their epochs only while they differ", () => {
+    const folder = graph([['src/a.ts', 'core']], []);
+    const app = (epochs: number[]) => ({
+      project: '/ws',
+      entry: 'src/main.ts',
+      modules: [],
+      cluster: { epoch: 4, workers: epochs.map((epoch, index) => ({ worker: index + 1, epoch })) },
+    });
+    assert.equal(panelFacts([folder], folderInfo, app([4, 4])).app!.split, undefined);
+    assert.deepEqual(panelFacts([folder], folderInfo, app([4, 3])).app!.split, [
+      { process: 'worker 1', epoch: 4 },
+      { process: 'worker 2', epoch: 3 },
+    ]);
+  });
+
   test('knows where an app runs relative to a folder, by path, not by text', () => {
     assert.equal(prefixIn('/ws', '/ws'), '');
     assert.equal(prefixIn('/ws', '/ws/app'), 'app/');
