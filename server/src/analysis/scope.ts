@@ -16,6 +16,23 @@ export class Scopes {
     return undefined;
   }
 
+  /** The variable (or destructured binding) `name` at `node` refers to, when the file declares it as one. */
+  declarationOf(name: string, node: ts.Node): ts.VariableDeclaration | ts.BindingElement | undefined {
+    const scope = this.declaringScope(name, node);
+    if (!scope) return undefined;
+    let found: ts.VariableDeclaration | ts.BindingElement | undefined;
+    const visit = (current: ts.Node): void => {
+      if (found || (current !== scope && (ts.isFunctionLike(current) || ts.isClassLike(current)))) return;
+      if ((ts.isVariableDeclaration(current) || ts.isBindingElement(current)) && ts.isIdentifier(current.name) && current.name.text === name) {
+        found = current;
+        return;
+      }
+      ts.forEachChild(current, visit);
+    };
+    ts.forEachChild(scope, visit);
+    return found;
+  }
+
   /** True when `name` at `node` resolves to something declared in the file below the top level. */
   isLocal(name: string, node: ts.Node): boolean {
     const scope = this.declaringScope(name, node);

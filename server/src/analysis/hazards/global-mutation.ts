@@ -65,13 +65,21 @@ const writers = new Set([
 export const globalMutation: SyntaxRule = {
   code: 'global-mutation',
   create(context) {
-    const writes: Array<{ node: ts.Node; target: string; specifier?: string }> = [];
+    const writes: Array<{ node: ts.Node; target: string; specifier?: string; restore: boolean }> = [];
+    /** Functions whose closures put an original back, with what they restore: a patch they make comes with its undo. */
+    const undoneIn = new Set<string>();
     const record = (node: ts.Node, target: ts.Expression, wholeObject = false): void => {
+      // An entry of Node's module cache set or moved for a module being loaded: per-module bookkeeping that nothing accumulates in.
+      if (isModuleCacheEntry(target, context)) return;
+      // Putting back the value captured before a patch (`Module._resolveFilename = original`) is the undo, not a write that lasts.
+      const restore =
+        ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && restoresOriginal(target, node.right, context);
+      if (restore) for (const fn of enclosingFunctions(node).slice(1)) undoneIn.add(`${fn.pos}\n${sourceText(skipOuterExpressions(target))}`);
       const described = globalTarget(target, context, wholeObject);
-      if (described) writes.push({ node, target: described });
+      if (described) writes.push({ node, target: described, restore });
       else {
         const imported = importedPrototype(target, context, wholeObject);
-        if (imported) writes.push({ node, ...imported });
+        if (imported) writes.push({ node, ...imported, restore });
       }
     };
     return {
@@ -96,8 +104,20 @@ export const globalMutation: SyntaxRule = {
             .map(restoredBy)
             .filter((key) => putBack.has(key)),
         );
+        // A patch made by a function that also holds its undo (`register()` returning an `unregister` that puts the original back).
+        const withUndo = (write: { node: ts.Node }) => {
+          const target = writtenExpression(write.node);
+          return target !== undefined && undoneIn.has(`${enclosingFunction(write.node).pos}\n${sourceText(target)}`);
+        };
         for (const write of writes) {
-          if (context.hot.inDisposeHook(write.node) || restored.has(write.target) || undone.has(restoredBy(write))) continue;
+          if (
+            write.restore ||
+            context.hot.inDisposeHook(write.node) ||
+            restored.has(write.target) ||
+            undone.has(restoredBy(write)) ||
+            withUndo(write)
+          )
+            continue;
           if (write.specifier !== undefined) context.importedWrites.push({ node: write.node, specifier: write.specifier, target: write.target });
           else context.report('global-mutation', write.node, say.globalMutation(write.target));
         }
@@ -160,6 +180,62 @@ function isBuiltin(module: string): boolean {
 /** The function a node is written in (the file, at its top level). */
 function enclosingFunction(node: ts.Node): ts.Node {
   return ts.findAncestor(node.parent, (ancestor) => ts.isFunctionLike(ancestor) || ts.isSourceFile(ancestor)) ?? node.getSourceFile();
+}
+
+/** The functions a node is written in, innermost first (not the file: a module's top level holds no undo of its own). */
+function enclosingFunctions(node: ts.Node): ts.Node[] {
+  const functions: ts.Node[] = [];
+  for (let current = node.parent; current && !ts.isSourceFile(current); current = current.parent)
+    if (ts.isFunctionLike(current)) functions.push(current);
+  return functions;
+}
+
+/** What an assignment writes to (its left side); undefined for other writes. */
+function writtenExpression(node: ts.Node): ts.Expression | undefined {
+  return ts.isBinaryExpression(node) ? skipOuterExpressions(node.left) : undefined;
+}
+
+/**
+ * Whether `value` is the original of `target`, captured before it was patched: a variable initialised with the
+ * same expression (`const original = Module._resolveFilename`), or destructured from the same object under the
+ * same name (`const { addAll } = Adapter.prototype` for `Adapter.prototype.addAll`).
+ */
+function restoresOriginal(target: ts.Expression, value: ts.Expression, context: FileContext): boolean {
+  const written = skipOuterExpressions(target);
+  const read = skipOuterExpressions(value);
+  if (!ts.isIdentifier(read) || !(ts.isPropertyAccessExpression(written) || ts.isElementAccessExpression(written))) return false;
+  const declaration = context.scopes.declarationOf(read.text, read);
+  if (!declaration) return false;
+  if (ts.isVariableDeclaration(declaration) && declaration.initializer)
+    return sourceText(skipOuterExpressions(declaration.initializer)) === sourceText(written);
+  if (ts.isBindingElement(declaration) && ts.isObjectBindingPattern(declaration.parent)) {
+    const holder = declaration.parent.parent;
+    const name = declaration.propertyName ?? declaration.name;
+    const property = ts.isPropertyAccessExpression(written)
+      ? written.name.text
+      : ts.isStringLiteralLike(written.argumentExpression)
+        ? written.argumentExpression.text
+        : undefined;
+    return (
+      ts.isVariableDeclaration(holder) &&
+      holder.initializer !== undefined &&
+      (ts.isIdentifier(name) || ts.isStringLiteralLike(name)) &&
+      name.text === property &&
+      sourceText(skipOuterExpressions(holder.initializer)) === sourceText(skipOuterExpressions(written.expression))
+    );
+  }
+  return false;
+}
+
+/** `Module._cache[file]` (or `_pathCache`) of Node's `module`: one module's entry, not a patch of shared behaviour. */
+function isModuleCacheEntry(target: ts.Expression, context: FileContext): boolean {
+  const node = skipOuterExpressions(target);
+  if (!ts.isElementAccessExpression(node)) return false;
+  const cache = skipOuterExpressions(node.expression);
+  if (!ts.isPropertyAccessExpression(cache) || !['_cache', '_pathCache'].includes(cache.name.text)) return false;
+  const root = rootIdentifier(cache);
+  const binding = root && context.bindings.importOf(root.text, root);
+  return binding !== undefined && binding.module.replace(/^node:/, '') === 'module';
 }
 
 /** Whether a node is inside a `finally` block of its own function. */

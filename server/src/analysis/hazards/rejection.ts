@@ -18,11 +18,15 @@ export interface RejectionSource {
   what: string;
 }
 
+/** Library methods whose promise only ever resolves, by where they are declared. */
+const resolveOnlyMethods = [{ file: /[\\/]@types[\\/]node[\\/](ts[\d.]+[\\/])?worker_threads\.d\.ts$/, owner: 'Worker', name: 'terminate' }];
+
 /** How many calls deep the walk follows the project's functions before it gives up and trusts the type. */
 const maxDepth = 4;
 
-/** Calls that cannot throw in practice: logging. */
-const quietCallees = /^(console\.\w+|debug|log|logger\.\w+|this\.log\w*|this\.debug|this\.logger\.\w+)$/;
+/** Calls that cannot throw in practice: logging, settling a promise (a stored `resolve` or `reject`), a primitive conversion. */
+const quietCallees =
+  /^(console\.\w+|debug|log|logger\.\w+|this\.log\w*|this\.debug|this\.logger\.\w+|([\w$]+\.)*(resolve|reject)|String|Number|Boolean|Array\.isArray)$/;
 
 /** A callee's implementations in the project, or why there is nothing to follow. */
 type Implementations =
@@ -66,6 +70,8 @@ export class RejectionReach {
       return value && this.isPromiseType(value) ? this.sourceOf(value, depth) : undefined;
     }
     if (promiseStatic === 'reject') return { node, what: '`Promise.reject(…)` rejects' };
+    // It waits for every promise and reports each outcome, failures included: it never rejects.
+    if (promiseStatic === 'allSettled') return undefined;
     if (promiseStatic !== undefined) return { node, what: `\`${text(node)}\` may reject` };
     const method = methodName(node.expression);
     if ((method === 'then' || method === 'finally') && ts.isPropertyAccessExpression(skipParentheses(node.expression))) {
@@ -77,7 +83,18 @@ export class RejectionReach {
         callbacks.map((callback) => this.functionSource(skipParentheses(callback) as ts.SignatureDeclaration, depth + 1, true)).find(Boolean)
       );
     }
+    if (this.resolveOnly(node)) return undefined;
     return this.callSource(node, depth);
+  }
+
+  /** A library method documented to only ever resolve (a worker thread's `terminate()`: fulfilled with the exit code). */
+  private resolveOnly(call: ts.CallExpression): boolean {
+    const declaration = this.checker.getResolvedSignature(call)?.getDeclaration();
+    const owner = declaration?.parent;
+    if (!declaration || !owner || !(ts.isClassDeclaration(owner) || ts.isInterfaceDeclaration(owner)) || !owner.name) return false;
+    const name = declaration.name && ts.isIdentifier(declaration.name) ? declaration.name.text : undefined;
+    const file = declaration.getSourceFile().fileName;
+    return resolveOnlyMethods.some((method) => method.file.test(file) && method.owner === owner.name!.text && method.name === name);
   }
 
   /** A call: followed into the project's implementation of the callee; trusted as typed where there is none. */
@@ -126,7 +143,9 @@ export class RejectionReach {
         found = this.sourceOf(node.expression, depth);
         return;
       }
-      if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && node !== skipParentheses(expression) && !isQuiet(node)) {
+      // The body's own call, when it returns a promise, rejects (or not) as that promise does: returnedSource follows it.
+      const returned = node === skipParentheses(expression) && this.isPromiseType(node);
+      if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && !returned && !isQuiet(node)) {
         found = { node, what: `\`${text(node)}\` may throw` };
         return;
       }
