@@ -12,32 +12,11 @@ import { ControlClient } from '../../runtime/src/control/client';
 import { runningApps } from '../../runtime/src/control/discovery';
 import { runCli } from '../helpers/cli';
 import { freePort, request } from '../helpers/net';
+import { answersOf, appFolder, counter, handler, main, type Body } from '../helpers/cluster-app';
 import { RunningApp, startLoad } from '../helpers/running-app';
 import { eventually } from '../helpers/wait';
 
 const workers = 2;
-
-const main = `import http from 'node:http';
-import cluster from 'node:cluster';
-import { answer, slow } from './handler.ts';
-import { next } from './counter.ts';
-const server = http.createServer((req, res) => {
-  res.setHeader('content-type', 'application/json');
-  // A call that runs on for a while: the version it started on is retired only once it returned.
-  if (req.url === '/slow') return void slow().then((version) => res.end(JSON.stringify({ version, pid: process.pid })));
-  res.end(JSON.stringify({ version: answer(), count: next(), worker: cluster.worker?.id, pid: process.pid }));
-});
-server.listen(Number(process.env.PORT), () => console.log('listening', process.env.PORT));
-`;
-const counter = `let count = 0;
-import.meta.hot!.state({ version: 1, save: () => count, restore: (saved: number) => { count = saved; } });
-export function next(): number {
-  return ++count;
-}
-`;
-const handler = (version: string, extra = '') =>
-  `${extra}export function answer(): string {\n  return '${version}';\n}\n` +
-  `export async function slow(): Promise<string> {\n  await new Promise((resolve) => setTimeout(resolve, 1500));\n  return '${version}';\n}\n`;
 
 /** A primary that runs a worker file of its own and forks again a worker that exits, as many apps do. */
 const forkingPrimary = `import cluster from 'node:cluster';
@@ -46,37 +25,6 @@ cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.ur
 for (let i = 0; i < ${workers}; i++) cluster.fork();
 cluster.on('exit', () => cluster.fork());
 `;
-
-interface Body {
-  version: string;
-  count: number;
-  worker: number;
-  pid: number;
-}
-
-/** An ES module app in a temporary folder: `files` by their path under src/. */
-function appFolder(prefix: string, files: Record<string, string>): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-  fs.mkdirSync(path.join(dir, 'src'));
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'src', name), text);
-  return dir;
-}
-
-/**
- * Requests on fresh connections (the primary hands each to the next worker) until each of `pids` answered:
- * what each one serves now. Every answer also goes to `into`.
- */
-async function answersOf(port: number, pids: number[], into: Body[] = []): Promise<Map<number, Body>> {
-  const seen = new Map<number, Body>();
-  for (let attempt = 0; attempt < 200 && pids.some((pid) => !seen.has(pid)); attempt++) {
-    const body = JSON.parse(await request(port, '/', new http.Agent({ keepAlive: false }))) as Body;
-    seen.set(body.pid, body);
-    into.push(body);
-  }
-  assert.deepEqual([...seen.keys()].sort(), [...pids].sort(), 'every worker answered');
-  return seen;
-}
 
 describe('reloadable run --workers', () => {
   let app: RunningApp;

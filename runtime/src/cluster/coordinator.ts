@@ -28,6 +28,7 @@ import { messageOf, ReloadStepError, say } from '../errors';
 import type { Logger } from '../logger';
 import { original } from '../originals';
 import { emptyResult, errorOf, roundMs } from '../reload/result';
+import { closeUntakenOnExit } from './handoffs';
 import { listen, post, type Answer, type Question, type Sources, type ToPrimary, type ToWorker } from './protocol';
 
 /** A process taking part in the cluster's reloads. */
@@ -127,6 +128,7 @@ export class ClusterCoordinator {
       kill: () => worker.process.kill('SIGKILL'),
     };
     listen<ToPrimary>(worker.process, (message) => this.hear(member, message));
+    closeUntakenOnExit(worker);
     return { member, joined: this.add(member) };
   }
 
