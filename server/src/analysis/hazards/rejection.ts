@@ -328,7 +328,8 @@ function assertedValue(initializer: ts.Expression): ts.Expression | undefined {
 
 /**
  * A method declared on an interface or class `C` and implemented as `C.prototype.name = function …` in the same
- * file, the way code written before classes (or merged with an interface) defines its methods.
+ * file, the way code written before classes (or merged with an interface) defines its methods; or a property of a
+ * class its own code sets to a function (`this.start = (options) => start(context, options)` in the constructor).
  */
 function prototypeAssignment(declaration: ts.Declaration, name: string): ts.SignatureDeclaration | undefined {
   const owner = declaration.parent;
@@ -339,7 +340,16 @@ function prototypeAssignment(declaration: ts.Declaration, name: string): ts.Sign
     if (found) return;
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const left = skipParentheses(node.left);
-      if (ts.isPropertyAccessExpression(left) && left.name.text === name && left.expression.getText() === `${className}.prototype`) {
+      // `C.prototype.x = …`, or `this.x = …` in the class's own code (a method bound in the constructor).
+      const onInstance = (target: ts.Expression) =>
+        target.kind === ts.SyntaxKind.ThisKeyword &&
+        ts.isClassDeclaration(owner) &&
+        ts.findAncestor(node, (ancestor) => ancestor === owner) !== undefined;
+      if (
+        ts.isPropertyAccessExpression(left) &&
+        left.name.text === name &&
+        (left.expression.getText() === `${className}.prototype` || onInstance(left.expression))
+      ) {
         let value = skipOuterExpressions(node.right);
         // `C.prototype.x = wrap(function …)`: the function inside a wrapper such as a deprecation notice.
         if (ts.isCallExpression(value) && value.arguments[0]) value = skipOuterExpressions(value.arguments[0]);
