@@ -243,9 +243,17 @@ function firstAppFrame(stack: string | undefined, thread: AppThread): string | u
     const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
     if (!match) continue;
     const file = match[1]!.startsWith('file:') ? fileURLToPath(match[1]!) : match[1]!;
-    if (thread.files.has(file) || file === thread.entry) return `${thread.version ? relativeTo(thread.version, file) : file}:${match[2]}:${match[3]}`;
+    // The thread's report of what it loaded may still be on its way when its error arrives: any app file counts.
+    if (thread.files.has(file) || file === thread.entry || (thread.version && isAppFileOf(thread.version, file)))
+      return `${thread.version ? relativeTo(thread.version, file) : file}:${match[2]}:${match[3]}`;
   }
   return undefined;
+}
+
+/** A file of the app the version belongs to: under the folder its ids are relative to, outside node_modules. */
+function isAppFileOf(version: ModuleVersion, file: string): boolean {
+  const root = version.record.file.slice(0, version.record.file.length - version.id.length);
+  return root !== '' && file.startsWith(root) && !file.split(/[\\/]/).includes('node_modules');
 }
 
 /** A file as the version's id names files: relative to the project when the version's id is. */
