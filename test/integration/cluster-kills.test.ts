@@ -98,13 +98,12 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
       run: () =>
         killDuring(
           (victim) =>
-            `import fs from 'node:fs';\nimport cluster from 'node:cluster';\n${mark('loaded')}\n` +
+            `import fs from 'node:fs';\nimport cluster from 'node:cluster';\n` +
+            // 'after-load' comes at the end of a process's preparation: its vote goes out right after it.
+            `import.meta.hot!.on('after-load', () => { ${mark('prepared')} });\n` +
             `if (cluster.worker?.id !== ${victim}) await new Promise((resolve) => setTimeout(resolve, 60_000));\n`,
-          async (victim) => {
-            await eventually(() => marked('loaded', victim), 'the victim to load the new code');
-            // Its vote follows its loading within milliseconds; the other worker waits for a minute.
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          },
+          // The other worker waits in its loading for a minute.
+          async (victim) => eventually(() => marked('prepared', victim), 'the victim to prepare the new code'),
         ),
     },
     {
@@ -125,7 +124,10 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
         const slow = Promise.all(
           Array.from({ length: workers }, () => request(app.port, '/slow', new http.Agent({ keepAlive: false })).catch(() => undefined)),
         );
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await eventually(
+          async () => ((await client.status()).modules.find((module) => module.id === 'src/handler.ts')?.inFlight ?? 0) > 0,
+          'the slow calls to start on the old code',
+        );
         const result = await killDuring(
           () => '',
           (_, pending) => pending,
