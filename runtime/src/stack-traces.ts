@@ -82,8 +82,13 @@ export function installStackMapping(): void {
 
 /** The first frame of a stack text that lies in `file` (1-based), for the line a report points at. */
 export function frameIn(stack: string, file: string): SourcePosition | undefined {
+  return firstFrame(stack, (location) => location === file);
+}
+
+/** The first frame of a stack whose location (as the stack writes it: a path or a URL) `accepts`. */
+export function firstFrame(stack: string, accepts: (location: string) => boolean): SourcePosition | undefined {
   for (const match of stack.matchAll(/([^\s(]+):(\d+):(\d+)\)?$/gm)) {
-    if (match[1] === file) return { file, line: Number(match[2]), column: Number(match[3]) };
+    if (accepts(match[1]!)) return { file: match[1]!, line: Number(match[2]), column: Number(match[3]) };
   }
   return undefined;
 }

@@ -9,6 +9,7 @@ import type { ReloadResult } from '../../src-shared/control-protocol';
 import type { AppThreads } from './containment/threads';
 import type { ModuleRecord } from './modules/module';
 import type { Registry } from './modules/registry';
+import { stillAsStamped } from './modules/sources';
 import { original } from './originals';
 import { contentHash, formatOf, isModuleFile, transformModule, type CompilerSettings } from './transform';
 
@@ -65,14 +66,9 @@ export class SourceInspector {
   private hasChanged(record: ModuleRecord): boolean {
     const stamp = record.stamp;
     if (!stamp || !record.current) return false;
-    const stat = fs.statSync(record.file, { throwIfNoEntry: false });
-    if (!stat) return true;
-    if (stat.mtimeMs === stamp.mtimeMs && stat.size === stamp.size) return false;
-    if (contentHash(fs.readFileSync(record.file, 'utf8')) === stamp.hash) {
-      record.stamp = { ...stamp, mtimeMs: stat.mtimeMs };
-      return false;
-    }
-    return true;
+    const kept = stillAsStamped(record.file, stamp);
+    if (kept) record.stamp = kept;
+    return kept === undefined;
   }
 }
 

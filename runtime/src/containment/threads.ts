@@ -6,22 +6,22 @@
 // (a thread that throws or exits while loading fails the reload, and the old one keeps running), and the old
 // version's thread is terminated when that version retires, as any handle it started.
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type * as WorkerThreadsModule from 'node:worker_threads';
 import { ReloadStepError, say } from '../errors';
 import { threadChannel, type ThreadMessage } from '../hooks/thread-report';
 import { runtimeRequire } from '../location';
 import type { ModuleVersion } from '../modules/module';
-import { contentHash } from '../transform';
+import { stillAsStamped, type SourceStamp } from '../modules/sources';
 import { original } from '../originals';
+import { firstFrame } from '../stack-traces';
 
 const { BroadcastChannel } = runtimeRequire('node:worker_threads') as typeof WorkerThreadsModule;
 
 /** One thread the app started on one of its files. */
 export class AppThread {
-  /** The app files it loaded, with the hash of the text it read. */
-  readonly files = new Map<string, string>();
+  /** The app files it loaded, with the stamp of the text it read. */
+  readonly files = new Map<string, SourceStamp>();
   state: 'starting' | 'up' | 'failed' | 'exited' = 'starting';
   /** What it threw, or how it exited, when it ended before it was up. */
   failure: string | undefined;
@@ -110,11 +110,13 @@ export class AppThreads {
 
   /** Forgets ended threads of versions no longer live (they become garbage). */
   private prune(): void {
-    for (const [token, thread] of this.threads) {
-      const ended = thread.state === 'failed' || thread.state === 'exited';
-      if (ended && thread.version?.record.current !== thread.version) this.threads.delete(token);
-      else if (ended && !thread.version) this.threads.delete(token);
-    }
+    for (const [token, thread] of this.threads)
+      if ((thread.state === 'failed' || thread.state === 'exited') && !isLive(thread)) this.threads.delete(token);
+  }
+
+  /** The threads of live versions. */
+  private live(): AppThread[] {
+    return [...this.threads.values()].filter(isLive);
   }
 
   /**
@@ -122,11 +124,8 @@ export class AppThreads {
    * the files it loads are not all known, and a reload planned then could miss one.
    */
   startsSettled(timeoutMs: number): Promise<void> | undefined {
-    const starting = [...this.threads.values()].filter((thread) => thread.state === 'starting' && thread.version?.record.current === thread.version);
-    if (starting.length === 0) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = original.setTimeout(resolve, timeoutMs)));
-    return Promise.race([Promise.all(starting.map((thread) => thread.settled())), timeout]).then(() => clearTimeout(timer));
+    const starting = this.live().filter((thread) => thread.state === 'starting');
+    return starting.length === 0 ? undefined : settledWithin(starting, timeoutMs);
   }
 
   /** The threads the versions' code started and that are still starting, running or failed. */
@@ -142,11 +141,7 @@ export class AppThreads {
   async untilUp(versions: Iterable<ModuleVersion>, timeoutMs: number): Promise<ReloadStepError | undefined> {
     const threads = this.of(versions);
     if (threads.length === 0) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = original.setTimeout(resolve, timeoutMs)));
-    const settled = (thread: AppThread) => Promise.race([thread.settled(), timeout]);
-    await Promise.all(threads.map(settled));
-    clearTimeout(timer);
+    await settledWithin(threads, timeoutMs);
     for (const thread of threads) {
       if (thread.state === 'failed') return this.failureOf(thread);
       if (thread.state === 'starting')
@@ -163,35 +158,31 @@ export class AppThreads {
   changed(files?: Iterable<string>): Map<string, ModuleVersion[]> {
     const only = files ? new Set(files) : undefined;
     this.prune();
-    const changed = new Map<string, ModuleVersion[]>();
-    const looked = new Map<string, string | undefined>();
-    for (const thread of this.threads.values()) {
-      const version = thread.version;
-      if (!version || version.record.current !== version) continue;
-      for (const [file, hash] of thread.files) {
-        if (only && !only.has(file)) continue;
-        if (!looked.has(file)) looked.set(file, hashOnDisk(file));
-        if (looked.get(file) === hash) continue;
-        const versions = changed.get(file) ?? [];
-        if (!versions.includes(version)) versions.push(version);
-        changed.set(file, versions);
-      }
-    }
-    return changed;
+    return this.loadedBy((file, stamp, thread) => {
+      if (only && !only.has(file)) return false;
+      const kept = stillAsStamped(file, stamp);
+      if (kept) thread.files.set(file, kept);
+      return kept === undefined;
+    });
   }
 
   /** Of these files, those the threads of live versions loaded: file → the versions whose threads loaded it. */
   startersOf(files: Iterable<string>): Map<string, ModuleVersion[]> {
-    const starters = new Map<string, ModuleVersion[]>();
-    for (const file of files)
-      for (const thread of this.threads.values()) {
-        const version = thread.version;
-        if (!version || version.record.current !== version || !thread.files.has(file)) continue;
-        const versions = starters.get(file) ?? [];
-        if (!versions.includes(version)) versions.push(version);
-        starters.set(file, versions);
+    const wanted = new Set(files);
+    return this.loadedBy((file) => wanted.has(file));
+  }
+
+  /** The files the threads of live versions loaded that `accepts` picks: file → the versions whose threads loaded it. */
+  private loadedBy(accepts: (file: string, stamp: SourceStamp, thread: AppThread) => boolean): Map<string, ModuleVersion[]> {
+    const found = new Map<string, ModuleVersion[]>();
+    for (const thread of this.live())
+      for (const [file, stamp] of thread.files) {
+        if (!accepts(file, stamp, thread)) continue;
+        const versions = found.get(file) ?? [];
+        if (!versions.includes(thread.version!)) versions.push(thread.version!);
+        found.set(file, versions);
       }
-    return starters;
+    return found;
   }
 
   /** Whether a live version's thread loaded the file. */
@@ -202,8 +193,7 @@ export class AppThreads {
   /** Each file the live versions' threads loaded, with the hash of the text they read. */
   sources(): Array<[file: string, hash: string]> {
     const sources = new Map<string, string>();
-    for (const thread of this.threads.values())
-      if (thread.version?.record.current === thread.version) for (const [file, hash] of thread.files) sources.set(file, hash);
+    for (const thread of this.live()) for (const [file, stamp] of thread.files) sources.set(file, stamp.hash);
     return [...sources];
   }
 
@@ -220,7 +210,7 @@ export class AppThreads {
       const message = (event as MessageEvent).data as ThreadMessage;
       const thread = typeof message === 'object' && message !== null ? this.threads.get(message.token) : undefined;
       if (!thread) return;
-      if (message.type === 'loaded' && typeof message.file === 'string') thread.files.set(message.file, message.hash);
+      if (message.type === 'loaded' && typeof message.file === 'string') thread.files.set(message.file, message.stamp);
       else if (message.type === 'up') thread.change('up');
     };
   }
@@ -229,35 +219,44 @@ export class AppThreads {
 /** The one record of the app's threads (the Worker patch and the runtime share it). */
 export const appThreads = new AppThreads();
 
-function hashOnDisk(file: string): string | undefined {
-  try {
-    return contentHash(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
+/** A thread started by a version that is still the live one of its module. */
+function isLive(thread: AppThread): boolean {
+  return thread.version !== undefined && thread.version.record.current === thread.version;
+}
+
+/** Resolves once every one of the threads is up or ended, or after `timeoutMs`. */
+async function settledWithin(threads: AppThread[], timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = original.setTimeout(resolve, timeoutMs)));
+  await Promise.race([Promise.all(threads.map((thread) => thread.settled())), timeout]);
+  clearTimeout(timer);
 }
 
 /** The first frame of a thread's error stack in one of the files it loaded: `file:line:column`. */
 function firstAppFrame(stack: string | undefined, thread: AppThread): string | undefined {
-  for (const line of stack?.split('\n').slice(1) ?? []) {
-    const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
-    if (!match) continue;
-    const file = match[1]!.startsWith('file:') ? fileURLToPath(match[1]!) : match[1]!;
-    // The thread's report of what it loaded may still be on its way when its error arrives: any app file counts.
-    if (thread.files.has(file) || file === thread.entry || (thread.version && isAppFileOf(thread.version, file)))
-      return `${thread.version ? relativeTo(thread.version, file) : file}:${match[2]}:${match[3]}`;
-  }
-  return undefined;
+  const pathOf = (location: string) => (location.startsWith('file:') ? fileURLToPath(location) : location);
+  // The thread's report of what it loaded may still be on its way when its error arrives: any app file counts.
+  const isThreads = (file: string) =>
+    thread.files.has(file) || file === thread.entry || (thread.version !== undefined && isAppFileOf(thread.version, file));
+  const frame = stack && firstFrame(stack, (location) => isThreads(pathOf(location)));
+  if (!frame) return undefined;
+  const file = pathOf(frame.file);
+  return `${thread.version ? relativeTo(thread.version, file) : file}:${frame.line}:${frame.column}`;
+}
+
+/** The folder a version's id is relative to ('' when its id is its whole path). */
+function rootOf(version: ModuleVersion): string {
+  return version.record.file.slice(0, version.record.file.length - version.id.length);
 }
 
 /** A file of the app the version belongs to: under the folder its ids are relative to, outside node_modules. */
 function isAppFileOf(version: ModuleVersion, file: string): boolean {
-  const root = version.record.file.slice(0, version.record.file.length - version.id.length);
+  const root = rootOf(version);
   return root !== '' && file.startsWith(root) && !file.split(/[\\/]/).includes('node_modules');
 }
 
 /** A file as the version's id names files: relative to the project when the version's id is. */
 function relativeTo(version: ModuleVersion, file: string): string {
-  const root = version.record.file.slice(0, version.record.file.length - version.id.length);
+  const root = rootOf(version);
   return root && file.startsWith(root) ? file.slice(root.length) : file;
 }

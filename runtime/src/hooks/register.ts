@@ -9,7 +9,7 @@ import { Project } from '../modules/project';
 import { runtimeRequire } from '../location';
 import { isRuntimeHelper, loadTypeScript, resolveAppFile } from './run-typescript';
 import { syncHooksOf } from './sync-hooks';
-import { sourceText, ThreadReport } from './thread-report';
+import { ThreadReport } from './thread-report';
 
 const project = new Project(new URL(import.meta.url).searchParams.get('project') ?? process.cwd());
 const registerHooks = syncHooksOf(Module);
@@ -32,17 +32,11 @@ if (registerHooks) {
     load(url, context, next) {
       const compiled = loadTypeScript(project, url, true);
       const result = compiled ? { ...compiled, shortCircuit: true } : next(url, context);
-      if (!thread) return result;
-      thread.loaded(url);
-      const text = url === thread.entry ? sourceText(result.source) : undefined;
-      return text === undefined ? result : { ...result, source: ThreadReport.marked(text, result.format) };
+      return thread ? thread.seen(url, result) : result;
     },
   });
 } else {
-  const data = {
-    project: project.dir,
-    ...(thread ? { thread: { token: new URL(import.meta.url).searchParams.get('thread'), entry: thread.entry } } : {}),
-  };
+  const data = { project: project.dir, ...(thread ? { thread: { token: thread.token, entry: thread.entry } } : {}) };
   register('./transform-hooks.mjs', import.meta.url, { data });
   const internals = Module as unknown as {
     _extensions: Record<string, (module: any, filename: string) => void>;

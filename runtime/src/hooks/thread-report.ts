@@ -1,5 +1,5 @@
 // What a worker thread of the app tells the main thread's runtime (containment/threads.ts): each app file it
-// loads, with the hash of the text it read, and when its entry module is up. A thread runs its own module
+// loads, with the stamp of the text it read (time, size, hash), and when its entry module is up. A thread runs its own module
 // registry, which the runtime does not swap; instead, when one of the files a thread loaded changes, the
 // module that started the thread runs again, starting a new thread on the new code, and the reload waits for
 // that thread to be up before it commits. The messages go over a BroadcastChannel, so the app's own
@@ -8,10 +8,9 @@
 // "Up" is the end of the entry's evaluation (a line appended to an ES entry; the return of a CommonJS entry's
 // compiled function), or, for an ES entry that awaits at its top level (a message loop, a connection), the
 // first turn of the thread's event loop after the entry's body started: the thread then waits for work.
-import * as fs from 'node:fs';
 import { BroadcastChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { contentHash } from '../transform';
+import { readSource, type SourceStamp } from '../modules/sources';
 
 /** The channel's name: one per process, every thread of the app posting to it. */
 export const threadChannel = 'reloadable:threads';
@@ -20,7 +19,7 @@ export const threadChannel = 'reloadable:threads';
 const signalKey = 'reloadable.thread';
 
 export type ThreadMessage =
-  | { token: string; type: 'loaded'; file: string; hash: string }
+  | { token: string; type: 'loaded'; file: string; stamp: SourceStamp }
   /** The entry finished evaluating, or waits at its top level. */
   | { token: string; type: 'up' };
 
@@ -30,7 +29,7 @@ export class ThreadReport {
   private readonly reported = new Set<string>();
 
   constructor(
-    private readonly token: string,
+    readonly token: string,
     /** The thread's entry, as a file URL. */
     readonly entry: string,
   ) {
@@ -52,17 +51,27 @@ export class ThreadReport {
     const file = fileURLToPath(url);
     if (this.reported.has(file) || file.split(/[\\/]/).includes('node_modules')) return;
     this.reported.add(file);
-    let text: string;
+    let stamp: SourceStamp;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      stamp = readSource(file).stamp;
     } catch {
       return;
     }
-    this.post({ token: this.token, type: 'loaded', file, hash: contentHash(text) });
+    this.post({ token: this.token, type: 'loaded', file, stamp });
   }
 
   up(): void {
     this.post({ token: this.token, type: 'up' });
+  }
+
+  /**
+   * What a loader hook answers for `url`, seen on its way: an ES load is reported (`loaded`), and the entry's
+   * source gets the lines that say how far it got (`marked`).
+   */
+  seen<T extends { format?: string | null; source?: unknown }>(url: string, result: T): T {
+    this.loaded(url);
+    const text = url === this.entry ? sourceText(result.source) : undefined;
+    return text === undefined ? result : { ...result, source: ThreadReport.marked(text, result.format) };
   }
 
   /** Installs the function an ES entry's added lines call (in the thread itself, not in a hooks thread). */

@@ -2,7 +2,7 @@
 // 22.15; registered by register.ts): bundled on its own into runtime/out/transform-hooks.mjs.
 import { Project } from '../modules/project';
 import { isRuntimeHelper, loadTypeScript, resolveAppFile } from './run-typescript';
-import { sourceText, ThreadReport } from './thread-report';
+import { ThreadReport } from './thread-report';
 
 type NextResolve = (specifier: string, context?: unknown) => Promise<{ url: string; format?: string | null }>;
 type NextLoad = (url: string, context?: unknown) => Promise<{ format?: string | null; source?: unknown }>;
@@ -31,8 +31,6 @@ export async function resolve(specifier: string, context: { parentURL?: string }
 export async function load(url: string, context: unknown, next: NextLoad): Promise<unknown> {
   const compiled = project && loadTypeScript(project, url, false);
   const result = compiled ? { ...compiled, shortCircuit: true } : await next(url, context);
-  if (!thread || result.format !== 'module') return result;
-  thread.loaded(url);
-  const text = url === thread.entry ? sourceText(result.source) : undefined;
-  return text === undefined ? result : { ...result, source: ThreadReport.marked(text, result.format) };
+  // A CommonJS load goes on to Node's CommonJS loader in the thread, where register.ts reports it.
+  return thread && result.format === 'module' ? thread.seen(url, result) : result;
 }

@@ -24,6 +24,18 @@ export const sourceOverlay = new Map<string, string>();
 /** Told of each file read from disk (a cluster worker keeps the text it runs: see cluster/participant.ts). */
 export const diskReads: { listener: ((file: string, text: string) => void) | undefined } = { listener: undefined };
 
+/**
+ * Whether a file still holds what `stamp` recorded: size and time first, then content. Returns the stamp to keep
+ * (its time moved on when only the time changed), or undefined when the file changed or is gone.
+ */
+export function stillAsStamped(file: string, stamp: SourceStamp): SourceStamp | undefined {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  if (stat.mtimeMs === stamp.mtimeMs && stat.size === stamp.size) return stamp;
+  if (contentHash(fs.readFileSync(file, 'utf8')) !== stamp.hash) return undefined;
+  return { ...stamp, mtimeMs: stat.mtimeMs };
+}
+
 /** Reads a module's source and its stamp: stat first, so a save landing in between looks like a change. */
 export function readSource(file: string): StampedSource {
   const shipped = sourceOverlay.get(file);

@@ -24,7 +24,7 @@ export interface Plan {
   /** Module ids that run again, sorted. */
   affected: string[];
   /** Set when the plan was widened to the whole app: why, and the modules that made it so. */
-  widened?: { reason: string; modules: string[] };
+  widened?: Widened;
   declinedBy: string[];
   unload: string[];
   load: string[];
@@ -58,7 +58,8 @@ export function planOf(
   return { plan: { affected: ids, declinedBy, unload: [...load].reverse(), load, deleted, ...(widened ? { widened } : {}) }, session };
 }
 
-type Widened = { reason: string; modules: string[] };
+/** Why a plan runs more than the changed modules, and the modules that made it so. */
+export type Widened = { reason: string; modules: string[] };
 
 /** Several reasons a plan runs more than the changed modules, as one. */
 export function widenedBy(...reasons: Array<Widened | undefined>): Widened | undefined {
@@ -87,7 +88,7 @@ export interface Affected {
   ids: string[];
   /** Modules that declined a change reaching them. */
   declinedBy: string[];
-  widened?: { reason: string; modules: string[] };
+  widened?: Widened;
 }
 
 /** The graph the live versions trace, with every kind of edge: module id → ids it reached. */

@@ -12,7 +12,7 @@ import type { Registry } from '../modules/registry';
 import type { AppThreads } from '../containment/threads';
 import type { ModuleVersion } from '../modules/module';
 import { forgetPackageJsons } from '../transform';
-import { planOf, widenedBy } from './plan';
+import { planOf, widenedBy, type Widened } from './plan';
 import { emptyResult } from './result';
 import type { AppStart } from './start';
 import { Transaction, type Coordinator, type TransactionContext } from './transaction';
@@ -143,7 +143,7 @@ export class ReloadQueue {
   }
 
   /** The modules that run again because a thread they started loads a changed file (as a fresh start would start it). */
-  private threadRestarts(inThreads: Map<string, ModuleVersion[]>): { reason: string; modules: string[] } | undefined {
+  private threadRestarts(inThreads: Map<string, ModuleVersion[]>): Widened | undefined {
     if (inThreads.size === 0) return undefined;
     const { registry } = this.options;
     const named = new Map([...inThreads].map(([file, versions]) => [registry.idOf(file), versions.map((version) => version.id).sort()]));

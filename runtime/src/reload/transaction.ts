@@ -19,7 +19,7 @@ import type { DeferredCalls } from './deferred-calls';
 import type { LifecycleBus } from './events';
 import type { LoadingWatch } from '../modules/loading-watch';
 import { WatchedLoad } from '../modules/watched-load';
-import { evaluationOrder, planOf, widenedBy } from './plan';
+import { evaluationOrder, planOf, widenedBy, type Widened } from './plan';
 import { disposeVersion } from './dispose';
 import { emptyResult, failureOf, leaksOf, PhaseClock, roundMs } from './result';
 import { drainAll, retire } from './retire';
@@ -81,7 +81,7 @@ export class Transaction {
     warnings: string[],
     private readonly coordinator?: Coordinator,
     /** Modules that run again because a thread they started loads a changed file: why, and which. */
-    private readonly threadRestarts?: { reason: string; modules: string[] },
+    private readonly threadRestarts?: Widened,
   ) {
     this.result = emptyResult(id, 'committed', changed, warnings);
     this.clock = new PhaseClock(this.result, context.emit);
