@@ -236,6 +236,27 @@ describe('reloadable run --workers', () => {
   });
 });
 
+/** `reloadable run` (with `args`) of an app whose primary forks its own workers, once every worker runs. */
+async function runForkingApp(prefix: string, args: string[]): Promise<{ app: RunningApp; client: ControlClient }> {
+  const dir = appFolder(prefix, { 'main.ts': forkingPrimary, 'worker.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0') });
+  const app = await RunningApp.runIn(dir, { args, port: await freePort(), anyOutput: true });
+  let client: ControlClient | undefined;
+  try {
+    client = await ControlClient.connect(app.discovery(), 'test');
+    const connected = client;
+    await eventually(
+      async () => (await connected.status()).cluster?.workers.filter((worker) => worker.state === 'live').length === workers + 1,
+      'the workers to run',
+    );
+    return { app, client };
+  } catch (error) {
+    // Nothing is left running when the app does not come up.
+    client?.close();
+    await app.stop();
+    throw error;
+  }
+}
+
 describe('reloadable run of an app that forks its own workers', () => {
   let app: RunningApp;
   let client: ControlClient;
@@ -248,13 +269,7 @@ describe('reloadable run of an app that forks its own workers', () => {
     );
 
   before(async () => {
-    const dir = appFolder('reloadable-forks-', { 'main.ts': forkingPrimary, 'worker.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0') });
-    app = await RunningApp.runIn(dir, { port: await freePort(), anyOutput: true });
-    client = await ControlClient.connect(app.discovery(), 'test');
-    await eventually(
-      async () => (await client.status()).cluster?.workers.filter((worker) => worker.state === 'live').length === workers + 1,
-      'the workers to run',
-    );
+    ({ app, client } = await runForkingApp('reloadable-forks-', []));
   });
   after(async () => {
     client?.close();
@@ -497,18 +512,7 @@ describe('reloadable run --watch of an app that forks its own workers', () => {
   let app: RunningApp;
   let client: ControlClient;
   before(async () => {
-    const dir = appFolder('reloadable-forks-watch-', {
-      'main.ts': forkingPrimary,
-      'worker.ts': main,
-      'counter.ts': counter,
-      'handler.ts': handler('v0'),
-    });
-    app = await RunningApp.runIn(dir, { args: ['--watch'], port: await freePort(), anyOutput: true });
-    client = await ControlClient.connect(app.discovery(), 'test');
-    await eventually(
-      async () => (await client.status()).cluster?.workers.filter((worker) => worker.state === 'live').length === workers + 1,
-      'the workers to run',
-    );
+    ({ app, client } = await runForkingApp('reloadable-forks-watch-', ['--watch']));
   });
   after(async () => {
     client?.close();
