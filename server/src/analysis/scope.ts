@@ -21,15 +21,13 @@ export class Scopes {
     const scope = this.declaringScope(name, node);
     if (!scope) return undefined;
     let found: ts.VariableDeclaration | ts.BindingElement | undefined;
-    const visit = (current: ts.Node): void => {
-      if (found || (current !== scope && (ts.isFunctionLike(current) || ts.isClassLike(current)))) return;
+    forEachNode(scope, (current) => {
       if ((ts.isVariableDeclaration(current) || ts.isBindingElement(current)) && ts.isIdentifier(current.name) && current.name.text === name) {
         found = current;
-        return;
+        return 'stop';
       }
-      ts.forEachChild(current, visit);
-    };
-    ts.forEachChild(scope, visit);
+      return ts.isFunctionLike(current) || ts.isClassLike(current) ? 'skip' : undefined;
+    });
     return found;
   }
 

@@ -252,15 +252,6 @@ function isAppListen(call: ts.CallExpression, context: FileContext): boolean {
 }
 
 function variableInitializer(identifier: ts.Identifier, context: FileContext): ts.Expression | undefined {
-  const scope = context.scopes.declaringScope(identifier.text, identifier);
-  if (!scope) return undefined;
-  let found: ts.Expression | undefined;
-  forEachNode(scope, (node) => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text) {
-      found = node.initializer;
-      return 'stop';
-    }
-    return ts.isFunctionLike(node) ? 'skip' : undefined;
-  });
-  return found;
+  const declaration = context.scopes.declarationOf(identifier.text, identifier);
+  return declaration && ts.isVariableDeclaration(declaration) ? declaration.initializer : undefined;
 }
