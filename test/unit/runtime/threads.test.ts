@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { formatReloadResult } from '../../../cli/src/formats/runtime';
 import { TempApp } from '../../helpers/app';
+import { eventually } from '../../helpers/wait';
 
 /** A main module that starts a thread on `worker` and asks it questions; the thread's id tells one thread from the next. */
 const starter = (worker: string, more = '') =>
@@ -85,6 +86,9 @@ describe('worker threads in a reload', () => {
     const runtime = await app.start('main.ts');
     assert.equal(await app.module('main.ts').failed, 'not written yet');
     app.write('lib.ts', `export const word = 'written';\n`);
+    // The thread's report of what it loaded travels apart from its error: the fix counts once the report is in.
+    const lib = app.path('lib.ts');
+    await eventually(() => runtime.changedFiles().includes(lib), 'the thread to have reported lib.ts');
     const result = await runtime.reload();
     assert.equal(result.outcome, 'committed', JSON.stringify(result.error));
     assert.deepEqual(result.loadOrder, ['main.ts']);
