@@ -97,11 +97,19 @@ function sourceFiles(dir: string): string[] {
   return out.sort();
 }
 
+/**
+ * Copies the app's files, their times kept: a fresh start is of the same files, and what an app derives from a
+ * file's time (a static file's `last-modified` and `etag`) must not tell the copies apart.
+ */
 function copyInto(from: string, to: string, entries: string[]): void {
   for (const entry of entries) {
     const source = path.join(from, entry);
     if (fs.existsSync(source))
-      fs.cpSync(source, path.join(to, entry), { recursive: true, filter: (file) => !/[\\/](\.reloadable|node_modules)$/.test(file) });
+      fs.cpSync(source, path.join(to, entry), {
+        recursive: true,
+        preserveTimestamps: true,
+        filter: (file) => !/[\\/](\.reloadable|node_modules)$/.test(file),
+      });
   }
 }
 
