@@ -9,7 +9,7 @@ import type { ModuleVersion } from '../modules/module';
 import type { ModuleRecords } from '../modules/records';
 import { original } from '../originals';
 import { appMessageOf, frameIn } from '../stack-traces';
-import { ExitDuringReload, type Fault, type FaultHandler } from './faults';
+import { ExitDuringReload, type Fault, type FaultHandler, type Side } from './faults';
 
 /** What the fault log needs of the reload running now, if any. */
 export interface FailingTransaction {
@@ -58,6 +58,12 @@ export class FaultLog implements FaultHandler {
     if (record.current?.number === number) return record.current;
     for (const version of record.retiring) if (version.number === number) return version;
     return this.transaction()?.candidate(record.id, number);
+  }
+
+  sideOf(version: ModuleVersion): Side {
+    if (!version.alive) return 'gone';
+    const transaction = this.transaction();
+    return transaction && !transaction.done && transaction.owns(version) ? 'new' : 'serving';
   }
 
   isGone(file: string, number: number): boolean {

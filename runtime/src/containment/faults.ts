@@ -15,7 +15,14 @@ export interface Fault {
   version: ModuleVersion | undefined;
 }
 
+/**
+ * Which side of a reload a version's code is on: the running reload's new versions (`new`), the versions that
+ * serve (`serving`, the retiring ones too), or none (`gone`: rolled back or retired).
+ */
+export type Side = 'new' | 'serving' | 'gone';
+
 export interface FaultHandler {
+  sideOf(version: ModuleVersion): Side;
   /** Whose version a script of `file`, version `number`, is. */
   versionOf(file: string, number: number): ModuleVersion | undefined;
   fault(fault: Fault): void;
@@ -48,6 +55,19 @@ export function attribute(error: unknown): ModuleVersion | undefined {
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * Whether the app's own fault listener, added by `listener`'s code, hears a fault with `error`. A fault of a
+ * reload's new code reaches only the new code's listeners, and one of the serving code only the serving code's:
+ * a new version's rejection must not make the live app's handler close the server that a rollback then leaves
+ * serving. A fault of gone code reaches no one's; one nobody can be named for, everyone's.
+ */
+export function reaches(listener: ModuleVersion, error: unknown): boolean {
+  const source = handler && attribute(error);
+  if (!handler || !source) return true;
+  const side = handler.sideOf(source);
+  return side !== 'gone' && side === handler.sideOf(listener);
 }
 
 /**

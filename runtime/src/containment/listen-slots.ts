@@ -30,6 +30,8 @@ interface ServerState {
   version: ModuleVersion | undefined;
   slot: Slot | undefined;
   role: 'owner' | 'pending' | 'detached';
+  /** Binds the server's address again, as it first asked for it (without its callbacks). */
+  relisten?: () => void;
 }
 
 /** What happens when `claimer` listens where `holder` already does; `ignore`: the claimer is dead code. */
@@ -86,6 +88,7 @@ export class ListenSlots {
       process.nextTick(() => server.emit('error', error));
       return server;
     }
+    state.relisten = () => this.bind(server, state, address, withoutCallbacks(args), listen);
     // Share the handle: the server listens (for its own code) before it receives anything.
     const shared = server as any;
     shared._handle = slot.handle;
@@ -117,6 +120,7 @@ export class ListenSlots {
         holder,
       );
     };
+    if (address) state.relisten = () => this.bind(server, state, address, withoutCallbacks(args), listen);
     server.prependOnceListener('error', onError);
     server.once('listening', () => {
       server.removeListener('error', onError);
@@ -221,7 +225,11 @@ export class ListenSlots {
     return pending !== undefined && versions.has(this.servers.get(pending)?.version as ModuleVersion);
   }
 
-  /** At commit: servers of `versions` waiting on a slot take it over. Returns how to undo that. */
+  /**
+   * At commit: servers of `versions` waiting on a slot take it over. Returns how to undo that: the handles go
+   * back; one a new server closed in the meantime (an app that closes its server on a fault of its own, say)
+   * is bound again for the server that held it.
+   */
   commit(versions: ReadonlySet<ModuleVersion>): () => void {
     const moved: Array<[Slot, net.Server]> = [];
     for (const slot of this.slots.values()) {
@@ -231,8 +239,20 @@ export class ListenSlots {
       this.transfer(slot, pending);
     }
     return () => {
-      for (const [slot, previous] of moved.reverse()) this.transfer(slot, previous);
+      for (const [slot, previous] of moved.reverse()) {
+        if (this.slots.get(slot.address.key) === slot) this.transfer(slot, previous);
+        else this.relisten(previous, slot);
+      }
     };
+  }
+
+  /** Binds the address of `slot`, closed since `server` handed it on, for `server` again. */
+  private relisten(server: net.Server, slot: Slot): void {
+    const state = this.servers.get(server);
+    if (!state?.relisten || state.slot !== slot || (server as any)._handle || this.slots.has(slot.address.key)) return;
+    state.slot = undefined;
+    state.role = 'owner';
+    state.relisten();
   }
 
   /**
@@ -302,6 +322,10 @@ function answerFault(response: ServerResponse): void {
   } catch {
     response.destroy();
   }
+}
+
+function withoutCallbacks(args: unknown[]): unknown[] {
+  return args.filter((arg) => typeof arg !== 'function');
 }
 
 function describeHolder(version: ModuleVersion | undefined): string {
