@@ -191,13 +191,46 @@ function isTimerOrHotCall(made: ts.CallExpression | ts.NewExpression, context: F
   return ts.isCallExpression(made) && context.hot.method(made) !== undefined;
 }
 
-/** Release methods: a value whose type has one is a resource someone must release. */
+/** Release methods: a value whose type has one that really releases something is a resource someone must release. */
 const releaseMethods = ['close', 'end', 'destroy', 'dispose', 'disconnect', 'terminate'];
 
 /**
- * The type-aware half: a value kept at module scope and never released is reported when its type has a
- * release method (`close`, `end`, `destroy`, `dispose`, `disconnect`, `terminate`, `[Symbol.dispose]`,
- * `[Symbol.asyncDispose]`): a pool, a client, a stream, a watcher.
+ * Node's classes that hold a handle of the system (a socket, a server, a child, a thread, a watcher, a file, a
+ * timer), by their name in Node's typings: what they or a subclass of theirs keep open lives until released.
+ */
+const nodeHandleClasses = new Set([
+  'Socket',
+  'TLSSocket',
+  'Server',
+  'ChildProcess',
+  'Worker',
+  'FSWatcher',
+  'StatWatcher',
+  'Interface',
+  'ReadStream',
+  'WriteStream',
+  'FileHandle',
+  'Dir',
+  'Agent',
+  'MessagePort',
+  'BroadcastChannel',
+  'Http2Session',
+  'ClientHttp2Session',
+  'ServerHttp2Session',
+  'Http2SecureServer',
+  'REPLServer',
+  'Session',
+  'Timeout',
+  'Immediate',
+]);
+
+/**
+ * The type-aware half: a value kept at module scope and never released is reported when it is a resource by
+ * what it does: an instance of one of Node's handle classes (or of a subclass), or a value whose release method
+ * (`close`, `end`, `destroy`, `dispose`, `disconnect`, `terminate`, `[Symbol.dispose]`, `[Symbol.asyncDispose]`)
+ * does something: one whose code is in the project and calls, awaits or makes something, or one only declared
+ * (a package's pool or client, which cannot be read). A release method Node's generic classes declare (a plain
+ * stream's `destroy()`, an emitter's), a no-op one, a deprecated one, or one of a function (a logger) releases nothing.
  */
 export function checkResources(candidates: readonly ResourceCandidate[], checker: ts.TypeChecker, sink: FindingSink): void {
   for (const { declaration, made } of candidates) {
@@ -213,18 +246,83 @@ function releaseMethodOf(checker: ts.TypeChecker, type: ts.Type, location: ts.No
   if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never)) return undefined;
   // A function with extras (a logger such as debug's `Debugger`, whose `destroy()` only unregisters it) holds no handle.
   if (type.getCallSignatures().length > 0) return undefined;
+  const handle = holdsNodeHandle(type);
   for (const name of releaseMethods) {
     const method = type.getProperty(name);
-    // A release method kept only for compatibility (`@deprecated`, such as a logger's no-op `destroy()`) releases nothing.
-    if (method && isDeprecated(method)) continue;
-    if (method && checker.getTypeOfSymbolAtLocation(method, location).getCallSignatures().length > 0) return `${name}()`;
+    if (!method || checker.getTypeOfSymbolAtLocation(method, location).getCallSignatures().length === 0) continue;
+    if (handle || releases(method)) return `${name}()`;
   }
   // Well-known symbols are named `__@dispose@123` by the checker.
-  const symbol = type
-    .getProperties()
-    .map((property) => /^__@(asyncDispose|dispose)@\d+$/.exec(property.escapedName as string)?.[1])
-    .find(Boolean);
-  return symbol && `[Symbol.${symbol}]()`;
+  for (const property of type.getProperties()) {
+    const symbol = /^__@(asyncDispose|dispose)@\d+$/.exec(property.escapedName as string)?.[1];
+    if (symbol && (handle || releases(property))) return `[Symbol.${symbol}]()`;
+  }
+  return undefined;
+}
+
+/** Whether `type` is, or derives from, one of Node's handle classes. */
+function holdsNodeHandle(type: ts.Type, seen = new Set<ts.Type>()): boolean {
+  if (seen.has(type)) return false;
+  seen.add(type);
+  const symbol = type.getSymbol();
+  if (symbol && nodeHandleClasses.has(symbol.name) && (symbol.declarations ?? []).some((declaration) => isNodeTyping(declaration.getSourceFile())))
+    return true;
+  if (type.isUnionOrIntersection()) return type.types.some((part) => holdsNodeHandle(part, seen));
+  const target = (type as ts.TypeReference).target ?? type;
+  if (!(target.flags & ts.TypeFlags.Object) || !((target as ts.ObjectType).objectFlags & ts.ObjectFlags.ClassOrInterface)) return false;
+  return (target as ts.InterfaceType).getBaseTypes?.()?.some((base) => holdsNodeHandle(base, seen)) ?? false;
+}
+
+/**
+ * Whether a release method releases something, by its declarations: not when Node's typings or the standard
+ * library declare it (a generic class's: a plain stream, an emitter), when it is deprecated (kept for
+ * compatibility), or when its code, in the project, calls, awaits and makes nothing (a no-op disposer).
+ * Declared only (a package's typings): it may, and is taken to.
+ */
+function releases(method: ts.Symbol): boolean {
+  if (isDeprecated(method)) return false;
+  const declarations = method.declarations ?? [];
+  if (declarations.length === 0) return true;
+  return declarations.some((declaration) => {
+    const file = declaration.getSourceFile();
+    if (isNodeTyping(file)) return false;
+    const body = bodyOf(declaration);
+    return body === undefined ? true : doesSomething(body);
+  });
+}
+
+function bodyOf(declaration: ts.Declaration): ts.Node | undefined {
+  if ((ts.isMethodDeclaration(declaration) || ts.isFunctionLike(declaration)) && 'body' in declaration && declaration.body)
+    return declaration.body as ts.Node;
+  if ((ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration)) && declaration.initializer) {
+    const value = skipOuterExpressions(declaration.initializer);
+    if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) return value.body;
+  }
+  return undefined;
+}
+
+/** Whether code calls, awaits, makes or deletes anything. */
+function doesSomething(body: ts.Node): boolean {
+  let acts = false;
+  forEachNode(body, (node) => {
+    if (
+      ts.isCallExpression(node) ||
+      ts.isNewExpression(node) ||
+      ts.isAwaitExpression(node) ||
+      ts.isDeleteExpression(node) ||
+      ts.isYieldExpression(node)
+    ) {
+      acts = true;
+      return 'stop';
+    }
+    return undefined;
+  });
+  return acts;
+}
+
+/** A file of Node's typings or of TypeScript's standard library. */
+function isNodeTyping(file: ts.SourceFile): boolean {
+  return file.isDeclarationFile && (/[\\/]@types[\\/]node[\\/]/.test(file.fileName) || /[\\/]lib(\.[\w.]+)?\.d\.ts$/.test(file.fileName));
 }
 
 function isDeprecated(symbol: ts.Symbol): boolean {
