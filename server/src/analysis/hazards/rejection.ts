@@ -16,6 +16,8 @@ import { skipOuterExpressions, skipParentheses } from '../bindings';
 export interface RejectionSource {
   node: ts.Node;
   what: string;
+  /** For a call that throws further down: what throws there. */
+  cause?: string;
 }
 
 /** Library methods whose promise only ever resolves, by where they are declared. */
@@ -23,6 +25,9 @@ const resolveOnlyMethods = [{ file: /[\\/]@types[\\/]node[\\/](ts[\d.]+[\\/])?wo
 
 /** How many calls deep the walk follows the project's functions before it gives up and trusts the type. */
 const maxDepth = 4;
+
+/** How many synchronous calls deep a call that may throw is followed into the project's functions. */
+const maxSyncDepth = 8;
 
 /** Calls that cannot throw in practice: logging, settling a promise (a stored `resolve` or `reject`), a primitive conversion. */
 const quietCallees =
@@ -103,7 +108,8 @@ export class RejectionReach {
     if (depth >= maxDepth) return unknown;
     const found = this.implementationsOf(call);
     if (found.kind === 'not-a-promise') return undefined;
-    if (found.kind === 'unknown') return unknown;
+    // `Promise | void` from code that cannot be read: an API whose implementations may well be synchronous.
+    if (found.kind === 'unknown') return this.isMaybePromise(call) ? undefined : unknown;
     for (const fn of found.functions) {
       const source = this.functionSource(fn, depth + 1, isAsync(fn));
       if (source) return source;
@@ -122,8 +128,10 @@ export class RejectionReach {
     if (this.inProgress.has(fn)) return undefined;
     this.inProgress.add(fn);
     try {
-      if (!ts.isBlock(body))
-        return async ? (this.expressionThrows(body, depth) ?? this.returnedSource(body, depth)) : this.returnedSource(body, depth);
+      if (!ts.isBlock(body)) {
+        if (async) return this.expressionThrows(body, depth) ?? this.returnedSource(body, depth);
+        return isKeptPromise(skipParentheses(body)) ? undefined : this.returnedSource(body, depth);
+      }
       return this.blockSource(body, depth, async);
     } finally {
       this.inProgress.delete(fn);
@@ -175,6 +183,9 @@ export class RejectionReach {
       if (ts.isReturnStatement(node) && node.expression) {
         // A promise returned without `await` is the caller's, even from inside a `try`.
         const returned = skipParentheses(node.expression);
+        // A plain function handing back a promise kept on an object (`return this.task.promise`) makes none: the
+        // caller that drops it loses nothing its maker does not hold.
+        if (!async && isKeptPromise(returned)) return;
         if (!ts.isAwaitExpression(returned) && this.isPromiseType(returned)) {
           found = this.sourceOf(returned, depth);
           return;
@@ -201,8 +212,8 @@ export class RejectionReach {
           }
         }
         if (region === 'open' && (ts.isCallExpression(node) || ts.isNewExpression(node)) && !isQuiet(node) && !this.isDroppedPromiseCall(node)) {
-          found = { node, what: `\`${text(node.expression)}(…)\` may throw` };
-          return;
+          found = this.syncThrow(node, 0);
+          if (found) return;
         }
       }
       ts.forEachChild(node, (child) => visit(child, region));
@@ -238,6 +249,102 @@ export class RejectionReach {
     const reject = executor.parameters[1];
     if (reject && (!ts.isIdentifier(reject.name) || usesName(executor.body, reject.name.text))) return false;
     return !containsThrow(executor.body);
+  }
+
+  private isMaybePromise(call: ts.CallExpression): boolean {
+    const type = this.checker.getTypeAtLocation(call);
+    return (
+      type.isUnion() && type.types.some((part) => (part.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) !== 0) && this.isPromiseType(call, type)
+    );
+  }
+
+  /**
+   * A plain call, in an async function, that may throw (and so reject the function's promise): one into the
+   * project's own synchronous functions is followed, and throws where their code throws (a `throw`, or a call
+   * to a throwing function of the project or to one of the few library calls made to throw: parsing, `…Sync`
+   * I/O, assertions); a call into code that cannot be read is taken to.
+   */
+  private syncThrow(call: ts.CallExpression | ts.NewExpression, depth: number): RejectionSource | undefined {
+    const may: RejectionSource = { node: call, what: `\`${text(call.expression)}(…)\` may throw` };
+    if (depth >= maxSyncDepth) return may;
+    let bodies: ts.Node[];
+    if (ts.isNewExpression(call)) {
+      const made = this.classCode(call);
+      if (!made) return may;
+      bodies = made;
+    } else {
+      const found = this.implementationsOf(call);
+      if (found.kind !== 'functions' || found.functions.some((fn) => isAsync(fn) || !(fn as ts.FunctionLikeDeclaration).body)) return may;
+      if (this.isPromiseType(call)) return may;
+      bodies = found.functions.map((fn) => (fn as ts.FunctionLikeDeclaration).body!);
+    }
+    for (const fn of bodies) {
+      if (this.inProgress.has(fn)) continue;
+      this.inProgress.add(fn);
+      try {
+        const inner = this.throwIn(fn, depth + 1);
+        if (inner) {
+          const cause = inner.cause ?? inner.what;
+          return { node: call, what: `\`${text(call.expression)}(…)\` may throw (${cause} in the code it calls)`, cause };
+        }
+      } finally {
+        this.inProgress.delete(fn);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * What `new C(…)` runs of a class of the project: its constructor's body and its fields' initializers;
+   * undefined when it cannot be read (a class of a package, or one that extends another).
+   */
+  private classCode(made: ts.NewExpression): ts.Node[] | undefined {
+    let symbol = this.checker.getSymbolAtLocation(made.expression);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.getDeclarations()?.find(ts.isClassLike);
+    if (!declaration || declaration.getSourceFile().isDeclarationFile || this.program.isSourceFileFromExternalLibrary(declaration.getSourceFile()))
+      return undefined;
+    if (declaration.heritageClauses?.some((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)) return undefined;
+    const code: ts.Node[] = [];
+    for (const member of declaration.members) {
+      if (ts.isConstructorDeclaration(member) && member.body) code.push(member.body);
+      else if (
+        ts.isPropertyDeclaration(member) &&
+        member.initializer &&
+        !(ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static) &&
+        !ts.isFunctionLike(skipOuterExpressions(member.initializer))
+      )
+        code.push(member.initializer);
+    }
+    return code;
+  }
+
+  /** Where synchronous code throws: a `throw` outside a swallowing `try`, or a call that does (see `syncThrow`). */
+  private throwIn(body: ts.Node, depth: number): RejectionSource | undefined {
+    let found: RejectionSource | undefined;
+    const visit = (node: ts.Node): void => {
+      if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+      if (ts.isTryStatement(node)) {
+        if (!node.catchClause || containsThrow(node.catchClause.block)) visit(node.tryBlock);
+        if (node.catchClause) visit(node.catchClause.block);
+        if (node.finallyBlock) visit(node.finallyBlock);
+        return;
+      }
+      if (ts.isThrowStatement(node)) {
+        found = { node, what: '`throw`' };
+        return;
+      }
+      if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+        const projectCall = ts.isCallExpression(node) ? this.implementationsOf(node).kind === 'functions' : this.classCode(node) !== undefined;
+        if (projectCall) found = this.syncThrow(node, depth);
+        else if (throwingLibraryCall.test(node.expression.getText().replace(/\s+/g, '')))
+          found = { node, what: `\`${text(node.expression)}(…)\` may throw` };
+        if (found) return;
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(body);
+    return found;
   }
 
   /** The functions a call reaches in the project's own sources, through declarations, assertions and prototype assignments. */
@@ -276,6 +383,7 @@ export class RejectionReach {
         const value = skipOuterExpressions(initializer);
         if (ts.isFunctionLike(value)) functions.push(value as ts.SignatureDeclaration);
         else if (asserted && !this.returnsPromise(asserted)) return { kind: 'not-a-promise', at: asserted };
+        else if (ts.isCallExpression(value) && this.makesVoidFunctions(value)) return { kind: 'not-a-promise', at: value };
         else return { kind: 'unknown' };
         continue;
       }
@@ -284,6 +392,29 @@ export class RejectionReach {
       else return { kind: 'unknown' };
     }
     return functions.length > 0 ? { kind: 'functions', functions } : { kind: 'unknown' };
+  }
+
+  /**
+   * `const run = debounce(async () => …)`: whether the factory, a function of the project, returns only plain
+   * functions that return nothing (they schedule the work, whose outcome is not the caller's): then calling
+   * what it made gives no promise, whatever its type says.
+   */
+  private makesVoidFunctions(call: ts.CallExpression): boolean {
+    const factory = this.implementationsOf(call);
+    if (factory.kind !== 'functions') return false;
+    return factory.functions.every((fn) => {
+      const returned = returnedExpressions(fn);
+      return (
+        returned !== undefined &&
+        returned.length > 0 &&
+        returned.every((expression) => {
+          const value = expression && skipOuterExpressions(expression);
+          if (!value || !(ts.isFunctionExpression(value) || ts.isArrowFunction(value)) || isAsync(value)) return false;
+          const made = returnedExpressions(value);
+          return made !== undefined && made.every((inner) => inner === undefined);
+        })
+      );
+    });
   }
 
   /** True when calling a value of this expression's own type (before any assertion) gives a promise. */
@@ -360,6 +491,34 @@ function prototypeAssignment(declaration: ts.Declaration, name: string): ts.Sign
   };
   visit(declaration.getSourceFile());
   return found;
+}
+
+/** Library calls made to throw on bad input, followed into a synchronous function of the project. */
+const throwingLibraryCall = /^(JSON\.parse|require|([\w$]+\.)*\w+Sync|assert(\.\w+)?|([\w$]+\.)*(parse|decode|deserialize|unpack|pack|encode))$/;
+
+/**
+ * What a function returns, one entry per `return` (undefined for a bare `return`, and one for falling off the
+ * end of a block); undefined when it has no body.
+ */
+function returnedExpressions(fn: ts.SignatureDeclaration): Array<ts.Expression | undefined> | undefined {
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return undefined;
+  if (!ts.isBlock(body)) return [body];
+  const returned: Array<ts.Expression | undefined> = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isReturnStatement(node)) returned.push(node.expression);
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  const last = body.statements.at(-1);
+  if (!last || !ts.isReturnStatement(last)) returned.push(undefined);
+  return returned;
+}
+
+/** `this.task.promise`, `holder[key]`: a promise read from where it is kept, not one made here. */
+function isKeptPromise(expression: ts.Expression): boolean {
+  return ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression);
 }
 
 function usesName(node: ts.Node, name: string): boolean {
