@@ -46,10 +46,15 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
 
   /** Waits until every worker is live again, none of them `killed`, and checks they agree with the result. */
   async function afterKill(killed: number, result: ReloadResult): Promise<void> {
-    await eventually(async () => {
-      const cluster = await live();
-      return cluster.workers.length === workers && cluster.workers.every((worker) => worker.state === 'live' && worker.pid !== killed);
-    }, 'the killed worker to be started again');
+    // A bound for a hang, not a measure: a worker's start on a loaded two-core machine can take seconds.
+    await eventually(
+      async () => {
+        const cluster = await live();
+        return cluster.workers.length === workers && cluster.workers.every((worker) => worker.state === 'live' && worker.pid !== killed);
+      },
+      'the killed worker to be started again',
+      30_000,
+    );
     if (result.outcome === 'committed') serving = `v${round}`;
     const cluster = await live();
     assert.ok(
@@ -127,6 +132,7 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
         await eventually(
           async () => ((await client.status()).modules.find((module) => module.id === 'src/handler.ts')?.inFlight ?? 0) > 0,
           'the slow calls to start on the old code',
+          30_000,
         );
         const result = await killDuring(
           () => '',
@@ -142,10 +148,16 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
     it(`${killsPerPhase} times ${phase}: every worker on the outcome's code, one epoch; failed requests only on the killed worker's connections`, async (t) => {
       const load = startLoad<Body>(app.port, clients);
       const outcomes: string[] = [];
-      for (let kill = 0; kill < killsPerPhase; kill++) {
-        const result = await run();
-        outcomes.push(result.outcome);
-        if (outcome) assert.equal(result.outcome, outcome, `round ${round}: ${JSON.stringify(result.error)}`);
+      try {
+        for (let kill = 0; kill < killsPerPhase; kill++) {
+          const result = await run();
+          outcomes.push(result.outcome);
+          if (outcome) assert.equal(result.outcome, outcome, `round ${round}: ${JSON.stringify(result.error)}`);
+        }
+      } catch (error) {
+        // The clients stop with the test: left running against an app that stopped, they would spin for good.
+        await load.stop();
+        throw error;
       }
       // A connection handed to a worker as it died must end (a failed request), not hang: the clients stop in time.
       const { bodies, failures } = await Promise.race([
