@@ -37,5 +37,5 @@ export function printReport(report: StartFigures & { syntactic: number[]; typed:
   );
 }
 
-/** What the i-th edit appends to its module: a dropped timer and a floating promise, one rule of each pass. */
-export const appended = (i: number): string => `\nsetTimeout(() => undefined, ${i});\nPromise.resolve(${i});\n`;
+/** What the i-th edit appends to its module: a dropped timer and a dropped promise that rejects (one that cannot, such as `Promise.resolve(i)`, is no finding), one rule of each pass. */
+export const appended = (i: number): string => `\nsetTimeout(() => undefined, ${i});\nPromise.reject(new Error(String(${i})));\n`;
