@@ -67,7 +67,9 @@ export function checkFloatingPromises(
   const types = new PromiseTypes(program, options.checkThenables === true);
   const reach = options.mode === 'typescript-eslint' ? undefined : new RejectionReach(program, (node, type) => types.isPromise(node, type));
   for (const { statement } of candidates) {
-    const unhandled = unhandledIn(skipParentheses(statement.expression), types);
+    const expression = skipParentheses(statement.expression);
+    if (ts.isCallExpression(expression) && types.givesNoPromise(expression)) continue;
+    const unhandled = unhandledIn(expression, types);
     if (!unhandled) continue;
     const message = say.floatingPromise(unhandled.array, unhandled.uselessHandler);
     if (!reach) {
@@ -194,6 +196,52 @@ class PromiseTypes {
         return first !== undefined && /^(err|error|e|er|cause)$/i.test(first.getName());
       }),
     );
+  }
+
+  /**
+   * Whether a call cannot give a promise, or an array or tuple of them, judged by its callee's signatures alone:
+   * every one returns a type that is neither whatever its type parameters become (`void`, `number`, `Foo<T>`; not
+   * `T`, `T[]`, `Promise<T>`, a conditional or mapped type). Most calls a module
+   * makes as statements return nothing of the kind (`void`, a number, an object); asking for the call's own type
+   * instead would resolve it (overloads, the arguments' types) only to learn the same. Exact: anything it cannot
+   * tell is left to the full question. Not with `checkThenables`, where any object may be a thenable.
+   */
+  givesNoPromise(call: ts.CallExpression): boolean {
+    if (this.checkThenables) return false;
+    // `super(…)` gives nothing; calling an `any` gives an `any`, which is no promise.
+    if (call.expression.kind === ts.SyntaxKind.SuperKeyword) return true;
+    const callee = this.checker.getNonNullableType(this.checker.getTypeAtLocation(call.expression));
+    if (callee.flags & ts.TypeFlags.Any) return true;
+    let signatures = 0;
+    for (const part of unionParts(callee)) {
+      for (const signature of part.getCallSignatures()) {
+        if (!this.plainlyNoPromise(signature.getReturnType())) return false;
+        signatures++;
+      }
+      if (part.getCallSignatures().length === 0) return false;
+    }
+    return signatures > 0;
+  }
+
+  /** A type that is no promise and no array or tuple of promises, whatever its type parameters are instantiated with. */
+  private plainlyNoPromise(type: ts.Type, depth = 0): boolean {
+    if (depth > 3) return false;
+    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never | ts.TypeFlags.Void | ts.TypeFlags.Undefined | ts.TypeFlags.Null))
+      return true;
+    if (
+      type.flags &
+      (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BigIntLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.ESSymbolLike)
+    )
+      return true;
+    if (type.isUnionOrIntersection()) return type.types.every((part) => this.plainlyNoPromise(part, depth + 1));
+    if (!(type.flags & ts.TypeFlags.Object)) return false;
+    // A mapped type over a type parameter may be a tuple of promises once instantiated.
+    if ((type as ts.ObjectType).objectFlags & ts.ObjectFlags.Mapped) return false;
+    if (this.isBuiltinPromise(type)) return false;
+    if (this.checker.isArrayType(type) || this.checker.isTupleType(type))
+      return this.checker.getTypeArguments(type as ts.TypeReference).every((element) => this.plainlyNoPromise(element, depth + 1));
+    // Any other class or interface is no promise, instantiated with whatever (one deriving from Promise is, above).
+    return true;
   }
 
   /** A union of a promise with `void` or `undefined`: an API that allows its implementations to be synchronous. */
