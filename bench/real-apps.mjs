@@ -55,8 +55,11 @@ export async function benchRealApps({ appsDir = '/work/cache/apps', only } = {})
     rows.push(row);
     if (!row.available) continue;
     const env = { ...app.env, ...app.oracle.env };
-    row.run = await starts(process.execPath, [join(root, 'runtime/bin/reloadable.cjs'), 'run', app.oracle.entry], dir, env);
-    row.tsx = await starts(process.execPath, [tsx, app.oracle.entry], dir, env);
+    // The app's arguments, as the oracle passes them (`--` ends the runtime's own options; tsx needs none).
+    const runArgs = app.oracle.runArgs ?? [];
+    const appArgs = runArgs[0] === '--' ? runArgs.slice(1) : runArgs;
+    row.run = await starts(process.execPath, [join(root, 'runtime/bin/reloadable.cjs'), 'run', app.oracle.entry, ...runArgs], dir, env);
+    row.tsx = await starts(process.execPath, [tsx, app.oracle.entry, ...appArgs], dir, env);
     row.own = app.start ? await starts('npm', ['run', app.start], dir, env) : 'n/a';
     const out = join(mkdtempSync(join(tmpdir(), 'reloadable-oracle-')), 'report.json');
     try {
