@@ -118,12 +118,38 @@ function patchWorker(): void {
       if (version) {
         let running = true;
         worker.once('exit', () => (running = false));
+        // A thread the runtime stops with its version exits because of that: what the app's listeners make of the
+        // exit (a logger's transport reporting its thread gone) is said with the retirement, not taken for a fault
+        // of the app, and every listener still hears the exit.
+        let stopping = false;
+        let threwOnExit: unknown;
+        const emitting = worker.emit;
+        worker.emit = function (this: WorkerThreadsModule.Worker, event: string | symbol, ...args: unknown[]) {
+          if (event !== 'exit' || !stopping) return emitting.call(this, event, ...args);
+          for (const listener of this.rawListeners('exit')) {
+            try {
+              (listener as (...args: unknown[]) => unknown).apply(this, args);
+            } catch (error) {
+              threwOnExit ??= error;
+            }
+          }
+          return true;
+        } as typeof emitting;
+        const threadId = worker.threadId;
         version.resources.add(
           'worker',
           worker,
-          () => `worker thread ${worker.threadId}`,
+          // Its threadId is -1 once it exited: the one it had.
+          () => `worker thread ${threadId}`,
           () => running,
-          () => untilExit(worker, () => void worker.terminate()),
+          async () => {
+            stopping = true;
+            await untilExit(worker, () => void worker.terminate());
+            if (threwOnExit !== undefined)
+              throw new Error(
+                `stopped with its version; a listener of its exit then threw: ${(threwOnExit as Error)?.message ?? String(threwOnExit)}`,
+              );
+          },
           TrackedWorker,
         );
       }

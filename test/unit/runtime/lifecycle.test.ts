@@ -208,6 +208,32 @@ describe('lifecycle events and owned resources', () => {
     );
   });
 
+  it("says what a stopped worker thread's exit listener threw with the retirement, not as a fault of the app", async () => {
+    // A logger's transport thread (pino's thread-stream) reports its thread gone when the thread exits.
+    app = new TempApp({
+      'service.ts':
+        `import { Worker } from 'node:worker_threads';\nexport const x = 1;\n` +
+        `export const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });\n` +
+        `export const heard: number[] = [];\n` +
+        `worker.on('exit', () => { throw new Error('the transport thread exited'); });\n` +
+        `worker.on('exit', (code) => heard.push(code));\n`,
+      'main.ts': importer('x'),
+    });
+    const runtime = await app.start();
+    const { worker, heard } = app.module('service.ts');
+    await new Promise((resolve) => worker.once('online', resolve));
+    app.write('service.ts', `export const x = 2;\n`);
+    const result = await runtime.reload();
+    assert.equal(result.outcome, 'committed');
+    assert.match(
+      result.warnings.join('\n'),
+      /worker thread \d+: stopped with its version; a listener of its exit then threw: the transport thread exited/,
+    );
+    // Every listener heard the exit, the one after the throwing one too; nothing was reported as the app's fault.
+    assert.equal(heard.length, 1);
+    assert.deepEqual(runtime.status().faults, []);
+  });
+
   it('hands an owned resource to the new version that owns it too, instead of closing it', async () => {
     const service = `export const server = import.meta.hot!.own((import.meta.hot!.data.server as any) ?? { closed: false, close() { this.closed = true; } });\nimport.meta.hot!.data.server = server;\n`;
     app = new TempApp({ 'service.ts': service, 'main.ts': importer('server') });
