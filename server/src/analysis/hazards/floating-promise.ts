@@ -65,7 +65,14 @@ export function checkFloatingPromises(
   sink: FindingSink,
 ): void {
   const types = new PromiseTypes(program, options.checkThenables === true);
-  const reach = options.mode === 'typescript-eslint' ? undefined : new RejectionReach(program, (node, type) => types.isPromise(node, type));
+  const reach =
+    options.mode === 'typescript-eslint'
+      ? undefined
+      : new RejectionReach(
+          program,
+          (node, type) => types.isPromise(node, type),
+          (node) => types.isMaybePromise(node),
+        );
   for (const { statement } of candidates) {
     const expression = skipParentheses(statement.expression);
     if (ts.isCallExpression(expression) && types.givesNoPromise(expression)) continue;
@@ -95,10 +102,8 @@ function lostRejection(unhandled: NonNullable<Unhandled>, types: PromiseTypes, r
       ? reach.functionSource(skipParentheses(callback) as ts.SignatureDeclaration, 1, true)
       : { node: expression, what: 'an array of promises' };
   }
-  if (ts.isCallExpression(expression)) {
-    if (expression.arguments.some((argument) => types.isErrorFirstCallback(argument))) return undefined;
-    if (types.isMaybePromise(expression) && reach.implementationsOf(expression).kind === 'unknown') return undefined;
-  }
+  if (ts.isCallExpression(expression) && expression.arguments.some((argument) => types.isErrorFirstCallback(argument))) return undefined;
+  // A `Promise | void` of code that cannot be read is judged where the walk meets any call of it (RejectionReach.callSource).
   return reach.sourceOf(expression, 0);
 }
 

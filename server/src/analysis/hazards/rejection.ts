@@ -47,6 +47,8 @@ export class RejectionReach {
   constructor(
     private readonly program: ts.Program,
     private readonly isPromiseType: (node: ts.Node, type?: ts.Type) => boolean,
+    /** A union of a promise with `void` or `undefined`: an API whose implementations may be synchronous. */
+    private readonly isMaybePromise: (node: ts.Node) => boolean,
   ) {
     this.checker = program.getTypeChecker();
   }
@@ -249,13 +251,6 @@ export class RejectionReach {
     const reject = executor.parameters[1];
     if (reject && (!ts.isIdentifier(reject.name) || usesName(executor.body, reject.name.text))) return false;
     return !containsThrow(executor.body);
-  }
-
-  private isMaybePromise(call: ts.CallExpression): boolean {
-    const type = this.checker.getTypeAtLocation(call);
-    return (
-      type.isUnion() && type.types.some((part) => (part.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) !== 0) && this.isPromiseType(call, type)
-    );
   }
 
   /**
