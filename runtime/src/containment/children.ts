@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as WorkerThreadsModule from 'node:worker_threads';
+import { messageOf } from '../errors';
 import { runtimeRequire } from '../location';
 import { original } from '../originals';
 import { likeOriginal, owner } from './replace';
@@ -145,10 +146,7 @@ function patchWorker(): void {
           async () => {
             stopping = true;
             await untilExit(worker, () => void worker.terminate());
-            if (threwOnExit !== undefined)
-              throw new Error(
-                `stopped with its version; a listener of its exit then threw: ${(threwOnExit as Error)?.message ?? String(threwOnExit)}`,
-              );
+            if (threwOnExit !== undefined) throw new Error(`stopped with its version; a listener of its exit then threw: ${messageOf(threwOnExit)}`);
           },
           TrackedWorker,
         );

@@ -71,6 +71,7 @@ export class ListenSlots {
     const state = this.track(server, version);
     const slot = address ? this.slots.get(address.key) : undefined;
     if (version && !version.alive) return server;
+    if (address) state.relisten = () => this.bind(server, state, address, withoutCallbacks(args), listen);
     if (!address || !slot || slot.owner === server) return this.bind(server, state, address, args, listen);
     const holder = this.servers.get(slot.owner)?.version;
     const claim = slot.pending ? 'conflict' : this.policy.claim(version, holder);
@@ -88,7 +89,6 @@ export class ListenSlots {
       process.nextTick(() => server.emit('error', error));
       return server;
     }
-    state.relisten = () => this.bind(server, state, address, withoutCallbacks(args), listen);
     // Share the handle: the server listens (for its own code) before it receives anything.
     const shared = server as any;
     shared._handle = slot.handle;
@@ -120,7 +120,6 @@ export class ListenSlots {
         holder,
       );
     };
-    if (address) state.relisten = () => this.bind(server, state, address, withoutCallbacks(args), listen);
     server.prependOnceListener('error', onError);
     server.once('listening', () => {
       server.removeListener('error', onError);
