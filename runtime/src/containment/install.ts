@@ -7,6 +7,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import { patchChildren } from './children';
 import { ListenSlots, type ListenPolicy } from './listen-slots';
+import { patchPackageObjects } from './package-objects';
 import { patchProcessListeners } from './process-listeners';
 import { patchServers } from './servers';
 import { patchSockets } from './sockets';
@@ -28,6 +29,7 @@ export function installContainment(policy: ListenPolicy): ListenSlots {
   patchSockets();
   patchChildren();
   patchWatchers();
+  patchPackageObjects();
   syncBuiltinESMExports();
   return slots;
 }

@@ -2,6 +2,8 @@
 // each with the stack that made it: stopped when the version retires or its reload rolls back, and reported as
 // a leak when one outlives that. The patches of Node's built-ins (this folder's other files) fill it.
 import type { HandleKind } from '../../../src-shared/control-protocol';
+import { within } from '../wait';
+import { packageOfStack } from './package-roots';
 
 export interface TrackedHandle {
   kind: HandleKind;
@@ -14,11 +16,28 @@ export interface TrackedHandle {
   stop(): void | Promise<void>;
 }
 
+/** A module version as this file needs it (the version holds its Resources). */
+interface Versioned {
+  readonly status: string;
+}
+
+/** A package object a version made: released through its own `close()` when that version retires. */
+export interface PackageObject {
+  target: { close(): unknown };
+  /** The folder of the package whose class it is (`…/node_modules/chokidar`). */
+  root: string;
+  /** The versions whose code listened to it. */
+  listeners: Set<Versioned>;
+  describe(): string;
+}
+
 const pruneAbove = 256;
 
 /** The handles one module version started and that may still be alive. */
 export class Resources {
   private readonly handles = new Set<TrackedHandle>();
+  /** Package objects the version made (./package-objects.ts): released through their own `close()`. */
+  private readonly packageObjects: PackageObject[] = [];
   /** The version retired or was dropped: what its code still starts (a bootstrap that awaited) stops at once. */
   private stopped = false;
 
@@ -46,6 +65,14 @@ export class Resources {
     if (handle) this.handles.delete(handle);
   }
 
+  addPackageObject(entry: PackageObject): void {
+    if (this.stopped) return;
+    // One no version's code listened to only matters while it is on globalThis or kept: rare enough to forget.
+    if (this.packageObjects.length >= pruneAbove)
+      this.packageObjects.splice(0, Infinity, ...this.packageObjects.filter((kept) => kept.listeners.size > 0));
+    this.packageObjects.push(entry);
+  }
+
   /** Stops watching a target (a newer version took it over through `hot.own`). */
   release(target: object): void {
     for (const handle of this.handles) if (handle.target === target) this.handles.delete(handle);
@@ -57,13 +84,35 @@ export class Resources {
     return [...this.handles];
   }
 
-  /** Stops every live handle `keep` does not claim, newest first; returns what failed to stop. */
-  async stopAll(keep: (target: object) => boolean): Promise<string[]> {
+  /**
+   * Stops every live handle `keep` does not claim, newest first; returns what failed to stop. The package
+   * objects the version made and listened to are released first, through their own `close()` (a moment at most):
+   * what their packages made for the version is then theirs to close, and what a package whose object something
+   * live still uses made is left alone.
+   */
+  async stopAll(version: Versioned, keep: (target: object) => boolean, waitMs: number): Promise<string[]> {
     this.stopped = true;
     const failures: string[] = [];
+    const packages = new Set<string>();
+    for (const entry of this.packageObjects.reverse()) {
+      if (stillUsed(entry, version, keep)) {
+        packages.add(entry.root);
+        continue;
+      }
+      if (!entry.listeners.has(version)) continue;
+      packages.add(entry.root);
+      try {
+        await within(Promise.resolve(entry.target.close()), waitMs, () => {
+          failures.push(`${entry.describe()}: its close() did not settle in ${waitMs} ms`);
+        });
+      } catch (error) {
+        failures.push(`${entry.describe()}: ${(error as Error)?.message ?? String(error)}`);
+      }
+    }
+    this.packageObjects.length = 0;
     const stopping: Array<Promise<void>> = [];
     for (const handle of [...this.handles].reverse()) {
-      if (keep(handle.target)) {
+      if (keep(handle.target) || (packages.size > 0 && packages.has(packageOfStack(handle.origin.stack) ?? ''))) {
         this.handles.delete(handle);
         continue;
       }
@@ -84,6 +133,7 @@ export class Resources {
 
   clear(): void {
     this.handles.clear();
+    this.packageObjects.length = 0;
   }
 
   private prune(): void {
@@ -97,4 +147,18 @@ export function safe<T>(call: () => T, fallback: T): T {
   } catch {
     return fallback;
   }
+}
+
+/** Whether something live still uses the object: a newer version listens to it, or it is kept where a new version finds it. */
+function stillUsed(entry: PackageObject, retiring: Versioned, keep: (target: object) => boolean): boolean {
+  if (keep(entry.target) || onGlobal(entry.target)) return true;
+  for (const version of entry.listeners) if (version !== retiring && (version.status === 'live' || version.status === 'candidate')) return true;
+  return false;
+}
+
+function onGlobal(target: object): boolean {
+  for (const key of Reflect.ownKeys(globalThis)) {
+    if (Reflect.getOwnPropertyDescriptor(globalThis, key)?.value === target) return true;
+  }
+  return false;
 }

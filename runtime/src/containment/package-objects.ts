@@ -1,0 +1,103 @@
+// A package's own object that a version's code made and listens to (a chokidar watcher, a ws server, a queue
+// worker: an emitter of a package class with a `close()`) is released through that `close()` when the version
+// retires, before the handles beneath it, and the handles that package made for the version are then the
+// package's to close. A package may share one system handle among all its callers (chokidar keeps one `fs.watch`
+// per path for every watcher of it): closing the handle the old version happened to make would close it under
+// the new version's object too, and only the package knows whether one still uses it.
+//
+// Not such an object: one of Node's own (a server, socket, stream, child, worker, watcher: tracked beneath, as
+// handles), one a package makes while a module loads (its singleton, every version's), one no version's code
+// listened to (a client pool a call made lazily), and one a newer live version listens to too or that is kept in
+// `hot.data`, in a `hot.own` or on `globalThis` (still used: neither it nor its package's handles are touched).
+import * as childProcess from 'node:child_process';
+import * as dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { Stream } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { runtimeFile } from '../location';
+import type { ModuleVersion } from '../modules/module';
+import { packageRootOf } from './package-roots';
+import { likeOriginal, owner } from './replace';
+import type { PackageObject } from './resources';
+
+const made = new WeakMap<object, PackageObject>();
+const runtimePackage = packageRootOf(runtimeFile);
+
+export function patchPackageObjects(): void {
+  const events = EventEmitter as unknown as { init: (this: EventEmitter, ...args: unknown[]) => unknown };
+  const init = events.init;
+  events.init = likeOriginal(function trackedInit(this: EventEmitter, ...args: unknown[]) {
+    const result = init.apply(this, args);
+    const version = owner();
+    if (version && typeof (this as { close?: unknown }).close === 'function' && !isNodeHandle(this)) record(this, version, trackedInit);
+    return result;
+  }, init);
+  const prototype = EventEmitter.prototype as unknown as Record<string, Function>;
+  for (const method of ['addListener', 'prependListener'] as const) {
+    const add = prototype[method]!;
+    const tracked = likeOriginal(function trackedAdd(this: object, ...args: unknown[]) {
+      const entry = made.get(this);
+      if (entry !== undefined) {
+        const version = owner();
+        if (version) entry.listeners.add(version);
+      }
+      return add.apply(this, args);
+    }, add);
+    prototype[method] = tracked;
+    // `on` is `addListener`, and `once`/`prependOnceListener` go through these two.
+    if (method === 'addListener' && prototype.on === add) prototype.on = tracked;
+  }
+}
+
+function record(target: EventEmitter, version: ModuleVersion, creator: Function): void {
+  const name = (target.constructor as Function | undefined)?.name;
+  if (!name) return;
+  let root: string | undefined;
+  for (const frame of callSites(creator)) {
+    const file = frame.getFileName() ?? '';
+    // Made while a module loads: the package's own (a default connection), every version's.
+    if (file.startsWith('node:internal/modules/')) return;
+    if (root === undefined && frame.isConstructor() && frame.getFunctionName() === name) {
+      if (file.startsWith('node:')) return;
+      root = packageRootOf(file);
+      if (root === undefined || root === runtimePackage) return;
+    }
+  }
+  if (root === undefined) return;
+  const entry: PackageObject = {
+    target: target as unknown as PackageObject['target'],
+    root,
+    listeners: new Set(),
+    describe: () => `${name} of ${path.basename(root)}`,
+  };
+  made.set(target, entry);
+  version.resources.addPackageObject(entry);
+}
+
+/** One of Node's handles tracked beneath (a file watcher's class is not exported: its constructor's frame tells). */
+function isNodeHandle(target: object): boolean {
+  return (
+    target instanceof Stream ||
+    target instanceof net.Server ||
+    target instanceof childProcess.ChildProcess ||
+    target instanceof Worker ||
+    target instanceof dgram.Socket
+  );
+}
+
+function callSites(creator: Function): NodeJS.CallSite[] {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  try {
+    Error.prepareStackTrace = (_error, frames) => frames;
+    Error.stackTraceLimit = 64;
+    Error.captureStackTrace(holder, creator);
+    return holder.stack ?? [];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}

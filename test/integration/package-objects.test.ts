@@ -1,0 +1,126 @@
+// A package that shares one system handle among all its callers: chokidar keeps one `fs.watch` per path for
+// every watcher of that path. After a reload the new version's watcher rides on the handle the old version's
+// made; the runtime releases the old watcher through chokidar's own `close()`, which keeps the handle for the
+// new one, instead of closing the handle under it. The new version sees changes, the old one no longer does. A
+// package's singleton and an object kept on globalThis, which the new version still uses, are not closed.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ControlClient } from '../../runtime/src/control/client';
+import { call, freePort } from '../helpers/net';
+import { RunningApp } from '../helpers/running-app';
+import { eventually } from '../helpers/wait';
+
+const root = path.resolve(__dirname, '../..');
+
+/** The entry, labelled: it watches data.txt with chokidar and notes each change it sees in seen.log. */
+const main = (label: string, extra = '') =>
+  [
+    "import { appendFileSync } from 'node:fs';",
+    "import { createServer } from 'node:http';",
+    "import { watch } from 'chokidar';",
+    "import bus, { Bus } from 'bus';",
+    'let ready = false;',
+    "bus.on('ping', () => {});",
+    'const shared = globalThis as any;',
+    "(shared.kept ??= new Bus()).on('ping', () => {});",
+    "watch('data.txt')",
+    "  .on('ready', () => (ready = true))",
+    `  .on('change', () => appendFileSync('seen.log', '${label}\\n'));`,
+    'createServer((req, res) => {',
+    "  if (req.url === '/closed') return res.end(JSON.stringify({ singleton: bus.closed, kept: shared.kept.closed }));",
+    `  res.end(ready ? '${label}' : 'starting');`,
+    "}).listen(Number(process.env.PORT), '127.0.0.1');",
+    extra,
+  ].join('\n');
+
+describe("a package's shared handle stays with the version that still uses it", () => {
+  let app: RunningApp;
+  let client: ControlClient;
+  let port: number;
+  const text = async () => (await call(port, { path: '/' })).body;
+  const seen = () => (fs.existsSync(app.file('seen.log')) ? fs.readFileSync(app.file('seen.log'), 'utf8').split('\n').filter(Boolean) : []);
+  let changes = 0;
+  const change = () => fs.writeFileSync(app.file('data.txt'), `change ${++changes}\n`);
+  /** Twice: `label` sees a change, and no other watcher noted one meanwhile (a late event of another had its chance). */
+  const onlySeesChanges = async (label: string) => {
+    const before = seen().length;
+    await seesChange(label);
+    await seesChange(label);
+    assert.deepEqual(
+      seen()
+        .slice(before)
+        .filter((seenBy) => seenBy !== label),
+      [],
+    );
+  };
+  /** Changes data.txt until `label` notes a change (again every 200 ms: chokidar skips a change it sees too soon after one). */
+  const seesChange = async (label: string) => {
+    const count = () => seen().filter((seenBy) => seenBy === label).length;
+    const before = count();
+    let polls = 0;
+    await eventually(
+      () => {
+        if (count() > before) return true;
+        if (polls++ % 20 === 0) change();
+        return false;
+      },
+      `${label} to see a change (seen: ${seen().join(', ')})\n${app.stderr}`,
+    );
+  };
+
+  before(async () => {
+    port = await freePort();
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-package-objects-')));
+    fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(path.join(root, 'node_modules/chokidar'), path.join(dir, 'node_modules/chokidar'), 'dir');
+    // A package's singleton, made while its module loads, and its class, closable.
+    fs.mkdirSync(path.join(dir, 'node_modules/bus'));
+    fs.writeFileSync(path.join(dir, 'node_modules/bus/package.json'), '{ "name": "bus", "main": "index.js" }\n');
+    fs.writeFileSync(
+      path.join(dir, 'node_modules/bus/index.js'),
+      [
+        "const { EventEmitter } = require('node:events');",
+        'class Bus extends EventEmitter { closed = false; close() { this.closed = true; } }',
+        'module.exports = new Bus();',
+        'module.exports.Bus = Bus;',
+      ].join('\n'),
+    );
+    fs.writeFileSync(path.join(dir, 'data.txt'), 'start\n');
+    fs.writeFileSync(path.join(dir, 'main.ts'), main('v1'));
+    app = await RunningApp.runIn(dir, { port, entry: 'main.ts', anyOutput: true });
+    client = await ControlClient.connect(app.discovery(), 'test');
+    await eventually(async () => (await text()) === 'v1', 'the first watcher to be ready');
+  });
+  after(async () => {
+    client?.close();
+    await app?.stop();
+  });
+
+  it('the first version sees a change', async () => {
+    await seesChange('v1');
+  });
+
+  it("after a reload the new version sees changes and the old one's watcher is closed", async () => {
+    fs.writeFileSync(app.file('main.ts'), main('v2'));
+    const result = await client.reload();
+    assert.equal(result.outcome, 'committed', JSON.stringify(result));
+    await eventually(async () => (await text()) === 'v2', 'the new watcher to be ready');
+    await onlySeesChanges('v2');
+  });
+
+  it("leaves alone a package's singleton and an object kept on globalThis, which the new version still uses", async () => {
+    assert.deepEqual(JSON.parse((await call(port, { path: '/closed' })).body), { singleton: false, kept: false });
+  });
+
+  it('a rolled-back version releases its own watcher and leaves the serving one watching', async () => {
+    fs.writeFileSync(app.file('main.ts'), main('v3', "throw new Error('v3 fails at init');"));
+    const result = await client.reload();
+    assert.equal(result.outcome, 'rolled-back', JSON.stringify(result));
+    assert.equal(await text(), 'v2');
+    await onlySeesChanges('v2');
+  });
+});
