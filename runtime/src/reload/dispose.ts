@@ -37,7 +37,8 @@ export async function disposeVersion(version: ModuleVersion, record: ModuleRecor
     }
   }
   version.hot.owned.length = 0;
-  for (const failure of await version.resources.stopAll(version, options.keep, options.waitMs)) warnings.push(say.closeFailed(version.id, version.number, failure));
+  for (const failure of await version.resources.stopAll(version, options.keep, options.waitMs))
+    warnings.push(say.closeFailed(version.id, version.number, failure));
   options.bus.removeFor(version);
   for (const mailbox of record?.mailboxes ?? []) mailbox.unbind(version);
   version.record.finish(version);
