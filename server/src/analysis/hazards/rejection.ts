@@ -69,7 +69,17 @@ export class RejectionReach {
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.CommaToken) return this.sourceOf(node.right, depth);
     if (ts.isNewExpression(node)) return this.newPromise(node) ? undefined : { node, what: `\`${text(node)}\` may reject` };
     if (!ts.isCallExpression(node)) {
-      return this.isPromiseType(node) ? { node, what: `\`${text(node)}\` is a promise made elsewhere` } : undefined;
+      if (!this.isPromiseType(node)) return undefined;
+      const elsewhere: RejectionSource = { node, what: `\`${text(node)}\` is a promise made elsewhere` };
+      // A constant of the project (`export const connecting = connect()`): the promise is the one its initializer makes.
+      const initializer = depth < maxDepth ? this.constantInitializer(node) : undefined;
+      if (!initializer || this.inProgress.has(initializer)) return elsewhere;
+      this.inProgress.add(initializer);
+      try {
+        return this.sourceOf(initializer, depth + 1);
+      } finally {
+        this.inProgress.delete(initializer);
+      }
     }
     const promiseStatic = staticPromiseCall(node);
     if (promiseStatic === 'resolve') {
@@ -92,6 +102,68 @@ export class RejectionReach {
     }
     if (this.resolveOnly(node)) return undefined;
     return this.callSource(node, depth);
+  }
+
+  /**
+   * A member of an interface of the project, called through a value typed by the interface: what the project's
+   * classes that implement it (`class P implements I`) run for it, their own or inherited code. Undefined when no
+   * class implements it or one's member cannot be read. Objects built as literals (`const i: I = { … }`) and
+   * subclasses that override the member are not looked for.
+   */
+  private implementationsInClasses(declaration: ts.Declaration, name: string): ts.SignatureDeclaration[] | undefined {
+    const owner = declaration.parent;
+    if (!ts.isInterfaceDeclaration(owner) || !(ts.isPropertySignature(declaration) || ts.isMethodSignature(declaration))) return undefined;
+    const symbol = this.checker.getSymbolAtLocation(owner.name);
+    const classes = symbol ? this.implementers(owner, symbol) : [];
+    if (classes.length === 0) return undefined;
+    const functions: ts.SignatureDeclaration[] = [];
+    for (const cls of classes) {
+      const classSymbol = cls.name && this.checker.getSymbolAtLocation(cls.name);
+      const member = classSymbol && this.checker.getDeclaredTypeOfSymbol(classSymbol).getProperty(name);
+      const declarations = member?.getDeclarations() ?? [];
+      if (declarations.length === 0) return undefined;
+      for (const found of declarations) {
+        const source = found.getSourceFile();
+        if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) return undefined;
+        if (ts.isFunctionLike(found) && (found as ts.FunctionLikeDeclaration).body) functions.push(found);
+        else if (ts.isMethodDeclaration(found))
+          continue; // an overload's signature
+        else if (ts.isPropertyDeclaration(found) && found.initializer && ts.isFunctionLike(skipOuterExpressions(found.initializer)))
+          functions.push(skipOuterExpressions(found.initializer) as ts.SignatureDeclaration);
+        else return undefined;
+      }
+    }
+    return functions.length > 0 ? functions : undefined;
+  }
+
+  /** The project's classes that name this interface in `implements`. */
+  private implementers(iface: ts.InterfaceDeclaration, symbol: ts.Symbol): ts.ClassLikeDeclaration[] {
+    const classes: ts.ClassLikeDeclaration[] = [];
+    for (const source of this.program.getSourceFiles()) {
+      if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) continue;
+      for (const { cls, type } of implementsClauses(source)) {
+        const named = ts.isPropertyAccessExpression(type.expression) ? type.expression.name : type.expression;
+        if (!ts.isIdentifier(named) || named.text !== iface.name.text) continue;
+        let target = this.checker.getSymbolAtLocation(type.expression);
+        if (target && target.flags & ts.SymbolFlags.Alias) target = this.checker.getAliasedSymbol(target);
+        if (target === symbol) classes.push(cls);
+      }
+    }
+    return classes;
+  }
+
+  /** The initializer of the `const` of the project an identifier names (through imports), if it names one. */
+  private constantInitializer(node: ts.Expression): ts.Expression | undefined {
+    if (!ts.isIdentifier(node)) return undefined;
+    let symbol = this.checker.getSymbolAtLocation(node);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declarations = symbol?.getDeclarations() ?? [];
+    const declaration = declarations.length === 1 ? declarations[0] : undefined;
+    if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+    if (!ts.isVariableDeclarationList(declaration.parent) || !(declaration.parent.flags & ts.NodeFlags.Const)) return undefined;
+    const source = declaration.getSourceFile();
+    if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) return undefined;
+    return declaration.initializer;
   }
 
   /** A library method documented to only ever resolve (a worker thread's `terminate()`: fulfilled with the exit code). */
@@ -383,8 +455,13 @@ export class RejectionReach {
         continue;
       }
       const assigned = prototypeAssignment(declaration, symbol!.getName());
-      if (assigned) functions.push(assigned);
-      else return { kind: 'unknown' };
+      if (assigned) {
+        functions.push(assigned);
+        continue;
+      }
+      const implemented = this.implementationsInClasses(declaration, symbol!.getName());
+      if (!implemented) return { kind: 'unknown' };
+      functions.push(...implemented);
     }
     return functions.length > 0 ? { kind: 'functions', functions } : { kind: 'unknown' };
   }
@@ -450,6 +527,27 @@ function assertedValue(initializer: ts.Expression): ts.Expression | undefined {
     node = skipParentheses(node.expression);
   }
   return asserted && skipParentheses(asserted);
+}
+
+/** The `implements` clauses of a file's classes; read once per file text (the editor's programs share unchanged files). */
+const clausesByFile = new WeakMap<ts.SourceFile, Array<{ cls: ts.ClassLikeDeclaration; type: ts.ExpressionWithTypeArguments }>>();
+
+function implementsClauses(source: ts.SourceFile): Array<{ cls: ts.ClassLikeDeclaration; type: ts.ExpressionWithTypeArguments }> {
+  let clauses = clausesByFile.get(source);
+  if (clauses) return clauses;
+  clauses = [];
+  const found = clauses;
+  const visit = (node: ts.Node): void => {
+    if (ts.isClassLike(node)) {
+      for (const clause of node.heritageClauses ?? []) {
+        if (clause.token === ts.SyntaxKind.ImplementsKeyword) for (const type of clause.types) found.push({ cls: node, type });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (source.text.includes('implements')) visit(source);
+  clausesByFile.set(source, clauses);
+  return clauses;
 }
 
 /**
