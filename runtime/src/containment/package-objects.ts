@@ -34,9 +34,22 @@ export function patchPackageObjects(): void {
     if (version && typeof (this as { close?: unknown }).close === 'function' && !isNodeHandle(this)) record(this, version, trackedInit);
     return result;
   }, init);
-  const prototype = EventEmitter.prototype as unknown as Record<string, Function>;
-  for (const method of ['addListener', 'prependListener'] as const) {
-    const add = prototype[method]!;
+}
+
+const followed = new WeakSet<object>();
+
+/**
+ * Notes which versions' code listens to such an object: its class's own listener methods are wrapped, once per
+ * class (`once` and `prependOnceListener` go through `on` and `prependListener`), so that no other emitter (a
+ * request, a socket) pays for it.
+ */
+function followListeners(target: object): void {
+  const prototype = Object.getPrototypeOf(target) as Record<string, unknown> | null;
+  if (!prototype || followed.has(prototype)) return;
+  followed.add(prototype);
+  for (const method of ['on', 'addListener', 'prependListener']) {
+    const add = prototype[method];
+    if (typeof add !== 'function') continue;
     const tracked = likeOriginal(function trackedAdd(this: object, ...args: unknown[]) {
       const entry = made.get(this);
       if (entry !== undefined) {
@@ -45,9 +58,11 @@ export function patchPackageObjects(): void {
       }
       return add.apply(this, args);
     }, add);
-    prototype[method] = tracked;
-    // `on` is `addListener`, and `once`/`prependOnceListener` go through these two.
-    if (method === 'addListener' && prototype.on === add) prototype.on = tracked;
+    try {
+      Object.defineProperty(prototype, method, { value: tracked, writable: true, configurable: true, enumerable: false });
+    } catch {
+      // A frozen class: its objects' listeners go unseen, and the objects stay unreleased.
+    }
   }
 }
 
@@ -73,6 +88,7 @@ function record(target: EventEmitter, version: ModuleVersion, creator: Function)
     describe: () => `${name} of ${path.basename(root)}`,
   };
   made.set(target, entry);
+  followListeners(target);
   version.resources.addPackageObject(entry);
 }
 
