@@ -21,11 +21,12 @@ const main = (label: string, extra = '') =>
     "import { appendFileSync } from 'node:fs';",
     "import { createServer } from 'node:http';",
     "import { watch } from 'chokidar';",
-    "import bus, { Bus } from 'bus';",
+    "import bus, { Bus, Stuck } from 'bus';",
     'let ready = false;',
     "bus.on('ping', () => {});",
     'const shared = globalThis as any;',
     "(shared.kept ??= new Bus()).on('ping', () => {});",
+    "new Stuck().on('ping', () => {});",
     "watch('data.txt')",
     "  .on('ready', () => (ready = true))",
     `  .on('change', () => appendFileSync('seen.log', '${label}\\n'));`,
@@ -85,8 +86,10 @@ describe("a package's shared handle stays with the version that still uses it", 
       [
         "const { EventEmitter } = require('node:events');",
         'class Bus extends EventEmitter { closed = false; close() { this.closed = true; } }',
+        "class Stuck extends EventEmitter { close() { throw new Error('cannot close'); } }",
         'module.exports = new Bus();',
         'module.exports.Bus = Bus;',
+        'module.exports.Stuck = Stuck;',
       ].join('\n'),
     );
     fs.writeFileSync(path.join(dir, 'data.txt'), 'start\n');
@@ -108,6 +111,8 @@ describe("a package's shared handle stays with the version that still uses it", 
     fs.writeFileSync(app.file('main.ts'), main('v2'));
     const result = await client.reload();
     assert.equal(result.outcome, 'committed', JSON.stringify(result));
+    // A package object whose close() throws is said with the reload, and the rest still closes.
+    assert.match(result.warnings.join('\n'), /closing a resource of main\.ts v1 failed: Stuck of bus: cannot close/);
     await eventually(async () => (await text()) === 'v2', 'the new watcher to be ready');
     await onlySeesChanges('v2');
   });

@@ -94,6 +94,7 @@ export class Resources {
     this.stopped = true;
     const failures: string[] = [];
     const packages = new Set<string>();
+    const closing: Array<Promise<void>> = [];
     for (const entry of this.packageObjects.reverse()) {
       if (stillUsed(entry, version, keep)) {
         packages.add(entry.root);
@@ -101,14 +102,17 @@ export class Resources {
       }
       if (!entry.listeners.has(version)) continue;
       packages.add(entry.root);
+      const failed = (error: unknown) => void failures.push(`${entry.describe()}: ${(error as Error)?.message ?? String(error)}`);
       try {
-        await within(Promise.resolve(entry.target.close()), waitMs, () => {
+        const closed = within(Promise.resolve(entry.target.close()), waitMs, () => {
           failures.push(`${entry.describe()}: its close() did not settle in ${waitMs} ms`);
         });
+        closing.push(closed.then(() => undefined, failed));
       } catch (error) {
-        failures.push(`${entry.describe()}: ${(error as Error)?.message ?? String(error)}`);
+        failed(error);
       }
     }
+    await Promise.all(closing);
     this.packageObjects.length = 0;
     const stopping: Array<Promise<void>> = [];
     for (const handle of [...this.handles].reverse()) {
