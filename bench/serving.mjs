@@ -4,10 +4,10 @@
 // node runs tsc's output, as in production; the runtime runs the sources). dynohot, the closest anchor, runs
 // the two ES module apps. Throughput: autocannon, 8 keep-alive connections, the median of interleaved rounds;
 // CPU per request: the app's processes' user + system time over the requests served.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, installTools, spawnApp, stopApp } from './tooling.mjs';
@@ -116,11 +116,20 @@ function answers(port) {
   });
 }
 
+/**
+ * The app on one core and the load on the other, when the machine lets us say so (taskset, two cores or more):
+ * without it the scheduler moves both about, and a round's figure says as much about where they landed as about
+ * the app.
+ */
+const pinning = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const pinnedTo = (cpu, command, args) => (pinning ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]);
+
 /** One round: the app started under a contender, warmed up, then measured. */
 async function round(dir, contender, toolsDir, node, seconds) {
   const port = await freePort();
   const sink = { output: '' };
-  const child = spawnApp(contender.args, dir, port, sink, node);
+  const [command, args] = pinnedTo(1, node, contender.args);
+  const child = spawnApp(args, dir, port, sink, command);
   try {
     const deadline = performance.now() + 60_000;
     while (!(await answers(port))) {
@@ -130,7 +139,7 @@ async function round(dir, contender, toolsDir, node, seconds) {
     const bin = join(toolsDir, 'node_modules/autocannon/autocannon.js');
     const cannon = (duration) =>
       JSON.parse(
-        execFileSync(process.execPath, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${port}/`], {
+        execFileSync(...pinnedTo(0, process.execPath, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${port}/`]), {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'ignore'],
         }),
@@ -171,7 +180,7 @@ export async function benchServing({ toolsDir, quick = false, node = process.exe
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  return { results, rounds, seconds, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
+  return { results, rounds, seconds, pinned: pinning, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
 }
 
 export function servingSection(perNode) {
@@ -181,10 +190,15 @@ export function servingSection(perNode) {
     'What an app pays for the runtime while it serves, on four apps: the bench app, an app whose handler awaits',
     "through three modules of its own ([bench/app-deep](app-deep)), and the Express 4 and NestJS conformance apps (plain node runs tsc's",
     `output; the runtime runs the TypeScript sources). autocannon, 8 keep-alive connections, ${perNode[0].result.seconds} s after a 1 s warm-up, the median of`,
-    `${perNode[0].result.rounds} interleaved rounds; CPU per request: the app's processes' user + system time over the requests served. Each Node in the same run.`,
+    `${perNode[0].result.rounds} interleaved rounds${perNode[0].result.pinned ? ', the app on one core and autocannon on the other (taskset)' : ''}; CPU per request: the app's processes' user + system time over the requests served. Each Node in the same run.`,
     '',
-    '| Node | app | runtime | throughput (req/s) | vs plain node | CPU per request (µs) | vs plain node | errors |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    '',
+    "The rounds' spread says how far to trust a share: each round pairs the contenders run one after the other, and",
+    "the spread is the lowest and highest of that round's throughput over plain node's. Plain node's own spread is",
+    'its rounds against their median: what this machine does between two runs of the same thing.',
+    '',
+    "| Node | app | runtime | throughput (req/s) | vs plain node | rounds' spread | CPU per request (µs) | vs plain node | errors |",
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   const targets = [];
   for (const { result } of perNode)
@@ -193,8 +207,10 @@ export function servingSection(perNode) {
       for (const row of rows) {
         const share = (row.throughput / plain.throughput) * 100;
         const cpu = (row.cpuUs / plain.cpuUs) * 100;
+        const ratios = row.throughputs.map((value, index) => (value / (row === plain ? plain.throughput : plain.throughputs[index])) * 100);
+        const spread = ratios.length > 1 ? `${Math.min(...ratios).toFixed(0)}–${Math.max(...ratios).toFixed(0)} %` : '–';
         lines.push(
-          `| ${result.node} | ${app} | ${row.name} | ${Math.round(row.throughput)} | ${share.toFixed(1)} % | ${row.cpuUs.toFixed(1)} | ${cpu.toFixed(1)} % | ${row.errors} |`,
+          `| ${result.node} | ${app} | ${row.name} | ${Math.round(row.throughput)} | ${share.toFixed(1)} % | ${spread} | ${row.cpuUs.toFixed(1)} | ${cpu.toFixed(1)} % | ${row.errors} |`,
         );
         if (row.name.startsWith('reloadable')) targets.push(`${result.node}, ${app}: ${share.toFixed(1)} %, CPU ${cpu.toFixed(1)} %`);
       }
