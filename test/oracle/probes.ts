@@ -66,8 +66,24 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * A value that says what time it is (an HTTP date, epoch seconds or milliseconds within a day of now): two
+ * processes answer alike only when they happen to answer in the same second, so it is noise even when the two
+ * answers the noise is learned from agree (a rate limiter's `x-ratelimit-reset`).
+ */
+export function tellsTime(value: string | undefined, now = Date.now()): boolean {
+  if (value === undefined) return false;
+  const day = 86_400_000;
+  if (/^\d{10}$/.test(value)) return Math.abs(Number(value) * 1000 - now) < day;
+  if (/^\d{13}$/.test(value)) return Math.abs(Number(value) - now) < day;
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return false;
+  return Math.abs(Date.parse(value) - now) < day;
+}
+
 export function noiseBetween(a: Answer, b: Answer): Noise {
-  const headers = [...new Set([...Object.keys(a.headers), ...Object.keys(b.headers)])].filter((name) => a.headers[name] !== b.headers[name]);
+  const headers = [...new Set([...Object.keys(a.headers), ...Object.keys(b.headers)])].filter(
+    (name) => a.headers[name] !== b.headers[name] || tellsTime(a.headers[name]),
+  );
   if (a.body === b.body) return { headers, body: [] };
   const [x, y] = [parseJson(a.body), parseJson(b.body)];
   return { headers, body: x !== undefined && y !== undefined ? jsonDiff(x, y) : ['*'] };
