@@ -2,7 +2,7 @@
 // every watcher of that path. After a reload the new version's watcher rides on the handle the old version's
 // made; the runtime releases the old watcher through chokidar's own `close()`, which keeps the handle for the
 // new one, instead of closing the handle under it. The new version sees changes, the old one no longer does. A
-// package's singleton and an object kept on globalThis, which the new version still uses, are not closed.
+// package's singleton, an object kept on globalThis and an object of a package that made no handle are not closed.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,17 +21,25 @@ const main = (label: string, extra = '') =>
     "import { appendFileSync } from 'node:fs';",
     "import { createServer } from 'node:http';",
     "import { watch } from 'chokidar';",
-    "import bus, { Bus, Stuck } from 'bus';",
+    "import bus, { Bus } from 'bus';",
+    "import { Stuck, Ticking } from 'ticker';",
     'let ready = false;',
     "bus.on('ping', () => {});",
     'const shared = globalThis as any;',
-    "(shared.kept ??= new Bus()).on('ping', () => {});",
+    "(shared.kept ??= new Ticking()).on('ping', () => {});",
+    'const made = { bus: new Bus(), ticking: new Ticking() };',
+    "made.bus.on('ping', () => {});",
+    "made.ticking.on('ping', () => {});",
+    '(shared.made ??= []).push(made);',
     "new Stuck().on('ping', () => {});",
     "watch('data.txt')",
     "  .on('ready', () => (ready = true))",
     `  .on('change', () => appendFileSync('seen.log', '${label}\\n'));`,
     'createServer((req, res) => {',
-    "  if (req.url === '/closed') return res.end(JSON.stringify({ singleton: bus.closed, kept: shared.kept.closed }));",
+    "  if (req.url === '/closed') {",
+    '    const [first] = shared.made;',
+    '    return res.end(JSON.stringify({ singleton: bus.closed, kept: shared.kept.closed, bus: first.bus.closed, ticking: first.ticking.closed }));',
+    '  }',
     `  res.end(ready ? '${label}' : 'starting');`,
     "}).listen(Number(process.env.PORT), '127.0.0.1');",
     extra,
@@ -78,20 +86,31 @@ describe("a package's shared handle stays with the version that still uses it", 
     fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
     fs.mkdirSync(path.join(dir, 'node_modules'));
     fs.symlinkSync(path.join(root, 'node_modules/chokidar'), path.join(dir, 'node_modules/chokidar'), 'dir');
-    // A package's singleton, made while its module loads, and its class, closable.
-    fs.mkdirSync(path.join(dir, 'node_modules/bus'));
-    fs.writeFileSync(path.join(dir, 'node_modules/bus/package.json'), '{ "name": "bus", "main": "index.js" }\n');
-    fs.writeFileSync(
-      path.join(dir, 'node_modules/bus/index.js'),
-      [
-        "const { EventEmitter } = require('node:events');",
-        'class Bus extends EventEmitter { closed = false; close() { this.closed = true; } }',
-        "class Stuck extends EventEmitter { close() { throw new Error('cannot close'); } }",
-        'module.exports = new Bus();',
-        'module.exports.Bus = Bus;',
-        'module.exports.Stuck = Stuck;',
-      ].join('\n'),
-    );
+    // Two packages of closable emitters: bus makes no handle (and a singleton while its module loads), ticker's
+    // objects each start a timer, released by close() (or not: Stuck's close() throws).
+    const bus = [
+      "const { EventEmitter } = require('node:events');",
+      'class Bus extends EventEmitter { closed = false; close() { this.closed = true; } }',
+      'module.exports = new Bus();',
+      'module.exports.Bus = Bus;',
+    ];
+    const ticker = [
+      "const { EventEmitter } = require('node:events');",
+      'class Ticking extends EventEmitter {',
+      '  closed = false; timer = setInterval(() => {}, 60_000);',
+      '  close() { clearInterval(this.timer); this.closed = true; }',
+      '}',
+      "class Stuck extends EventEmitter { timer = setInterval(() => {}, 60_000); close() { throw new Error('cannot close'); } }",
+      'module.exports = { Ticking, Stuck };',
+    ];
+    for (const [name, lines] of [
+      ['bus', bus],
+      ['ticker', ticker],
+    ] as const) {
+      fs.mkdirSync(path.join(dir, 'node_modules', name));
+      fs.writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), `{ "name": "${name}", "main": "index.js" }\n`);
+      fs.writeFileSync(path.join(dir, 'node_modules', name, 'index.js'), lines.join('\n'));
+    }
     fs.writeFileSync(path.join(dir, 'data.txt'), 'start\n');
     fs.writeFileSync(path.join(dir, 'main.ts'), main('v1'));
     app = await RunningApp.runIn(dir, { port, entry: 'main.ts', anyOutput: true });
@@ -112,13 +131,15 @@ describe("a package's shared handle stays with the version that still uses it", 
     const result = await client.reload();
     assert.equal(result.outcome, 'committed', JSON.stringify(result));
     // A package object whose close() throws is said with the reload, and the rest still closes.
-    assert.match(result.warnings.join('\n'), /closing a resource of main\.ts v1 failed: Stuck of bus: cannot close/);
+    assert.match(result.warnings.join('\n'), /closing a resource of main\.ts v1 failed: Stuck of ticker: cannot close/);
     await eventually(async () => (await text()) === 'v2', 'the new watcher to be ready');
     await onlySeesChanges('v2');
   });
 
-  it("leaves alone a package's singleton and an object kept on globalThis, which the new version still uses", async () => {
-    assert.deepEqual(JSON.parse((await call(port, { path: '/closed' })).body), { singleton: false, kept: false });
+  it("releases the old version's object of a package that made handles for it, and leaves alone the rest", async () => {
+    // Not closed: a package's singleton, an object kept on globalThis (the new version still uses it), and an
+    // object of a package that made no handle for the old version (its close() may do more than a retirement needs).
+    assert.deepEqual(JSON.parse((await call(port, { path: '/closed' })).body), { singleton: false, kept: false, bus: false, ticking: true });
   });
 
   it('a rolled-back version releases its own watcher and leaves the serving one watching', async () => {

@@ -300,6 +300,12 @@ export class ListenSlots {
     return close();
   }
 
+  /** Whether a server's listening socket went to another server (a newer version's). */
+  handedOver(server: net.Server): boolean {
+    const state = this.servers.get(server);
+    return state?.slot !== undefined && state.role === 'detached';
+  }
+
   /** Whether a tracked server still listens for itself, or waits to (a leak once its version retired). */
   listening(server: net.Server): boolean {
     const state = this.servers.get(server);

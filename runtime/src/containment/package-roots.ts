@@ -2,6 +2,33 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The packages that made a handle a version's code started (chokidar, for the `fs.watch` of a watcher): only
+ * their objects are released through their own `close()` (./package-objects.ts). Once one, always one: a later
+ * version's object may ride on a handle an earlier version's made.
+ */
+export const handleMakers = new Set<string>();
+
+/** Notes the package of the code that called `creator`, if a package's code did. */
+export function noteHandleMaker(creator: Function): void {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: string | undefined } = {};
+  try {
+    Error.prepareStackTrace = (_error, frames) => frames[0]?.getFileName() ?? undefined;
+    Error.stackTraceLimit = 1;
+    Error.captureStackTrace(holder, creator);
+    const file = holder.stack;
+    const root = file && !file.startsWith('node:') ? packageRootOf(file) : undefined;
+    if (root !== undefined) handleMakers.add(root);
+  } catch {
+    // A frame that cannot be read names no package.
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** The package folder of the frame a stack text starts with (the code that made a handle), if it is a package's. */
 export function packageOfStack(stack: string | undefined): string | undefined {
   const location = stack?.match(/^\s+at (?:.*\()?(.+?):\d+:\d+\)?$/m)?.[1];

@@ -3,7 +3,7 @@
 // a leak when one outlives that. The patches of Node's built-ins (this folder's other files) fill it.
 import type { HandleKind } from '../../../src-shared/control-protocol';
 import { within } from '../wait';
-import { packageOfStack } from './package-roots';
+import { handleMakers, noteHandleMaker, packageOfStack } from './package-roots';
 
 export interface TrackedHandle {
   kind: HandleKind;
@@ -51,6 +51,7 @@ export class Resources {
   ): TrackedHandle {
     const origin: { stack?: string } = {};
     Error.captureStackTrace(origin, creator);
+    noteHandleMaker(creator);
     const handle: TrackedHandle = { kind, target, origin, describe, alive, stop };
     if (this.stopped) {
       queueMicrotask(() => void safe(() => stop(), undefined));
@@ -85,27 +86,38 @@ export class Resources {
   }
 
   /**
-   * Stops every live handle `keep` does not claim, newest first; returns what failed to stop. The package
-   * objects the version made and listened to are released first, through their own `close()` (a moment at most):
-   * what their packages made for the version is then theirs to close, and what a package whose object something
-   * live still uses made is left alone.
+   * Stops every live handle `keep` does not claim, newest first; returns what failed to stop. The objects the
+   * version made and listened to of a package that makes handles (for this version or an earlier one: a later
+   * watcher may ride on an earlier one's) are released first, through their own `close()` (a moment at most): what
+   * the package made for the version is then its own to close, and what a package whose object something live
+   * still uses made is left alone. A package that never made a handle is not asked: its objects' `close()` may do
+   * more than a retirement needs, and the runtime has nothing of it to close.
    */
   async stopAll(version: Versioned, keep: (target: object) => boolean, waitMs: number): Promise<string[]> {
     this.stopped = true;
     const failures: string[] = [];
     const packages = new Set<string>();
     const closing: Array<Promise<void>> = [];
+    // Roots whose handles stay: kept by a live object of the package, or released through its objects' close().
+    const kept = new Set<string>();
+    const released = new Set<string>();
+    const failedRoots = new Set<string>();
     for (const entry of this.packageObjects.reverse()) {
+      if (!handleMakers.has(entry.root)) continue;
       if (stillUsed(entry, version, keep)) {
-        packages.add(entry.root);
+        kept.add(entry.root);
         continue;
       }
       if (!entry.listeners.has(version)) continue;
-      packages.add(entry.root);
-      const failed = (error: unknown) => void failures.push(`${entry.describe()}: ${(error as Error)?.message ?? String(error)}`);
+      released.add(entry.root);
+      // A close() that throws or hangs released nothing: what its package made is closed as any handle is.
+      const failed = (error: unknown) => {
+        failedRoots.add(entry.root);
+        failures.push(`${entry.describe()}: ${(error as Error)?.message ?? String(error)}`);
+      };
       try {
         const closed = within(Promise.resolve(entry.target.close()), waitMs, () => {
-          failures.push(`${entry.describe()}: its close() did not settle in ${waitMs} ms`);
+          throw new Error(`its close() did not settle in ${waitMs} ms`);
         });
         closing.push(closed.then(() => undefined, failed));
       } catch (error) {
@@ -114,6 +126,8 @@ export class Resources {
     }
     await Promise.all(closing);
     this.packageObjects.length = 0;
+    for (const root of released) if (!failedRoots.has(root)) packages.add(root);
+    for (const root of kept) packages.add(root);
     const stopping: Array<Promise<void>> = [];
     for (const handle of [...this.handles].reverse()) {
       if (keep(handle.target) || (packages.size > 0 && packages.has(packageOfStack(handle.origin.stack) ?? ''))) {

@@ -19,6 +19,7 @@ const netExports = runtimeRequire('node:net') as typeof net;
 
 export function patchServers(slots: ListenSlots): void {
   patchServerCreation();
+  patchIdleClosing(slots);
   const listen = net.Server.prototype.listen;
   const close = net.Server.prototype.close;
   net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
@@ -49,6 +50,24 @@ export function patchServers(slots: ListenSlots): void {
   net.Server.prototype.close = function (this: net.Server, ...args: unknown[]) {
     return slots.close(this, args, (...forwarded) => close.apply(this, forwarded as never));
   } as typeof close;
+}
+
+/**
+ * An HTTP server whose listening socket went to a newer server keeps its keep-alive connections: the requests
+ * that arrive on them are answered by the new code, and closing one while its client sends on it would reset that
+ * request. Node's `close()` of an HTTP server closes its idle connections first (19+): a retired version's code,
+ * or a package's `close()` it calls (socket.io's closes the server it was given), must not do that to connections
+ * the new code serves. Each one still ends on its keep-alive timeout.
+ */
+function patchIdleClosing(slots: ListenSlots): void {
+  for (const Server of [runtimeRequire('node:http').Server, runtimeRequire('node:https').Server] as Array<{ prototype: Record<string, unknown> }>) {
+    const closeIdle = Server.prototype.closeIdleConnections;
+    if (typeof closeIdle !== 'function' || !Object.hasOwn(Server.prototype, 'closeIdleConnections')) continue;
+    Server.prototype.closeIdleConnections = likeOriginal(function (this: net.Server, ...args: unknown[]) {
+      if (slots.handedOver(this)) return undefined;
+      return closeIdle.apply(this, args);
+    }, closeIdle);
+  }
 }
 
 /**
