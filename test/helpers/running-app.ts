@@ -58,6 +58,25 @@ export class RunningApp {
     return app;
   }
 
+  /**
+   * An ES module app written into a new temporary folder (`files` by path; `prepare` adds what files cannot say, a
+   * link, say), run with `entry` on `port`; `stop` removes the folder.
+   */
+  static async inFolder(
+    name: string,
+    files: Record<string, string>,
+    options: { port: number; entry?: string; prepare?: (dir: string) => void },
+  ): Promise<RunningApp> {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `reloadable-${name}-`)));
+    fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    options.prepare?.(dir);
+    return RunningApp.runIn(dir, { port: options.port, entry: options.entry ?? 'main.ts', anyOutput: true });
+  }
+
   /** Resolves once the app's port accepts connections. */
   async waitForPort(): Promise<void> {
     for (let attempt = 0; ; attempt++) {

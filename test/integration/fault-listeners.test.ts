@@ -5,8 +5,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { Agent } from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ControlClient } from '../../runtime/src/control/client';
 import { call, freePort } from '../helpers/net';
@@ -48,11 +46,7 @@ describe("the app's own fault handlers hear only their side of a reload", () => 
 
   before(async () => {
     port = await freePort();
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-fault-listeners-')));
-    fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-    fs.writeFileSync(path.join(dir, 'label.ts'), "export const label = () => 'a';\n");
-    fs.writeFileSync(path.join(dir, 'main.ts'), main('v1'));
-    app = await RunningApp.runIn(dir, { port, entry: 'main.ts', anyOutput: true });
+    app = await RunningApp.inFolder('fault-listeners', { 'label.ts': "export const label = () => 'a';\n", 'main.ts': main('v1') }, { port });
     client = await ControlClient.connect(app.discovery(), 'test');
   });
   after(async () => {

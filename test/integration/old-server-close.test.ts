@@ -5,8 +5,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ControlClient } from '../../runtime/src/control/client';
 import { freePort } from '../helpers/net';
@@ -40,10 +38,7 @@ describe('an old server closed by its own code keeps the keep-alive connections 
 
   before(async () => {
     port = await freePort();
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-old-server-close-')));
-    fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-    fs.writeFileSync(path.join(dir, 'main.ts'), main('v1'));
-    app = await RunningApp.runIn(dir, { port, entry: 'main.ts', anyOutput: true });
+    app = await RunningApp.inFolder('old-server-close', { 'main.ts': main('v1') }, { port });
     client = await ControlClient.connect(app.discovery(), 'test');
   });
   after(async () => {

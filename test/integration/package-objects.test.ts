@@ -5,7 +5,6 @@
 // package's singleton, an object kept on globalThis and an object of a package that made no handle are not closed.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ControlClient } from '../../runtime/src/control/client';
@@ -82,10 +81,6 @@ describe("a package's shared handle stays with the version that still uses it", 
 
   before(async () => {
     port = await freePort();
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-package-objects-')));
-    fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-    fs.mkdirSync(path.join(dir, 'node_modules'));
-    fs.symlinkSync(path.join(root, 'node_modules/chokidar'), path.join(dir, 'node_modules/chokidar'), 'dir');
     // Two packages of closable emitters: bus makes no handle (and a singleton while its module loads), ticker's
     // objects each start a timer, released by close() (or not: Stuck's close() throws).
     const bus = [
@@ -103,17 +98,19 @@ describe("a package's shared handle stays with the version that still uses it", 
       "class Stuck extends EventEmitter { timer = setInterval(() => {}, 60_000); close() { throw new Error('cannot close'); } }",
       'module.exports = { Ticking, Stuck };',
     ];
-    for (const [name, lines] of [
-      ['bus', bus],
-      ['ticker', ticker],
-    ] as const) {
-      fs.mkdirSync(path.join(dir, 'node_modules', name));
-      fs.writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), `{ "name": "${name}", "main": "index.js" }\n`);
-      fs.writeFileSync(path.join(dir, 'node_modules', name, 'index.js'), lines.join('\n'));
-    }
-    fs.writeFileSync(path.join(dir, 'data.txt'), 'start\n');
-    fs.writeFileSync(path.join(dir, 'main.ts'), main('v1'));
-    app = await RunningApp.runIn(dir, { port, entry: 'main.ts', anyOutput: true });
+    const packageJson = (name: string) => `{ "name": "${name}", "main": "index.js" }\n`;
+    app = await RunningApp.inFolder(
+      'package-objects',
+      {
+        'node_modules/bus/package.json': packageJson('bus'),
+        'node_modules/bus/index.js': bus.join('\n'),
+        'node_modules/ticker/package.json': packageJson('ticker'),
+        'node_modules/ticker/index.js': ticker.join('\n'),
+        'data.txt': 'start\n',
+        'main.ts': main('v1'),
+      },
+      { port, prepare: (dir) => fs.symlinkSync(path.join(root, 'node_modules/chokidar'), path.join(dir, 'node_modules/chokidar'), 'dir') },
+    );
     client = await ControlClient.connect(app.discovery(), 'test');
     await eventually(async () => (await text()) === 'v1', 'the first watcher to be ready');
   });
