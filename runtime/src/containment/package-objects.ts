@@ -1,14 +1,17 @@
-// A package's own object that a version's code made and listens to (a chokidar watcher, a ws server, a queue
-// worker: an emitter of a package class with a `close()`) is released through that `close()` when the version
-// retires, before the handles beneath it, and the handles that package made for the version are then the
-// package's to close. A package may share one system handle among all its callers (chokidar keeps one `fs.watch`
-// per path for every watcher of it): closing the handle the old version happened to make would close it under
-// the new version's object too, and only the package knows whether one still uses it.
+// A package's own object that a version's code made and listens to (a chokidar watcher, a queue worker: an
+// emitter of a package class with a `close()`), of a package that makes handles, is released through that
+// `close()` when the version retires, before the handles beneath it, and the handles that package made for the
+// version are then the package's to close (resources.ts). A package may share one system handle among all its
+// callers (chokidar keeps one `fs.watch` per path for every watcher of it): closing the handle the old version
+// happened to make would close it under the new version's object too, and only the package knows whether one
+// still uses it.
 //
 // Not such an object: one of Node's own (a server, socket, stream, child, worker, watcher: tracked beneath, as
 // handles), one a package makes while a module loads (its singleton, every version's), one no version's code
-// listened to (a client pool a call made lazily), and one a newer live version listens to too or that is kept in
-// `hot.data`, in a `hot.own` or on `globalThis` (still used: neither it nor its package's handles are touched).
+// listened to (a client pool a call made lazily), one of a package that never made a handle (its `close()` may
+// do more than a retirement needs: socket.io's closes the HTTP server it was given), and one a newer live version
+// listens to too or that is kept in `hot.data`, in a `hot.own` or on `globalThis` (still used: neither it nor its
+// package's handles are touched).
 import * as childProcess from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -18,7 +21,7 @@ import { Stream } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { runtimeFile } from '../location';
 import type { ModuleVersion } from '../modules/module';
-import { packageRootOf } from './package-roots';
+import { callSites, packageRootOf } from './package-roots';
 import { likeOriginal, owner } from './replace';
 import type { PackageObject } from './resources';
 
@@ -70,7 +73,7 @@ function record(target: EventEmitter, version: ModuleVersion, creator: Function)
   const name = (target.constructor as Function | undefined)?.name;
   if (!name) return;
   let root: string | undefined;
-  for (const frame of callSites(creator)) {
+  for (const frame of callSites(creator, 64)) {
     const file = frame.getFileName() ?? '';
     // Made while a module loads: the package's own (a default connection), every version's.
     if (file.startsWith('node:internal/modules/')) return;
@@ -101,19 +104,4 @@ function isNodeHandle(target: object): boolean {
     target instanceof Worker ||
     target instanceof dgram.Socket
   );
-}
-
-function callSites(creator: Function): NodeJS.CallSite[] {
-  const prepare = Error.prepareStackTrace;
-  const limit = Error.stackTraceLimit;
-  const holder: { stack?: NodeJS.CallSite[] } = {};
-  try {
-    Error.prepareStackTrace = (_error, frames) => frames;
-    Error.stackTraceLimit = 64;
-    Error.captureStackTrace(holder, creator);
-    return holder.stack ?? [];
-  } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
-  }
 }

@@ -11,21 +11,26 @@ export const handleMakers = new Set<string>();
 
 /** Notes the package of the code that called `creator`, if a package's code did. */
 export function noteHandleMaker(creator: Function): void {
+  const file = callSites(creator, 1)[0]?.getFileName() ?? undefined;
+  const root = file && !file.startsWith('node:') ? packageRootOf(file) : undefined;
+  if (root !== undefined) handleMakers.add(root);
+}
+
+/** The frames below `creator` (at most `limit`), as V8 gives them: what a stack's text would only spell out. */
+export function callSites(creator: Function, limit: number): NodeJS.CallSite[] {
   const prepare = Error.prepareStackTrace;
-  const limit = Error.stackTraceLimit;
-  const holder: { stack?: string | undefined } = {};
+  const stackLimit = Error.stackTraceLimit;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
   try {
-    Error.prepareStackTrace = (_error, frames) => frames[0]?.getFileName() ?? undefined;
-    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_error, frames) => frames;
+    Error.stackTraceLimit = limit;
     Error.captureStackTrace(holder, creator);
-    const file = holder.stack;
-    const root = file && !file.startsWith('node:') ? packageRootOf(file) : undefined;
-    if (root !== undefined) handleMakers.add(root);
+    return Array.isArray(holder.stack) ? holder.stack : [];
   } catch {
-    // A frame that cannot be read names no package.
+    return [];
   } finally {
     Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
+    Error.stackTraceLimit = stackLimit;
   }
 }
 
