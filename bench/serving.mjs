@@ -192,7 +192,6 @@ export function servingSection(perNode) {
     `output; the runtime runs the TypeScript sources). autocannon, 8 keep-alive connections, ${perNode[0].result.seconds} s after a 1 s warm-up, the median of`,
     `${perNode[0].result.rounds} interleaved rounds${perNode[0].result.pinned ? ', the app on one core and autocannon on the other (taskset)' : ''}; CPU per request: the app's processes' user + system time over the requests served. Each Node in the same run.`,
     '',
-    '',
     "The rounds' spread says how far to trust a share: each round pairs the contenders run one after the other, and",
     "the spread is the lowest and highest of that round's throughput over plain node's. Plain node's own spread is",
     'its rounds against their median: what this machine does between two runs of the same thing.',
