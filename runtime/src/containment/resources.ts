@@ -96,9 +96,7 @@ export class Resources {
   async stopAll(version: Versioned, keep: (target: object) => boolean, waitMs: number): Promise<string[]> {
     this.stopped = true;
     const failures: string[] = [];
-    const packages = new Set<string>();
     const closing: Array<Promise<void>> = [];
-    // Roots whose handles stay: kept by a live object of the package, or released through its objects' close().
     const kept = new Set<string>();
     const released = new Set<string>();
     const failedRoots = new Set<string>();
@@ -126,8 +124,8 @@ export class Resources {
     }
     await Promise.all(closing);
     this.packageObjects.length = 0;
-    for (const root of released) if (!failedRoots.has(root)) packages.add(root);
-    for (const root of kept) packages.add(root);
+    // Roots whose handles stay: kept by a live object of the package, or released through its objects' close().
+    const packages = new Set([...kept, ...[...released].filter((root) => !failedRoots.has(root))]);
     const stopping: Array<Promise<void>> = [];
     for (const handle of [...this.handles].reverse()) {
       if (keep(handle.target) || (packages.size > 0 && packages.has(packageOfStack(handle.origin.stack) ?? ''))) {
