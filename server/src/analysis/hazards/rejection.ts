@@ -20,8 +20,19 @@ export interface RejectionSource {
   cause?: string;
 }
 
-/** Library methods whose promise only ever resolves, by where they are declared. */
-const resolveOnlyMethods = [{ file: /[\\/]@types[\\/]node[\\/](ts[\d.]+[\\/])?worker_threads\.d\.ts$/, owner: 'Worker', name: 'terminate' }];
+/**
+ * Library functions whose promise only ever resolves, by where they are declared: a worker thread's `terminate()`
+ * (fulfilled with the exit code), and VS Code's prompts (fulfilled with `undefined` when dismissed) when given
+ * their items rather than a promise of them.
+ */
+const resolveOnlyMethods = [
+  { file: /[\\/]@types[\\/]node[\\/](ts[\d.]+[\\/])?worker_threads\.d\.ts$/, owner: 'Worker', name: /^terminate$/ },
+  {
+    file: /[\\/]@types[\\/]vscode[\\/]index\.d\.ts$/,
+    owner: 'window',
+    name: /^show(QuickPick|InputBox|InformationMessage|WarningMessage|ErrorMessage)$/,
+  },
+];
 
 /** How many calls deep the walk follows the project's functions before it gives up and trusts the type. */
 const maxDepth = 4;
@@ -43,6 +54,8 @@ type Implementations =
 export class RejectionReach {
   private readonly checker: ts.TypeChecker;
   private readonly inProgress = new Set<ts.Node>();
+  /** Parameters of the functions being followed that their call passes a value that is never null or undefined. */
+  private readonly provided = new Set<ts.Symbol>();
 
   constructor(
     private readonly program: ts.Program,
@@ -115,8 +128,9 @@ export class RejectionReach {
     if (!ts.isInterfaceDeclaration(owner) || !(ts.isPropertySignature(declaration) || ts.isMethodSignature(declaration))) return undefined;
     const symbol = this.checker.getSymbolAtLocation(owner.name);
     const classes = symbol ? this.implementers(owner, symbol) : [];
-    if (classes.length === 0) return undefined;
-    const functions: ts.SignatureDeclaration[] = [];
+    const literals = symbol ? this.literalImplementations(symbol, name) : [];
+    if (literals === undefined || classes.length + literals.length === 0) return undefined;
+    const functions: ts.SignatureDeclaration[] = [...literals];
     for (const cls of classes) {
       const classSymbol = cls.name && this.checker.getSymbolAtLocation(cls.name);
       const member = classSymbol && this.checker.getDeclaredTypeOfSymbol(classSymbol).getProperty(name);
@@ -134,6 +148,47 @@ export class RejectionReach {
       }
     }
     return functions.length > 0 ? functions : undefined;
+  }
+
+  /**
+   * What objects of the project built as literals of this interface (`return { name, getTask }` from a factory
+   * typed to return it, `const queue: Queue = { … }`) run for the member: [] when there are none, undefined when
+   * one's member is not a function that can be read.
+   */
+  private literalImplementations(iface: ts.Symbol, name: string): ts.SignatureDeclaration[] | undefined {
+    const functions: ts.SignatureDeclaration[] = [];
+    for (const source of this.program.getSourceFiles()) {
+      if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) continue;
+      for (const member of literalMembers(source, name)) {
+        const contextual = this.checker.getContextualType(member.parent as ts.ObjectLiteralExpression);
+        if (!contextual || (contextual.getSymbol() ?? contextual.aliasSymbol) !== iface) continue;
+        const value = ts.isMethodDeclaration(member)
+          ? member
+          : ts.isPropertyAssignment(member)
+            ? skipOuterExpressions(member.initializer)
+            : this.shorthandValue(member);
+        if (!value || !ts.isFunctionLike(value) || !(value as ts.FunctionLikeDeclaration).body) return undefined;
+        functions.push(value as ts.SignatureDeclaration);
+      }
+    }
+    return functions;
+  }
+
+  /** `{ getTask }`: the function the name stands for, declared or set in a `const`. */
+  private shorthandValue(member: ts.ShorthandPropertyAssignment): ts.Node | undefined {
+    const symbol = this.checker.getShorthandAssignmentValueSymbol(member);
+    const declarations = symbol?.getDeclarations() ?? [];
+    if (declarations.length !== 1) return undefined;
+    const [declaration] = declarations;
+    if (ts.isFunctionDeclaration(declaration)) return declaration;
+    if (
+      ts.isVariableDeclaration(declaration) &&
+      declaration.initializer &&
+      ts.isVariableDeclarationList(declaration.parent) &&
+      declaration.parent.flags & ts.NodeFlags.Const
+    )
+      return skipOuterExpressions(declaration.initializer);
+    return undefined;
   }
 
   /** The project's classes that name this interface in `implements`. */
@@ -166,14 +221,17 @@ export class RejectionReach {
     return declaration.initializer;
   }
 
-  /** A library method documented to only ever resolve (a worker thread's `terminate()`: fulfilled with the exit code). */
+  /** A library function documented to only ever resolve (see `resolveOnlyMethods`), given no promise to wait for. */
   private resolveOnly(call: ts.CallExpression): boolean {
     const declaration = this.checker.getResolvedSignature(call)?.getDeclaration();
-    const owner = declaration?.parent;
-    if (!declaration || !owner || !(ts.isClassDeclaration(owner) || ts.isInterfaceDeclaration(owner)) || !owner.name) return false;
-    const name = declaration.name && ts.isIdentifier(declaration.name) ? declaration.name.text : undefined;
+    // A class's or interface's method, or a function of a namespace (`namespace window { function showQuickPick … }`).
+    const owner = declaration?.parent && ts.isModuleBlock(declaration.parent) ? declaration.parent.parent : declaration?.parent;
+    if (!declaration || !owner || !(ts.isClassDeclaration(owner) || ts.isInterfaceDeclaration(owner) || ts.isModuleDeclaration(owner)) || !owner.name)
+      return false;
+    const name = declaration.name && ts.isIdentifier(declaration.name) ? declaration.name.text : '';
     const file = declaration.getSourceFile().fileName;
-    return resolveOnlyMethods.some((method) => method.file.test(file) && method.owner === owner.name!.text && method.name === name);
+    const listed = resolveOnlyMethods.some((method) => method.file.test(file) && method.owner === owner.name!.text && method.name.test(name));
+    return listed && !call.arguments.some((argument) => this.isPromiseType(argument));
   }
 
   /** A call: followed into the project's implementation of the callee; trusted as typed where there is none. */
@@ -185,10 +243,42 @@ export class RejectionReach {
     // `Promise | void` from code that cannot be read: an API whose implementations may well be synchronous.
     if (found.kind === 'unknown') return this.isMaybePromise(call) ? undefined : unknown;
     for (const fn of found.functions) {
-      const source = this.functionSource(fn, depth + 1, isAsync(fn));
+      const source = this.withArguments(fn, call, () => this.functionSource(fn, depth + 1, isAsync(fn)));
       if (source) return source;
     }
     return undefined;
+  }
+
+  /**
+   * Runs the walk of a function reached from this call knowing which parameters the call passes a value that is
+   * never null or undefined: `settings ?? this.lookup()` in the function does not run `this.lookup()` for it.
+   */
+  private withArguments<T>(fn: ts.SignatureDeclaration, call: ts.CallExpression | ts.NewExpression, walk: () => T): T {
+    const added: ts.Symbol[] = [];
+    fn.parameters.forEach((parameter, index) => {
+      const argument = call.arguments?.[index];
+      if (!argument || parameter.dotDotDotToken || !ts.isIdentifier(parameter.name) || ts.isSpreadElement(argument)) return;
+      if (!isNeverNullish(this.checker.getTypeAtLocation(argument))) return;
+      const symbol = this.checker.getSymbolAtLocation(parameter.name);
+      if (symbol && !this.provided.has(symbol)) {
+        this.provided.add(symbol);
+        added.push(symbol);
+      }
+    });
+    try {
+      return walk();
+    } finally {
+      for (const symbol of added) this.provided.delete(symbol);
+    }
+  }
+
+  /** `p ?? fallback` where the call being followed passes `p`: the one operand that runs. */
+  private providedOperand(node: ts.Node): ts.Expression | undefined {
+    if (!ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionToken) return undefined;
+    const left = skipParentheses(node.left);
+    if (!ts.isIdentifier(left) || this.provided.size === 0) return undefined;
+    const symbol = this.checker.getSymbolAtLocation(left);
+    return symbol && this.provided.has(symbol) ? left : undefined;
   }
 
   /**
@@ -221,6 +311,8 @@ export class RejectionReach {
     let found: RejectionSource | undefined;
     const visit = (node: ts.Node): void => {
       if (found || ts.isFunctionLike(node)) return;
+      const operand = this.providedOperand(node);
+      if (operand) return visit(operand);
       if (ts.isAwaitExpression(node)) {
         found = this.sourceOf(node.expression, depth);
         return;
@@ -247,6 +339,8 @@ export class RejectionReach {
     type Region = 'open' | 'guarded' | 'handler';
     const visit = (node: ts.Node, region: Region): void => {
       if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+      const operand = this.providedOperand(node);
+      if (operand) return visit(operand, region);
       if (ts.isTryStatement(node)) {
         const guarded = node.catchClause !== undefined && this.catchSwallows(node.catchClause.block, depth, async);
         visit(node.tryBlock, guarded ? 'guarded' : region);
@@ -296,6 +390,36 @@ export class RejectionReach {
     return found;
   }
 
+  /**
+   * A call whose arguments are all constants (`Uri.parse(\`${Provider.scheme}://workspace/a.json\`)`): parsing
+   * the same text fails every time or never, and code the project runs does not fail every time.
+   */
+  private constantArguments(call: ts.CallExpression | ts.NewExpression): boolean {
+    const constant = (node: ts.Expression): boolean => {
+      const value = skipParentheses(node);
+      if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value) || ts.isNumericLiteral(value)) return true;
+      if (ts.isTemplateExpression(value)) return value.templateSpans.every((span) => constant(span.expression));
+      if (!ts.isIdentifier(value) && !ts.isPropertyAccessExpression(value)) return false;
+      if (this.checker.getTypeAtLocation(value).isLiteral()) return true;
+      // A `const`, or a class's `readonly` or `static` field, set to a constant where it is declared.
+      const declarations = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(value) ? value.name : value)?.getDeclarations() ?? [];
+      const [declaration] = declarations;
+      if (declarations.length !== 1 || seen.has(declaration)) return false;
+      const fixed =
+        (ts.isVariableDeclaration(declaration) &&
+          ts.isVariableDeclarationList(declaration.parent) &&
+          declaration.parent.flags & ts.NodeFlags.Const) ||
+        (ts.isPropertyDeclaration(declaration) && ts.getCombinedModifierFlags(declaration) & (ts.ModifierFlags.Readonly | ts.ModifierFlags.Static));
+      const initializer = (declaration as ts.VariableDeclaration | ts.PropertyDeclaration).initializer;
+      if (!fixed || !initializer) return false;
+      seen.add(declaration);
+      return constant(initializer);
+    };
+    const seen = new Set<ts.Declaration>();
+    const args = call.arguments ?? [];
+    return args.length > 0 && args.every(constant);
+  }
+
   /** A `catch` block that neither throws nor awaits a rejecting promise: the error stops there. */
   private catchSwallows(block: ts.Block, depth: number, async: boolean): boolean {
     let escapes = false;
@@ -334,28 +458,28 @@ export class RejectionReach {
   private syncThrow(call: ts.CallExpression | ts.NewExpression, depth: number): RejectionSource | undefined {
     const may: RejectionSource = { node: call, what: `\`${text(call.expression)}(…)\` may throw` };
     if (depth >= maxSyncDepth) return may;
-    let bodies: ts.Node[];
+    let bodies: Array<{ body: ts.Node; fn?: ts.SignatureDeclaration }>;
     if (ts.isNewExpression(call)) {
       const made = this.classCode(call);
       if (!made) return may;
-      bodies = made;
+      bodies = made.map((body) => ({ body }));
     } else {
       const found = this.implementationsOf(call);
       if (found.kind !== 'functions' || found.functions.some((fn) => isAsync(fn) || !(fn as ts.FunctionLikeDeclaration).body)) return may;
       if (this.isPromiseType(call)) return may;
-      bodies = found.functions.map((fn) => (fn as ts.FunctionLikeDeclaration).body!);
+      bodies = found.functions.map((fn) => ({ body: (fn as ts.FunctionLikeDeclaration).body!, fn }));
     }
-    for (const fn of bodies) {
-      if (this.inProgress.has(fn)) continue;
-      this.inProgress.add(fn);
+    for (const { body, fn } of bodies) {
+      if (this.inProgress.has(body)) continue;
+      this.inProgress.add(body);
       try {
-        const inner = this.throwIn(fn, depth + 1);
+        const inner = fn ? this.withArguments(fn, call, () => this.throwIn(body, depth + 1)) : this.throwIn(body, depth + 1);
         if (inner) {
           const cause = inner.cause ?? inner.what;
           return { node: call, what: `\`${text(call.expression)}(…)\` may throw (${cause} in the code it calls)`, cause };
         }
       } finally {
-        this.inProgress.delete(fn);
+        this.inProgress.delete(body);
       }
     }
     return undefined;
@@ -391,6 +515,8 @@ export class RejectionReach {
     let found: RejectionSource | undefined;
     const visit = (node: ts.Node): void => {
       if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+      const operand = this.providedOperand(node);
+      if (operand) return visit(operand);
       if (ts.isTryStatement(node)) {
         if (!node.catchClause || containsThrow(node.catchClause.block)) visit(node.tryBlock);
         if (node.catchClause) visit(node.catchClause.block);
@@ -404,7 +530,7 @@ export class RejectionReach {
       if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
         const projectCall = ts.isCallExpression(node) ? this.implementationsOf(node).kind === 'functions' : this.classCode(node) !== undefined;
         if (projectCall) found = this.syncThrow(node, depth);
-        else if (throwingLibraryCall.test(node.expression.getText().replace(/\s+/g, '')))
+        else if (throwingLibraryCall.test(node.expression.getText().replace(/\s+/g, '')) && !this.constantArguments(node))
           found = { node, what: `\`${text(node.expression)}(…)\` may throw` };
         if (found) return;
       }
@@ -424,10 +550,19 @@ export class RejectionReach {
       return this.implementationsOfValue(callee.expression);
     }
     if (!nameNode) return { kind: 'unknown' };
-    return this.implementationsOfValue(nameNode);
+    return this.implementationsOfValue(callee);
   }
 
   private implementationsOfValue(node: ts.Expression): Implementations {
+    const found = this.declaredImplementations(node);
+    if (found.kind !== 'unknown' || !ts.isPropertyAccessExpression(node)) return found;
+    // A method the type system knows from an interface (`interface Commander { exec(): Promise<…> }`), which the
+    // receiver's class of the project sets on its prototype (`Pipeline.prototype.exec = function …`).
+    const assigned = this.receiverPrototypeAssignment(node);
+    return assigned ? { kind: 'functions', functions: [assigned] } : found;
+  }
+
+  private declaredImplementations(node: ts.Expression): Implementations {
     let symbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
     const declarations = symbol?.getDeclarations() ?? [];
@@ -449,12 +584,26 @@ export class RejectionReach {
         const asserted = assertedValue(initializer);
         const value = skipOuterExpressions(initializer);
         if (ts.isFunctionLike(value)) functions.push(value as ts.SignatureDeclaration);
-        else if (asserted && !this.returnsPromise(asserted)) return { kind: 'not-a-promise', at: asserted };
+        else if (!asserted && this.isConstAlias(declaration, value)) {
+          // `const exec = pipeline.exec`: the functions the value it copies reaches.
+          this.inProgress.add(value);
+          try {
+            const aliased = this.implementationsOfValue(value);
+            if (aliased.kind !== 'functions') return aliased;
+            functions.push(...aliased.functions);
+          } finally {
+            this.inProgress.delete(value);
+          }
+        } else if (asserted && !this.returnsPromise(asserted)) return { kind: 'not-a-promise', at: asserted };
         else if (ts.isCallExpression(value) && this.makesVoidFunctions(value)) return { kind: 'not-a-promise', at: value };
         else return { kind: 'unknown' };
         continue;
       }
-      const assigned = prototypeAssignment(declaration, symbol!.getName());
+      const owner = declaration.parent;
+      const assigned =
+        (ts.isInterfaceDeclaration(owner) || ts.isClassDeclaration(owner)) && owner.name
+          ? prototypeAssignment(owner as ts.InterfaceDeclaration | ts.ClassDeclaration, symbol!.getName())
+          : undefined;
       if (assigned) {
         functions.push(assigned);
         continue;
@@ -464,6 +613,35 @@ export class RejectionReach {
       functions.push(...implemented);
     }
     return functions.length > 0 ? { kind: 'functions', functions } : { kind: 'unknown' };
+  }
+
+  /** A `const` of the project set to another name or property (`const exec = pipeline.exec`), not yet being followed. */
+  private isConstAlias(declaration: ts.Declaration, value: ts.Expression): boolean {
+    return (
+      ts.isVariableDeclaration(declaration) &&
+      ts.isVariableDeclarationList(declaration.parent) &&
+      (declaration.parent.flags & ts.NodeFlags.Const) !== 0 &&
+      (ts.isIdentifier(value) || ts.isPropertyAccessExpression(value)) &&
+      !this.inProgress.has(value)
+    );
+  }
+
+  /** `receiver.name` where the receiver is an instance of a class of the project that sets `name` on its prototype. */
+  private receiverPrototypeAssignment(access: ts.PropertyAccessExpression): ts.SignatureDeclaration | undefined {
+    const type: ts.Type = this.checker.getTypeAtLocation(access.expression);
+    // `this` (and `const self = this`) is the class's `this` type, a type parameter constrained by the class.
+    let current = type.flags & ts.TypeFlags.TypeParameter ? this.checker.getBaseConstraintOfType(type) : type;
+    // The class, then the classes it extends: the nearest that sets the name on its prototype.
+    for (let level = 0; current && level < 8; level++) {
+      const declaration = current.getSymbol()?.getDeclarations()?.find(ts.isClassDeclaration);
+      if (!declaration?.name) return undefined;
+      const source = declaration.getSourceFile();
+      if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) return undefined;
+      const assigned = prototypeAssignment(declaration, access.name.text);
+      if (assigned) return assigned;
+      current = current.isClassOrInterface() ? this.checker.getBaseTypes(current)[0] : undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -550,14 +728,41 @@ function implementsClauses(source: ts.SourceFile): Array<{ cls: ts.ClassLikeDecl
   return clauses;
 }
 
+type LiteralMember = ts.PropertyAssignment | ts.ShorthandPropertyAssignment | ts.MethodDeclaration;
+
+/** The members of a file's object literals, by name; read once per file text. */
+const literalMembersByFile = new WeakMap<ts.SourceFile, Map<string, LiteralMember[]>>();
+
+function literalMembers(source: ts.SourceFile, name: string): LiteralMember[] {
+  let byName = literalMembersByFile.get(source);
+  if (!byName) {
+    const found = new Map<string, LiteralMember[]>();
+    const visit = (node: ts.Node): void => {
+      if (ts.isObjectLiteralExpression(node)) {
+        for (const member of node.properties) {
+          if (!(ts.isPropertyAssignment(member) || ts.isShorthandPropertyAssignment(member) || ts.isMethodDeclaration(member))) continue;
+          if (!ts.isIdentifier(member.name) && !ts.isStringLiteral(member.name)) continue;
+          const list = found.get(member.name.text) ?? [];
+          list.push(member);
+          found.set(member.name.text, list);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    byName = found;
+    literalMembersByFile.set(source, byName);
+  }
+  return byName.get(name) ?? [];
+}
+
 /**
  * A method declared on an interface or class `C` and implemented as `C.prototype.name = function …` in the same
  * file, the way code written before classes (or merged with an interface) defines its methods; or a property of a
  * class its own code sets to a function (`this.start = (options) => start(context, options)` in the constructor).
  */
-function prototypeAssignment(declaration: ts.Declaration, name: string): ts.SignatureDeclaration | undefined {
-  const owner = declaration.parent;
-  if (!(ts.isInterfaceDeclaration(owner) || ts.isClassDeclaration(owner)) || !owner.name) return undefined;
+function prototypeAssignment(owner: ts.InterfaceDeclaration | ts.ClassDeclaration, name: string): ts.SignatureDeclaration | undefined {
+  if (!owner.name) return undefined;
   const className = owner.name.text;
   let found: ts.SignatureDeclaration | undefined;
   const visit = (node: ts.Node): void => {
@@ -582,7 +787,7 @@ function prototypeAssignment(declaration: ts.Declaration, name: string): ts.Sign
     }
     ts.forEachChild(node, visit);
   };
-  visit(declaration.getSourceFile());
+  visit(owner.getSourceFile());
   return found;
 }
 
@@ -612,6 +817,13 @@ function returnedExpressions(fn: ts.SignatureDeclaration): Array<ts.Expression |
 /** `this.task.promise`, `holder[key]`: a promise read from where it is kept, not one made here. */
 function isKeptPromise(expression: ts.Expression): boolean {
   return ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression);
+}
+
+/** A type with no `null`, `undefined`, `void`, `any` or `unknown` in it: a value that is always there. */
+function isNeverNullish(type: ts.Type): boolean {
+  const maybeAbsent = ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown;
+  const parts = type.isUnion() ? type.types : [type];
+  return parts.every((part) => !(part.flags & maybeAbsent) && !(part.flags & ts.TypeFlags.TypeParameter));
 }
 
 function usesName(node: ts.Node, name: string): boolean {
