@@ -461,10 +461,11 @@ export class RejectionReach {
     let bodies: Array<{ body: ts.Node; fn?: ts.SignatureDeclaration }>;
     if (ts.isNewExpression(call)) {
       const made = this.classCode(call);
-      if (!made) return may;
+      if (!made) return this.libraryCall(call) ? this.libraryThrow(call, may) : may;
       bodies = made.map((body) => ({ body }));
     } else {
       const found = this.implementationsOf(call);
+      if (found.kind === 'unknown' && this.libraryCall(call)) return this.libraryThrow(call, may);
       if (found.kind !== 'functions' || found.functions.some((fn) => isAsync(fn) || !(fn as ts.FunctionLikeDeclaration).body)) return may;
       if (this.isPromiseType(call)) return may;
       bodies = found.functions.map((fn) => ({ body: (fn as ts.FunctionLikeDeclaration).body!, fn }));
@@ -483,6 +484,25 @@ export class RejectionReach {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A call into a declaration of the standard library or a package (`path.normalize(p)`, `set.delete(x)`,
+   * `new Map()`), not into the project's code nor through a value whose type says nothing (`any`, a callback).
+   */
+  private libraryCall(call: ts.CallExpression | ts.NewExpression): boolean {
+    const declaration = this.checker.getResolvedSignature(call)?.getDeclaration();
+    if (!declaration) return false;
+    const source = declaration.getSourceFile();
+    return source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source);
+  }
+
+  /**
+   * A library call is taken at its word, as in the project's synchronous code: it throws only when it is one of
+   * the few made to throw on bad input (parsing, `…Sync` I/O, assertions, serialisers), given more than constants.
+   */
+  private libraryThrow(call: ts.CallExpression | ts.NewExpression, may: RejectionSource): RejectionSource | undefined {
+    return throwingLibraryCall.test(call.expression.getText().replace(/\s+/g, '')) && !this.constantArguments(call) ? may : undefined;
   }
 
   /**
@@ -530,8 +550,7 @@ export class RejectionReach {
       if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
         const projectCall = ts.isCallExpression(node) ? this.implementationsOf(node).kind === 'functions' : this.classCode(node) !== undefined;
         if (projectCall) found = this.syncThrow(node, depth);
-        else if (throwingLibraryCall.test(node.expression.getText().replace(/\s+/g, '')) && !this.constantArguments(node))
-          found = { node, what: `\`${text(node.expression)}(…)\` may throw` };
+        else found = this.libraryThrow(node, { node, what: `\`${text(node.expression)}(…)\` may throw` });
         if (found) return;
       }
       ts.forEachChild(node, visit);
@@ -792,7 +811,8 @@ function prototypeAssignment(owner: ts.InterfaceDeclaration | ts.ClassDeclaratio
 }
 
 /** Library calls made to throw on bad input, followed into a synchronous function of the project. */
-const throwingLibraryCall = /^(JSON\.parse|require|([\w$]+\.)*\w+Sync|assert(\.\w+)?|([\w$]+\.)*(parse|decode|deserialize|unpack|pack|encode))$/;
+const throwingLibraryCall =
+  /^(JSON\.(parse|stringify)|require|URL|([\w$]+\.)*\w+Sync|assert(\.\w+)?|([\w$]+\.)*(parse|decode|deserialize|unpack|pack|encode|serialize))$/;
 
 /**
  * What a function returns, one entry per `return` (undefined for a bare `return`, and one for falling off the
