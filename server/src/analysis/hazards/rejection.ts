@@ -54,8 +54,8 @@ type Implementations =
 export class RejectionReach {
   private readonly checker: ts.TypeChecker;
   private readonly inProgress = new Set<ts.Node>();
-  /** Parameters of the functions being followed that their call passes a value that is never null or undefined. */
-  private readonly provided = new Set<ts.Symbol>();
+  /** Parameters of the functions being followed that their call passes a value that is never null or undefined, with its type there. */
+  private readonly provided = new Map<ts.Symbol, ts.Type>();
 
   constructor(
     private readonly program: ts.Program,
@@ -258,10 +258,11 @@ export class RejectionReach {
     fn.parameters.forEach((parameter, index) => {
       const argument = call.arguments?.[index];
       if (!argument || parameter.dotDotDotToken || !ts.isIdentifier(parameter.name) || ts.isSpreadElement(argument)) return;
-      if (!isNeverNullish(this.checker.getTypeAtLocation(argument))) return;
+      const type = this.checker.getTypeAtLocation(argument);
+      if (!isNeverNullish(type)) return;
       const symbol = this.checker.getSymbolAtLocation(parameter.name);
       if (symbol && !this.provided.has(symbol)) {
-        this.provided.add(symbol);
+        this.provided.set(symbol, type);
         added.push(symbol);
       }
     });
@@ -270,6 +271,24 @@ export class RejectionReach {
     } finally {
       for (const symbol of added) this.provided.delete(symbol);
     }
+  }
+
+  /**
+   * An `if` whose branch cannot be taken: it tests for the absence of a parameter the call being followed passes
+   * (`if (matchers == null) throw …`), or of a map entry just made sure of (see `presentAfterGetOrCreate`).
+   */
+  private neverTaken(statement: ts.IfStatement): boolean {
+    const test = parameterTest(statement.expression);
+    const symbol = test && this.provided.size > 0 ? this.checker.getSymbolAtLocation(test.name) : undefined;
+    const type = symbol && this.provided.get(symbol);
+    if (test && type) {
+      // `p == null` is false for any value passed; `!p` only for an object (an empty string or a 0 is falsy);
+      // `typeof p !== 'string'` for a string.
+      if (test.kind === 'nullish') return true;
+      if (test.kind === 'falsy') return isObjectType(type);
+      return typeOfIs(type, test.kind.typeOf);
+    }
+    return presentAfterGetOrCreate(statement);
   }
 
   /** `p ?? fallback` where the call being followed passes `p`: the one operand that runs. */
@@ -341,6 +360,10 @@ export class RejectionReach {
       if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
       const operand = this.providedOperand(node);
       if (operand) return visit(operand, region);
+      if (ts.isIfStatement(node) && this.neverTaken(node)) {
+        if (node.elseStatement) visit(node.elseStatement, region);
+        return;
+      }
       if (ts.isTryStatement(node)) {
         const guarded = node.catchClause !== undefined && this.catchSwallows(node.catchClause.block, depth, async);
         visit(node.tryBlock, guarded ? 'guarded' : region);
@@ -537,6 +560,10 @@ export class RejectionReach {
       if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
       const operand = this.providedOperand(node);
       if (operand) return visit(operand);
+      if (ts.isIfStatement(node) && this.neverTaken(node)) {
+        if (node.elseStatement) visit(node.elseStatement);
+        return;
+      }
       if (ts.isTryStatement(node)) {
         if (!node.catchClause || containsThrow(node.catchClause.block)) visit(node.tryBlock);
         if (node.catchClause) visit(node.catchClause.block);
@@ -834,6 +861,121 @@ function returnedExpressions(fn: ts.SignatureDeclaration): Array<ts.Expression |
   return returned;
 }
 
+/**
+ * `if (!entry) throw …` where `const entry = map.get(key)` follows `if (!map.has(key)) map.set(key, …)` (or an
+ * early exit when it is missing) in the same block: the get-or-create idiom, whose guard is there for the type
+ * checker and is never taken.
+ */
+function presentAfterGetOrCreate(statement: ts.IfStatement): boolean {
+  const tested = absenceTest(statement.expression)?.text;
+  const block = statement.parent;
+  if (!tested || !ts.isBlock(block)) return false;
+  const statements = block.statements;
+  const at = statements.indexOf(statement);
+  // The `const` read from the map, declared before the test.
+  let read: { map: string; key: string } | undefined;
+  let readAt = -1;
+  for (let index = at - 1; index >= 0 && !read; index--) {
+    const candidate = statements[index];
+    if (!ts.isVariableStatement(candidate) || !(candidate.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const declaration of candidate.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || declaration.name.text !== tested || !declaration.initializer) continue;
+      const call = skipParentheses(declaration.initializer);
+      if (!ts.isCallExpression(call) || call.arguments.length !== 1 || methodName(call.expression) !== 'get') return false;
+      read = { map: (skipParentheses(call.expression) as ts.PropertyAccessExpression).expression.getText(), key: call.arguments[0].getText() };
+      readAt = index;
+    }
+  }
+  if (!read) return false;
+  const { map, key } = read;
+  const isHas = (expression: ts.Expression): boolean => {
+    const node = skipParentheses(expression);
+    if (!ts.isPrefixUnaryExpression(node) || node.operator !== ts.SyntaxKind.ExclamationToken) return false;
+    const call = skipParentheses(node.operand);
+    return (
+      ts.isCallExpression(call) &&
+      methodName(call.expression) === 'has' &&
+      (skipParentheses(call.expression) as ts.PropertyAccessExpression).expression.getText() === map &&
+      call.arguments.length === 1 &&
+      call.arguments[0].getText() === key
+    );
+  };
+  const setsOrExits = (branch: ts.Statement): boolean => {
+    const inner = ts.isBlock(branch) ? branch.statements : [branch];
+    return inner.some((child) => {
+      if (ts.isReturnStatement(child) || ts.isThrowStatement(child)) return true;
+      if (!ts.isExpressionStatement(child)) return false;
+      const call = skipParentheses(child.expression);
+      return (
+        ts.isCallExpression(call) &&
+        methodName(call.expression) === 'set' &&
+        (skipParentheses(call.expression) as ts.PropertyAccessExpression).expression.getText() === map &&
+        call.arguments[0]?.getText() === key
+      );
+    });
+  };
+  // Between the make-sure and the test, nothing but other declarations (no `delete`, no call that could).
+  for (let index = readAt - 1; index >= 0; index--) {
+    const candidate = statements[index];
+    if (ts.isIfStatement(candidate) && !candidate.elseStatement && isHas(candidate.expression) && setsOrExits(candidate.thenStatement))
+      return statements.slice(index + 1, at).every((between) => between === statements[readAt] || ts.isVariableStatement(between));
+  }
+  return false;
+}
+
+type ParameterTest = { name: ts.Identifier; kind: 'nullish' | 'falsy' | { typeOf: string } };
+
+/** What an `if` tests a name for: `x == null` (and `=== undefined`, `=== null`), `!x`, `typeof x !== 'string'`. */
+function parameterTest(condition: ts.Expression): ParameterTest | undefined {
+  const node = skipParentheses(condition);
+  if (
+    ts.isBinaryExpression(node) &&
+    [ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(node.operatorToken.kind) &&
+    ts.isTypeOfExpression(node.left) &&
+    ts.isIdentifier(skipParentheses(node.left.expression)) &&
+    ts.isStringLiteral(node.right)
+  )
+    return { name: skipParentheses(node.left.expression) as ts.Identifier, kind: { typeOf: node.right.text } };
+  const name = absenceTest(node);
+  if (!name) return undefined;
+  return { name, kind: ts.isPrefixUnaryExpression(node) ? 'falsy' : 'nullish' };
+}
+
+/** Whether every value of the type answers `typeof` with this name. */
+function typeOfIs(type: ts.Type, typeOf: string): boolean {
+  const parts = type.isUnion() ? type.types : [type];
+  const flag =
+    typeOf === 'string'
+      ? ts.TypeFlags.StringLike
+      : typeOf === 'number'
+        ? ts.TypeFlags.NumberLike
+        : typeOf === 'boolean'
+          ? ts.TypeFlags.BooleanLike
+          : typeOf === 'bigint'
+            ? ts.TypeFlags.BigIntLike
+            : undefined;
+  if (flag !== undefined) return parts.every((part) => (part.flags & flag) !== 0);
+  if (typeOf === 'function') return parts.every((part) => part.getCallSignatures().length > 0);
+  return false;
+}
+
+/** `!x`, `x === undefined`, `x == null`, `x === null`: the name tested for being absent. */
+function absenceTest(condition: ts.Expression): ts.Identifier | undefined {
+  const node = skipParentheses(condition);
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+    const operand = skipParentheses(node.operand);
+    return ts.isIdentifier(operand) ? operand : undefined;
+  }
+  if (
+    ts.isBinaryExpression(node) &&
+    [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken].includes(node.operatorToken.kind) &&
+    ts.isIdentifier(node.left) &&
+    (node.right.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(node.right) && node.right.text === 'undefined'))
+  )
+    return node.left;
+  return undefined;
+}
+
 /** `this.task.promise`, `holder[key]`: a promise read from where it is kept, not one made here. */
 function isKeptPromise(expression: ts.Expression): boolean {
   return ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression);
@@ -844,6 +986,12 @@ function isNeverNullish(type: ts.Type): boolean {
   const maybeAbsent = ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown;
   const parts = type.isUnion() ? type.types : [type];
   return parts.every((part) => !(part.flags & maybeAbsent) && !(part.flags & ts.TypeFlags.TypeParameter));
+}
+
+/** Every part of the type is an object (a function, an array, an instance): a value that is never falsy. */
+function isObjectType(type: ts.Type): boolean {
+  const parts = type.isUnion() ? type.types : [type];
+  return parts.every((part) => (part.flags & (ts.TypeFlags.Object | ts.TypeFlags.NonPrimitive)) !== 0);
 }
 
 function usesName(node: ts.Node, name: string): boolean {
