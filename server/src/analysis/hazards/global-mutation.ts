@@ -104,6 +104,18 @@ export const globalMutation: SyntaxRule = {
             .map(restoredBy)
             .filter((key) => putBack.has(key)),
         );
+        // Or a few statements later in the same block, with nothing between that can throw (the swap around one `new Error()`).
+        const restoreStatements = new Map(writes.filter((write) => write.restore).map((write) => [statementOf(write.node), write.target]));
+        const restoredAfter = (write: { node: ts.Node; target: string }) => {
+          const statement = statementOf(write.node);
+          const block = statement?.parent;
+          if (!statement || !block || !ts.isBlock(block)) return false;
+          for (const next of block.statements.slice(block.statements.indexOf(statement) + 1)) {
+            if (restoreStatements.get(next) === write.target) return true;
+            if (mayThrow(next)) return false;
+          }
+          return false;
+        };
         // A patch made by a function that also holds its undo (`register()` returning an `unregister` that puts the original back).
         const withUndo = (write: { node: ts.Node }) => {
           const target = writtenExpression(write.node);
@@ -115,6 +127,7 @@ export const globalMutation: SyntaxRule = {
             context.hot.inDisposeHook(write.node) ||
             restored.has(write.target) ||
             undone.has(restoredBy(write)) ||
+            restoredAfter(write) ||
             withUndo(write)
           )
             continue;
@@ -236,6 +249,31 @@ function isModuleCacheEntry(target: ts.Expression, context: FileContext): boolea
   const root = rootIdentifier(cache);
   const binding = root && context.bindings.importOf(root.text, root);
   return binding !== undefined && binding.module.replace(/^node:/, '') === 'module';
+}
+
+/** The expression statement a write is, when it is one. */
+function statementOf(node: ts.Node): ts.Statement | undefined {
+  return ts.isExpressionStatement(node.parent) ? node.parent : undefined;
+}
+
+/** Whether a statement can throw between a patch and its undo: it calls anything but an error's constructor, or throws. */
+function mayThrow(statement: ts.Statement): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found || ts.isFunctionLike(node)) return;
+    if (
+      ts.isThrowStatement(node) ||
+      ts.isAwaitExpression(node) ||
+      ts.isYieldExpression(node) ||
+      ts.isCallExpression(node) ||
+      ts.isTaggedTemplateExpression(node)
+    )
+      found = true;
+    else if (ts.isNewExpression(node) && !(ts.isIdentifier(node.expression) && /Error$/.test(node.expression.text))) found = true;
+    else ts.forEachChild(node, visit);
+  };
+  visit(statement);
+  return found;
 }
 
 /** Whether a node is inside a `finally` block of its own function. */

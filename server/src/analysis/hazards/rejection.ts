@@ -102,6 +102,11 @@ export class RejectionReach {
     if (promiseStatic === 'reject') return { node, what: '`Promise.reject(…)` rejects' };
     // It waits for every promise and reports each outcome, failures included: it never rejects.
     if (promiseStatic === 'allSettled') return undefined;
+    if (promiseStatic === 'all' || promiseStatic === 'race' || promiseStatic === 'any') {
+      // It rejects only with a rejection of one of the promises it is given.
+      const elements = node.arguments[0] && this.elementsSource(node.arguments[0], depth);
+      if (elements !== 'unknown') return elements;
+    }
     if (promiseStatic !== undefined) return { node, what: `\`${text(node)}\` may reject` };
     const method = methodName(node.expression);
     if ((method === 'then' || method === 'finally') && ts.isPropertyAccessExpression(skipParentheses(node.expression))) {
@@ -115,6 +120,28 @@ export class RejectionReach {
     }
     if (this.resolveOnly(node)) return undefined;
     return this.callSource(node, depth);
+  }
+
+  /**
+   * Where the promises of an array given to `Promise.all` can reject: an array literal's elements, or the
+   * promises `items.map(fn)` makes with a function written there; 'unknown' for any other array.
+   */
+  private elementsSource(array: ts.Expression, depth: number): RejectionSource | undefined | 'unknown' {
+    const node = skipParentheses(array);
+    if (ts.isArrayLiteralExpression(node)) {
+      if (node.elements.some(ts.isSpreadElement)) return 'unknown';
+      for (const element of node.elements) {
+        const source = this.sourceOf(element, depth);
+        if (source) return source;
+      }
+      return undefined;
+    }
+    if (ts.isCallExpression(node) && methodName(node.expression) === 'map' && node.arguments.length === 1) {
+      const mapper = skipParentheses(node.arguments[0]);
+      if (!ts.isArrowFunction(mapper) && !ts.isFunctionExpression(mapper)) return 'unknown';
+      return this.functionSource(mapper, depth + 1, isAsync(mapper));
+    }
+    return 'unknown';
   }
 
   /**
