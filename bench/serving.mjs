@@ -2,8 +2,8 @@
 // against plain node in the same run. The bench app (one handler module), an app whose handler awaits through
 // three modules of its own (bench/app-deep), and the Express 4 and NestJS conformance apps (TypeScript: plain
 // node runs tsc's output, as in production; the runtime runs the sources). dynohot, the closest anchor, runs
-// the two ES module apps. Throughput: autocannon, 8 keep-alive connections, the median of interleaved rounds;
-// CPU per request: the app's processes' user + system time over the requests served.
+// the two ES module apps. Throughput: wrk (autocannon where wrk is not installed), 8 keep-alive connections, the
+// median of interleaved rounds; CPU per request: the app's processes' user + system time over the requests served.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -124,6 +124,34 @@ function answers(port) {
 const pinning = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const pinnedTo = (cpu, command, args) => (pinning ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]);
 
+/**
+ * The load: wrk where the machine has it (Debian's package), else autocannon. autocannon runs in one Node thread
+ * and, on the other of two cores, cannot keep a Node app busy (the app idled a quarter to a half of each round):
+ * its throughput was the load generator's, and its rounds' spread the machine's. wrk keeps the app's core full,
+ * so that throughput and CPU per request are the app's.
+ */
+const loadGenerator = spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk';
+
+function wrk(url, seconds) {
+  const out = execFileSync(...pinnedTo(0, 'wrk', ['-t1', '-c8', `-d${seconds}s`, url]), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0);
+  return { total, errors };
+}
+
+function autocannon(url, seconds, toolsDir) {
+  const bin = join(toolsDir, 'node_modules/autocannon/autocannon.js');
+  const result = JSON.parse(
+    execFileSync(...pinnedTo(0, process.execPath, [bin, '-c', '8', '-d', String(seconds), '-j', url]), {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
+  return { total: result.requests.total, errors: result.errors + result.non2xx };
+}
+
 /** One round: the app started under a contender, warmed up, then measured. */
 async function round(dir, contender, toolsDir, node, seconds) {
   const port = await freePort();
@@ -136,19 +164,13 @@ async function round(dir, contender, toolsDir, node, seconds) {
       if (child.exitCode !== null || performance.now() > deadline) throw new Error(`${contender.name} did not serve:\n${sink.output.slice(-2000)}`);
       await sleep(20);
     }
-    const bin = join(toolsDir, 'node_modules/autocannon/autocannon.js');
-    const cannon = (duration) =>
-      JSON.parse(
-        execFileSync(...pinnedTo(0, process.execPath, [bin, '-c', '8', '-d', String(duration), '-j', `http://127.0.0.1:${port}/`]), {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'ignore'],
-        }),
-      );
-    cannon(1);
+    const url = `http://127.0.0.1:${port}/`;
+    const load = loadGenerator === 'wrk' ? (duration) => wrk(url, duration) : (duration) => autocannon(url, duration, toolsDir);
+    load(1);
     const before = groupCpuSeconds(child.pid);
-    const result = cannon(seconds);
+    const result = load(seconds);
     const cpu = groupCpuSeconds(child.pid) - before;
-    return { perSecond: result.requests.average, cpuUs: (cpu / result.requests.total) * 1e6, errors: result.errors + result.non2xx };
+    return { perSecond: result.total / seconds, cpuUs: (cpu / result.total) * 1e6, errors: result.errors };
   } finally {
     await stopApp(child);
   }
@@ -180,7 +202,7 @@ export async function benchServing({ toolsDir, quick = false, node = process.exe
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  return { results, rounds, seconds, pinned: pinning, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
+  return { results, rounds, seconds, pinned: pinning, load: loadGenerator, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
 }
 
 export function servingSection(perNode) {
@@ -189,8 +211,15 @@ export function servingSection(perNode) {
     '',
     'What an app pays for the runtime while it serves, on four apps: the bench app, an app whose handler awaits',
     "through three modules of its own ([bench/app-deep](app-deep)), and the Express 4 and NestJS conformance apps (plain node runs tsc's",
-    `output; the runtime runs the TypeScript sources). autocannon, 8 keep-alive connections, ${perNode[0].result.seconds} s after a 1 s warm-up, the median of`,
-    `${perNode[0].result.rounds} interleaved rounds${perNode[0].result.pinned ? ', the app on one core and autocannon on the other (taskset)' : ''}; CPU per request: the app's processes' user + system time over the requests served. Each Node in the same run.`,
+    `output; the runtime runs the TypeScript sources). ${perNode[0].result.load}, 8 keep-alive connections, ${perNode[0].result.seconds} s after a 1 s warm-up, the median of`,
+    `${perNode[0].result.rounds} interleaved rounds${perNode[0].result.pinned ? `, the app on one core and ${perNode[0].result.load} on the other (taskset)` : ''}; CPU per request: the app's processes' user + system time over the requests served. Each Node in the same run.`,
+    ...(perNode[0].result.load === 'wrk'
+      ? [
+          "The load is wrk's (Debian's `wrk`): autocannon, one Node thread on the other core, left the app idle a quarter to a half of",
+          "each round, so that its figures were the load generator's; wrk keeps the app's core busy. Without wrk the bench falls back to",
+          'autocannon and says so here.',
+        ]
+      : []),
     '',
     "The rounds' spread says how far to trust a share: each round pairs the contenders run one after the other, and",
     "the spread is the lowest and highest of that round's throughput over plain node's. Plain node's own spread is",

@@ -29,12 +29,14 @@ const made = new WeakMap<object, PackageObject>();
 const runtimePackage = packageRootOf(runtimeFile);
 
 export function patchPackageObjects(): void {
-  const events = EventEmitter as unknown as { init: (this: EventEmitter, ...args: unknown[]) => unknown };
+  const events = EventEmitter as unknown as { init: (this: EventEmitter, options?: unknown) => unknown };
   const init = events.init;
-  events.init = likeOriginal(function trackedInit(this: EventEmitter, ...args: unknown[]) {
-    const result = init.apply(this, args);
+  // Every emitter of the process comes through here (each request, response and socket of a serving app): one
+  // argument passed on as it came, no rest array, and nothing more asked while no version's code is running.
+  events.init = likeOriginal(function trackedInit(this: EventEmitter, options?: unknown) {
+    const result = init.call(this, options);
     const version = owner();
-    if (version && typeof (this as { close?: unknown }).close === 'function' && !isNodeHandle(this)) record(this, version, trackedInit);
+    if (version !== undefined && typeof (this as { close?: unknown }).close === 'function' && !isNodeHandle(this)) record(this, version, trackedInit);
     return result;
   }, init);
 }
