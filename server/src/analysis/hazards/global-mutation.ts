@@ -3,6 +3,7 @@ import { ts } from '../typescript';
 import { globalObjectNames, rootIdentifier, skipOuterExpressions } from '../bindings';
 import type { FileContext } from '../file-context';
 import { say } from '../errors';
+import { forEachNode } from '../traverse';
 import type { SyntaxRule } from './rule';
 
 /** Built-in globals whose properties and prototypes every module shares. */
@@ -259,20 +260,19 @@ function statementOf(node: ts.Node): ts.Statement | undefined {
 /** Whether a statement can throw between a patch and its undo: it calls anything but an error's constructor, or throws. */
 function mayThrow(statement: ts.Statement): boolean {
   let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found || ts.isFunctionLike(node)) return;
-    if (
+  forEachNode(statement, (node) => {
+    if (ts.isFunctionLike(node)) return 'skip';
+    const throwing =
       ts.isThrowStatement(node) ||
       ts.isAwaitExpression(node) ||
       ts.isYieldExpression(node) ||
       ts.isCallExpression(node) ||
-      ts.isTaggedTemplateExpression(node)
-    )
-      found = true;
-    else if (ts.isNewExpression(node) && !(ts.isIdentifier(node.expression) && /Error$/.test(node.expression.text))) found = true;
-    else ts.forEachChild(node, visit);
-  };
-  visit(statement);
+      ts.isTaggedTemplateExpression(node) ||
+      (ts.isNewExpression(node) && !(ts.isIdentifier(node.expression) && /Error$/.test(node.expression.text)));
+    if (!throwing) return undefined;
+    found = true;
+    return 'stop';
+  });
   return found;
 }
 
