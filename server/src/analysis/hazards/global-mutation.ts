@@ -72,6 +72,14 @@ export const globalMutation: SyntaxRule = {
     const record = (node: ts.Node, target: ts.Expression, wholeObject = false): void => {
       // An entry of Node's module cache set or moved for a module being loaded: per-module bookkeeping that nothing accumulates in.
       if (isModuleCacheEntry(target, context)) return;
+      // Data set (`process.exitCode = 1`, `globalThis.state = { ready: true }`): it holds no code of the version, and
+      // the next load sets it again rather than adding to it.
+      if (
+        ts.isBinaryExpression(node) &&
+        settingKinds.has(node.operatorToken.kind) &&
+        (isDataSetting(target) || (isGlobalSlot(target) && isData(node.right)))
+      )
+        return;
       // Putting back the value captured before a patch (`Module._resolveFilename = original`) is the undo, not a write that lasts.
       const restore =
         ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && restoresOriginal(target, node.right, context);
@@ -274,6 +282,67 @@ function mayThrow(statement: ts.Statement): boolean {
     return 'stop';
   });
   return found;
+}
+
+/** Assignments that set a value rather than compute from the old one (`+=`, `++` count up across loads). */
+const settingKinds = new Set([ts.SyntaxKind.EqualsToken, ts.SyntaxKind.QuestionQuestionEqualsToken, ts.SyntaxKind.BarBarEqualsToken]);
+
+/** Built-in settings whose value is data whatever is written (Node coerces it to a number or a string). */
+const dataSettings = new Set(['process.exitCode', 'process.title', 'Error.stackTraceLimit']);
+
+function isDataSetting(target: ts.Expression): boolean {
+  const written = sourceText(skipOuterExpressions(target)).replace(/^(globalThis|global)\./, '');
+  return dataSettings.has(written) || /^process\.env(\.|\[)/.test(written);
+}
+
+/**
+ * A property of the global object or of `process` itself (`globalThis.state`, `window['title']`,
+ * `process.__state__`): a slot of the app's, not a built-in's behaviour, a prototype or a module's cache.
+ */
+function isGlobalSlot(target: ts.Expression): boolean {
+  const node = skipOuterExpressions(target);
+  if (!ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
+  const holder = skipOuterExpressions(node.expression);
+  return ts.isIdentifier(holder) && (globalObjectNames.has(holder.text) || holder.text === 'process');
+}
+
+/**
+ * A value that is data, as written: a literal, a template or an operator whose result is a primitive, a
+ * conversion (`Number(x)`), `process.env.X`, or an object or array literal made only of those.
+ */
+function isData(value: ts.Expression): boolean {
+  const node = skipOuterExpressions(value);
+  if (ts.isLiteralExpression(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) return true;
+  switch (node.kind) {
+    case ts.SyntaxKind.TrueKeyword:
+    case ts.SyntaxKind.FalseKeyword:
+    case ts.SyntaxKind.NullKeyword:
+      return true;
+  }
+  if (ts.isIdentifier(node)) return node.text === 'undefined';
+  if (ts.isPrefixUnaryExpression(node) || ts.isTypeOfExpression(node) || ts.isVoidExpression(node)) return true;
+  if (ts.isConditionalExpression(node)) return isData(node.whenTrue) && isData(node.whenFalse);
+  if (ts.isBinaryExpression(node)) {
+    const kind = node.operatorToken.kind;
+    if (kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.AmpersandAmpersandToken)
+      return isData(node.left) && isData(node.right);
+    // Arithmetic and comparisons give a number, a string or a boolean.
+    return (
+      kind >= ts.SyntaxKind.FirstBinaryOperator &&
+      kind <= ts.SyntaxKind.LastBinaryOperator &&
+      !isAssignment(kind) &&
+      kind !== ts.SyntaxKind.CommaToken
+    );
+  }
+  if (ts.isCallExpression(node))
+    return ts.isIdentifier(node.expression) && ['Number', 'String', 'Boolean', 'parseInt', 'parseFloat'].includes(node.expression.text);
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return /^process\.env(\.|\[)/.test(sourceText(node));
+  if (ts.isArrayLiteralExpression(node)) return node.elements.every((element) => !ts.isSpreadElement(element) && isData(element));
+  if (ts.isObjectLiteralExpression(node))
+    return node.properties.every(
+      (property) => ts.isPropertyAssignment(property) && !ts.isComputedPropertyName(property.name) && isData(property.initializer),
+    );
+  return false;
 }
 
 /** Whether a node is inside a `finally` block of its own function. */
