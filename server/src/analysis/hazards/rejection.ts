@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ts } from '../typescript';
 import { skipOuterExpressions, skipParentheses } from '../bindings';
 
@@ -119,6 +121,7 @@ export class RejectionReach {
       );
     }
     if (this.resolveOnly(node)) return undefined;
+    if (importsDependency(node)) return undefined;
     return this.callSource(node, depth);
   }
 
@@ -747,6 +750,36 @@ export class RejectionReach {
     if (type.flags & ts.TypeFlags.Any || signatures.length === 0) return true;
     return signatures.some((signature) => this.isPromiseType(expression, signature.getReturnType()));
   }
+}
+
+/**
+ * `import('rollup')` where the nearest package.json lists `rollup` in `dependencies`: the package is installed with
+ * the app, so the import resolves (an optional or a peer dependency, or one not listed, may well be missing).
+ */
+function importsDependency(call: ts.CallExpression): boolean {
+  const [specifier] = call.arguments;
+  if (call.expression.kind !== ts.SyntaxKind.ImportKeyword || !specifier || !ts.isStringLiteralLike(specifier)) return false;
+  const name = /^(@[^/]+\/[^/]+|[^./@][^/]*)/.exec(specifier.text)?.[1];
+  if (!name || name.startsWith('node:')) return false;
+  const dependencies = dependenciesNear(path.dirname(call.getSourceFile().fileName));
+  return dependencies !== undefined && dependencies.has(name);
+}
+
+/** The `dependencies` of the nearest package.json above a folder, read once per folder. */
+const dependenciesByFolder = new Map<string, Set<string> | undefined>();
+
+function dependenciesNear(folder: string): Set<string> | undefined {
+  if (dependenciesByFolder.has(folder)) return dependenciesByFolder.get(folder);
+  let found: Set<string> | undefined;
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { dependencies?: Record<string, unknown> };
+    found = new Set(Object.keys(manifest.dependencies ?? {}));
+  } catch {
+    const parent = path.dirname(folder);
+    found = parent === folder ? undefined : dependenciesNear(parent);
+  }
+  dependenciesByFolder.set(folder, found);
+  return found;
 }
 
 /** `Promise.resolve(…)`, `Promise.all(…)`…: the static method's name. */
