@@ -37,7 +37,7 @@ const snippets = [
   'void load();\n',
   'export const pool = open();\n',
   "process.on('exit', () => undefined);\n",
-  'globalThis.counter = 1;\n',
+  'globalThis.counter = () => 1;\n',
   "import { load, open } from '../core/m00';\n",
   "import { value } from '../app/m03';\n",
   "import './m01';\n",
