@@ -290,9 +290,12 @@ const settingKinds = new Set([ts.SyntaxKind.EqualsToken, ts.SyntaxKind.QuestionQ
 /** Built-in settings whose value is data whatever is written (Node coerces it to a number or a string). */
 const dataSettings = new Set(['process.exitCode', 'process.title', 'Error.stackTraceLimit']);
 
+/** `process.env.X`, `process.env[name]`: a string or nothing, as written or as read. */
+const processEnvEntry = /^process\.env(\.|\[)/;
+
 function isDataSetting(target: ts.Expression): boolean {
   const written = sourceText(skipOuterExpressions(target)).replace(/^(globalThis|global)\./, '');
-  return dataSettings.has(written) || /^process\.env(\.|\[)/.test(written);
+  return dataSettings.has(written) || processEnvEntry.test(written);
 }
 
 /**
@@ -336,7 +339,7 @@ function isData(value: ts.Expression): boolean {
   }
   if (ts.isCallExpression(node))
     return ts.isIdentifier(node.expression) && ['Number', 'String', 'Boolean', 'parseInt', 'parseFloat'].includes(node.expression.text);
-  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return /^process\.env(\.|\[)/.test(sourceText(node));
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return processEnvEntry.test(sourceText(node));
   if (ts.isArrayLiteralExpression(node)) return node.elements.every((element) => !ts.isSpreadElement(element) && isData(element));
   if (ts.isObjectLiteralExpression(node))
     return node.properties.every(

@@ -56,6 +56,8 @@ type Implementations =
 export class RejectionReach {
   private readonly checker: ts.TypeChecker;
   private readonly inProgress = new Set<ts.Node>();
+  /** The `dependencies` of the nearest package.json, by folder, read once per analysis (an edited package.json is read again). */
+  private readonly dependenciesByFolder = new Map<string, Set<string> | undefined>();
   /** Parameters of the functions being followed that their call passes a value that is never null or undefined, with its type there. */
   private readonly provided = new Map<ts.Symbol, ts.Type>();
 
@@ -121,8 +123,35 @@ export class RejectionReach {
       );
     }
     if (this.resolveOnly(node)) return undefined;
-    if (importsDependency(node)) return undefined;
+    if (this.importsDependency(node)) return undefined;
     return this.callSource(node, depth);
+  }
+
+  /**
+   * `import('rollup')` where the nearest package.json lists `rollup` in `dependencies`: the package is installed with
+   * the app, so the import resolves (an optional or a peer dependency, or one not listed, may well be missing).
+   */
+  private importsDependency(call: ts.CallExpression): boolean {
+    const [specifier] = call.arguments;
+    if (call.expression.kind !== ts.SyntaxKind.ImportKeyword || !specifier || !ts.isStringLiteralLike(specifier)) return false;
+    const name = /^(@[^/]+\/[^/]+|[^./@][^/]*)/.exec(specifier.text)?.[1];
+    if (!name || name.startsWith('node:')) return false;
+    return this.dependenciesNear(path.dirname(call.getSourceFile().fileName))?.has(name) === true;
+  }
+
+  /** The `dependencies` of the nearest package.json above a folder. */
+  private dependenciesNear(folder: string): Set<string> | undefined {
+    if (this.dependenciesByFolder.has(folder)) return this.dependenciesByFolder.get(folder);
+    let found: Set<string> | undefined;
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { dependencies?: Record<string, unknown> };
+      found = new Set(Object.keys(manifest.dependencies ?? {}));
+    } catch {
+      const parent = path.dirname(folder);
+      found = parent === folder ? undefined : this.dependenciesNear(parent);
+    }
+    this.dependenciesByFolder.set(folder, found);
+    return found;
   }
 
   /**
@@ -211,13 +240,7 @@ export class RejectionReach {
     if (declarations.length !== 1) return undefined;
     const [declaration] = declarations;
     if (ts.isFunctionDeclaration(declaration)) return declaration;
-    if (
-      ts.isVariableDeclaration(declaration) &&
-      declaration.initializer &&
-      ts.isVariableDeclarationList(declaration.parent) &&
-      declaration.parent.flags & ts.NodeFlags.Const
-    )
-      return skipOuterExpressions(declaration.initializer);
+    if (isConstDeclaration(declaration) && declaration.initializer) return skipOuterExpressions(declaration.initializer);
     return undefined;
   }
 
@@ -244,8 +267,7 @@ export class RejectionReach {
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
     const declarations = symbol?.getDeclarations() ?? [];
     const declaration = declarations.length === 1 ? declarations[0] : undefined;
-    if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
-    if (!ts.isVariableDeclarationList(declaration.parent) || !(declaration.parent.flags & ts.NodeFlags.Const)) return undefined;
+    if (!declaration || !isConstDeclaration(declaration) || !declaration.initializer) return undefined;
     const source = declaration.getSourceFile();
     if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) return undefined;
     return declaration.initializer;
@@ -459,9 +481,7 @@ export class RejectionReach {
       const [declaration] = declarations;
       if (declarations.length !== 1 || seen.has(declaration)) return false;
       const fixed =
-        (ts.isVariableDeclaration(declaration) &&
-          ts.isVariableDeclarationList(declaration.parent) &&
-          declaration.parent.flags & ts.NodeFlags.Const) ||
+        isConstDeclaration(declaration) ||
         (ts.isPropertyDeclaration(declaration) && ts.getCombinedModifierFlags(declaration) & (ts.ModifierFlags.Readonly | ts.ModifierFlags.Static));
       const initializer = (declaration as ts.VariableDeclaration | ts.PropertyDeclaration).initializer;
       if (!fixed || !initializer) return false;
@@ -620,12 +640,11 @@ export class RejectionReach {
   implementationsOf(call: ts.CallExpression): Implementations {
     const callee = skipParentheses(call.expression);
     if (ts.isFunctionLike(callee)) return { kind: 'functions', functions: [callee as ts.SignatureDeclaration] };
-    const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
     // `f.call(this, …)` and `f.apply(this, args)` run `f`.
     if (ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply')) {
       return this.implementationsOfValue(callee.expression);
     }
-    if (!nameNode) return { kind: 'unknown' };
+    if (!ts.isPropertyAccessExpression(callee) && !ts.isIdentifier(callee)) return { kind: 'unknown' };
     return this.implementationsOfValue(callee);
   }
 
@@ -693,13 +712,7 @@ export class RejectionReach {
 
   /** A `const` of the project set to another name or property (`const exec = pipeline.exec`), not yet being followed. */
   private isConstAlias(declaration: ts.Declaration, value: ts.Expression): boolean {
-    return (
-      ts.isVariableDeclaration(declaration) &&
-      ts.isVariableDeclarationList(declaration.parent) &&
-      (declaration.parent.flags & ts.NodeFlags.Const) !== 0 &&
-      (ts.isIdentifier(value) || ts.isPropertyAccessExpression(value)) &&
-      !this.inProgress.has(value)
-    );
+    return isConstDeclaration(declaration) && (ts.isIdentifier(value) || ts.isPropertyAccessExpression(value)) && !this.inProgress.has(value);
   }
 
   /** `receiver.name` where the receiver is an instance of a class of the project that sets `name` on its prototype. */
@@ -750,36 +763,6 @@ export class RejectionReach {
     if (type.flags & ts.TypeFlags.Any || signatures.length === 0) return true;
     return signatures.some((signature) => this.isPromiseType(expression, signature.getReturnType()));
   }
-}
-
-/**
- * `import('rollup')` where the nearest package.json lists `rollup` in `dependencies`: the package is installed with
- * the app, so the import resolves (an optional or a peer dependency, or one not listed, may well be missing).
- */
-function importsDependency(call: ts.CallExpression): boolean {
-  const [specifier] = call.arguments;
-  if (call.expression.kind !== ts.SyntaxKind.ImportKeyword || !specifier || !ts.isStringLiteralLike(specifier)) return false;
-  const name = /^(@[^/]+\/[^/]+|[^./@][^/]*)/.exec(specifier.text)?.[1];
-  if (!name || name.startsWith('node:')) return false;
-  const dependencies = dependenciesNear(path.dirname(call.getSourceFile().fileName));
-  return dependencies !== undefined && dependencies.has(name);
-}
-
-/** The `dependencies` of the nearest package.json above a folder, read once per folder. */
-const dependenciesByFolder = new Map<string, Set<string> | undefined>();
-
-function dependenciesNear(folder: string): Set<string> | undefined {
-  if (dependenciesByFolder.has(folder)) return dependenciesByFolder.get(folder);
-  let found: Set<string> | undefined;
-  try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { dependencies?: Record<string, unknown> };
-    found = new Set(Object.keys(manifest.dependencies ?? {}));
-  } catch {
-    const parent = path.dirname(folder);
-    found = parent === folder ? undefined : dependenciesNear(parent);
-  }
-  dependenciesByFolder.set(folder, found);
-  return found;
 }
 
 /** `Promise.resolve(…)`, `Promise.all(…)`…: the static method's name. */
@@ -942,7 +925,7 @@ function presentAfterGetOrCreate(statement: ts.IfStatement): boolean {
       if (!ts.isIdentifier(declaration.name) || declaration.name.text !== tested || !declaration.initializer) continue;
       const call = skipParentheses(declaration.initializer);
       if (!ts.isCallExpression(call) || call.arguments.length !== 1 || methodName(call.expression) !== 'get') return false;
-      read = { map: (skipParentheses(call.expression) as ts.PropertyAccessExpression).expression.getText(), key: call.arguments[0].getText() };
+      read = { map: receiverText(call), key: call.arguments[0].getText() };
       readAt = index;
     }
   }
@@ -955,7 +938,7 @@ function presentAfterGetOrCreate(statement: ts.IfStatement): boolean {
     return (
       ts.isCallExpression(call) &&
       methodName(call.expression) === 'has' &&
-      (skipParentheses(call.expression) as ts.PropertyAccessExpression).expression.getText() === map &&
+      receiverText(call) === map &&
       call.arguments.length === 1 &&
       call.arguments[0].getText() === key
     );
@@ -966,12 +949,7 @@ function presentAfterGetOrCreate(statement: ts.IfStatement): boolean {
       if (ts.isReturnStatement(child) || ts.isThrowStatement(child)) return true;
       if (!ts.isExpressionStatement(child)) return false;
       const call = skipParentheses(child.expression);
-      return (
-        ts.isCallExpression(call) &&
-        methodName(call.expression) === 'set' &&
-        (skipParentheses(call.expression) as ts.PropertyAccessExpression).expression.getText() === map &&
-        call.arguments[0]?.getText() === key
-      );
+      return ts.isCallExpression(call) && methodName(call.expression) === 'set' && receiverText(call) === map && call.arguments[0]?.getText() === key;
     });
   };
   // Between the make-sure and the test, nothing but other declarations (no `delete`, no call that could).
@@ -981,6 +959,11 @@ function presentAfterGetOrCreate(statement: ts.IfStatement): boolean {
       return statements.slice(index + 1, at).every((between) => between === statements[readAt] || ts.isVariableStatement(between));
   }
   return false;
+}
+
+/** `map.get(key)`: `map`, as written (the call's callee is a property access, as `methodName` found). */
+function receiverText(call: ts.CallExpression): string {
+  return (skipParentheses(call.expression) as ts.PropertyAccessExpression).expression.getText();
 }
 
 type ParameterTest = { name: ts.Identifier; kind: 'nullish' | 'falsy' | { typeOf: string } };
@@ -1003,7 +986,7 @@ function parameterTest(condition: ts.Expression): ParameterTest | undefined {
 
 /** Whether every value of the type answers `typeof` with this name. */
 function typeOfIs(type: ts.Type, typeOf: string): boolean {
-  const parts = type.isUnion() ? type.types : [type];
+  const parts = partsOf(type);
   const flag =
     typeOf === 'string'
       ? ts.TypeFlags.StringLike
@@ -1041,16 +1024,28 @@ function isKeptPromise(expression: ts.Expression): boolean {
   return ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression);
 }
 
+/** A `const` (not a `let` or a `var`) variable declaration. */
+function isConstDeclaration(declaration: ts.Declaration): declaration is ts.VariableDeclaration {
+  return (
+    ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0
+  );
+}
+
+/** A union's members, or the type itself. */
+function partsOf(type: ts.Type): readonly ts.Type[] {
+  return type.isUnion() ? type.types : [type];
+}
+
 /** A type with no `null`, `undefined`, `void`, `any` or `unknown` in it: a value that is always there. */
 function isNeverNullish(type: ts.Type): boolean {
   const maybeAbsent = ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown;
-  const parts = type.isUnion() ? type.types : [type];
+  const parts = partsOf(type);
   return parts.every((part) => !(part.flags & maybeAbsent) && !(part.flags & ts.TypeFlags.TypeParameter));
 }
 
 /** Every part of the type is an object (a function, an array, an instance): a value that is never falsy. */
 function isObjectType(type: ts.Type): boolean {
-  const parts = type.isUnion() ? type.types : [type];
+  const parts = partsOf(type);
   return parts.every((part) => (part.flags & (ts.TypeFlags.Object | ts.TypeFlags.NonPrimitive)) !== 0);
 }
 
