@@ -270,7 +270,7 @@ export class DiagnosticsPublisher {
       state.releaseTypes();
     }
     // After the whole workspace, that was every module's types: they go back to the system now.
-    if (afterWorkspacePass) collectGarbage();
+    if (afterWorkspacePass) collectGarbage(true);
     else collectGarbageIfGrown();
     void this.connection.sendNotification(AnalysisSummaryNotification.type, this.summary());
   }

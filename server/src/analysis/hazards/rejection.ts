@@ -60,6 +60,7 @@ export class RejectionReach {
   private readonly dependenciesByFolder = new Map<string, Set<string> | undefined>();
   /** Parameters of the functions being followed that their call passes a value that is never null or undefined, with its type there. */
   private readonly provided = new Map<ts.Symbol, ts.Type>();
+  private readonly index: ProgramIndex;
 
   constructor(
     private readonly program: ts.Program,
@@ -68,6 +69,7 @@ export class RejectionReach {
     private readonly isMaybePromise: (node: ts.Node) => boolean,
   ) {
     this.checker = program.getTypeChecker();
+    this.index = ProgramIndex.of(program);
   }
 
   /**
@@ -183,6 +185,16 @@ export class RejectionReach {
    * subclasses that override the member are not looked for.
    */
   private implementationsInClasses(declaration: ts.Declaration, name: string): ts.SignatureDeclaration[] | undefined {
+    // The answer depends on the program only: each module's check asks again for the interfaces it calls through.
+    const known = this.index.implementations.get(declaration);
+    if (known?.has(name)) return known.get(name);
+    const found = this.findImplementationsInClasses(declaration, name);
+    if (known) known.set(name, found);
+    else this.index.implementations.set(declaration, new Map([[name, found]]));
+    return found;
+  }
+
+  private findImplementationsInClasses(declaration: ts.Declaration, name: string): ts.SignatureDeclaration[] | undefined {
     const owner = declaration.parent;
     if (!ts.isInterfaceDeclaration(owner) || !(ts.isPropertySignature(declaration) || ts.isMethodSignature(declaration))) return undefined;
     const symbol = this.checker.getSymbolAtLocation(owner.name);
@@ -216,19 +228,16 @@ export class RejectionReach {
    */
   private literalImplementations(iface: ts.Symbol, name: string): ts.SignatureDeclaration[] | undefined {
     const functions: ts.SignatureDeclaration[] = [];
-    for (const source of this.program.getSourceFiles()) {
-      if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) continue;
-      for (const member of literalMembers(source, name)) {
-        const contextual = this.checker.getContextualType(member.parent as ts.ObjectLiteralExpression);
-        if (!contextual || (contextual.getSymbol() ?? contextual.aliasSymbol) !== iface) continue;
-        const value = ts.isMethodDeclaration(member)
-          ? member
-          : ts.isPropertyAssignment(member)
-            ? skipOuterExpressions(member.initializer)
-            : this.shorthandValue(member);
-        if (!value || !ts.isFunctionLike(value) || !(value as ts.FunctionLikeDeclaration).body) return undefined;
-        functions.push(value as ts.SignatureDeclaration);
-      }
+    for (const member of this.index.literalMembers(name)) {
+      const contextual = this.checker.getContextualType(member.parent as ts.ObjectLiteralExpression);
+      if (!contextual || (contextual.getSymbol() ?? contextual.aliasSymbol) !== iface) continue;
+      const value = ts.isMethodDeclaration(member)
+        ? member
+        : ts.isPropertyAssignment(member)
+          ? skipOuterExpressions(member.initializer)
+          : this.shorthandValue(member);
+      if (!value || !ts.isFunctionLike(value) || !(value as ts.FunctionLikeDeclaration).body) return undefined;
+      functions.push(value as ts.SignatureDeclaration);
     }
     return functions;
   }
@@ -247,15 +256,10 @@ export class RejectionReach {
   /** The project's classes that name this interface in `implements`. */
   private implementers(iface: ts.InterfaceDeclaration, symbol: ts.Symbol): ts.ClassLikeDeclaration[] {
     const classes: ts.ClassLikeDeclaration[] = [];
-    for (const source of this.program.getSourceFiles()) {
-      if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) continue;
-      for (const { cls, type } of implementsClauses(source)) {
-        const named = ts.isPropertyAccessExpression(type.expression) ? type.expression.name : type.expression;
-        if (!ts.isIdentifier(named) || named.text !== iface.name.text) continue;
-        let target = this.checker.getSymbolAtLocation(type.expression);
-        if (target && target.flags & ts.SymbolFlags.Alias) target = this.checker.getAliasedSymbol(target);
-        if (target === symbol) classes.push(cls);
-      }
+    for (const { cls, type } of this.index.implementsClauses(iface.name.text)) {
+      let target = this.checker.getSymbolAtLocation(type.expression);
+      if (target && target.flags & ts.SymbolFlags.Alias) target = this.checker.getAliasedSymbol(target);
+      if (target === symbol) classes.push(cls);
     }
     return classes;
   }
@@ -796,10 +800,70 @@ function assertedValue(initializer: ts.Expression): ts.Expression | undefined {
   return asserted && skipParentheses(asserted);
 }
 
-/** The `implements` clauses of a file's classes; read once per file text (the editor's programs share unchanged files). */
-const clausesByFile = new WeakMap<ts.SourceFile, Array<{ cls: ts.ClassLikeDeclaration; type: ts.ExpressionWithTypeArguments }>>();
+type ImplementsClause = { cls: ts.ClassLikeDeclaration; type: ts.ExpressionWithTypeArguments };
+type LiteralMember = ts.PropertyAssignment | ts.ShorthandPropertyAssignment | ts.MethodDeclaration;
 
-function implementsClauses(source: ts.SourceFile): Array<{ cls: ts.ClassLikeDeclaration; type: ts.ExpressionWithTypeArguments }> {
+/**
+ * Where the implementations of the project's interfaces are looked for — the `implements` clauses of its classes by
+ * the name they implement, the members of its object literals by name — and the implementations found, for as long
+ * as the program lives: every module checked with it asks about the same interfaces, and a walk over every file for
+ * each call through one made the whole-workspace pass pay once per call site.
+ */
+class ProgramIndex {
+  private static readonly byProgram = new WeakMap<ts.Program, ProgramIndex>();
+  /** The implementations of an interface member, by its declaration and name (see `implementationsInClasses`). */
+  readonly implementations = new Map<ts.Declaration, Map<string, ts.SignatureDeclaration[] | undefined>>();
+  private clausesByName: Map<string, ImplementsClause[]> | undefined;
+  private membersByName: Map<string, LiteralMember[]> | undefined;
+
+  private constructor(private readonly program: ts.Program) {}
+
+  static of(program: ts.Program): ProgramIndex {
+    let index = ProgramIndex.byProgram.get(program);
+    if (!index) ProgramIndex.byProgram.set(program, (index = new ProgramIndex(program)));
+    return index;
+  }
+
+  /** The clauses naming an interface `name` (`implements Name`, `implements ns.Name`). */
+  implementsClauses(name: string): readonly ImplementsClause[] {
+    if (!this.clausesByName) {
+      this.clausesByName = new Map();
+      for (const source of this.projectFiles()) {
+        for (const clause of implementsClausesOf(source)) {
+          const named = ts.isPropertyAccessExpression(clause.type.expression) ? clause.type.expression.name : clause.type.expression;
+          if (ts.isIdentifier(named)) appendTo(this.clausesByName, named.text, clause);
+        }
+      }
+    }
+    return this.clausesByName.get(name) ?? [];
+  }
+
+  /** The members named `name` of the project's object literals. */
+  literalMembers(name: string): readonly LiteralMember[] {
+    if (!this.membersByName) {
+      this.membersByName = new Map();
+      for (const source of this.projectFiles()) {
+        for (const [member, found] of literalMembersOf(source)) for (const each of found) appendTo(this.membersByName, member, each);
+      }
+    }
+    return this.membersByName.get(name) ?? [];
+  }
+
+  private projectFiles(): ts.SourceFile[] {
+    return this.program.getSourceFiles().filter((source) => !source.isDeclarationFile && !this.program.isSourceFileFromExternalLibrary(source));
+  }
+}
+
+function appendTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The `implements` clauses of a file's classes; read once per file text (the editor's programs share unchanged files). */
+const clausesByFile = new WeakMap<ts.SourceFile, ImplementsClause[]>();
+
+function implementsClausesOf(source: ts.SourceFile): ImplementsClause[] {
   let clauses = clausesByFile.get(source);
   if (clauses) return clauses;
   clauses = [];
@@ -817,12 +881,10 @@ function implementsClauses(source: ts.SourceFile): Array<{ cls: ts.ClassLikeDecl
   return clauses;
 }
 
-type LiteralMember = ts.PropertyAssignment | ts.ShorthandPropertyAssignment | ts.MethodDeclaration;
-
 /** The members of a file's object literals, by name; read once per file text. */
 const literalMembersByFile = new WeakMap<ts.SourceFile, Map<string, LiteralMember[]>>();
 
-function literalMembers(source: ts.SourceFile, name: string): LiteralMember[] {
+function literalMembersOf(source: ts.SourceFile): Map<string, LiteralMember[]> {
   let byName = literalMembersByFile.get(source);
   if (!byName) {
     const found = new Map<string, LiteralMember[]>();
@@ -831,9 +893,7 @@ function literalMembers(source: ts.SourceFile, name: string): LiteralMember[] {
         for (const member of node.properties) {
           if (!(ts.isPropertyAssignment(member) || ts.isShorthandPropertyAssignment(member) || ts.isMethodDeclaration(member))) continue;
           if (!ts.isIdentifier(member.name) && !ts.isStringLiteral(member.name)) continue;
-          const list = found.get(member.name.text) ?? [];
-          list.push(member);
-          found.set(member.name.text, list);
+          appendTo(found, member.name.text, member);
         }
       }
       ts.forEachChild(node, visit);
@@ -842,7 +902,7 @@ function literalMembers(source: ts.SourceFile, name: string): LiteralMember[] {
     byName = found;
     literalMembersByFile.set(source, byName);
   }
-  return byName.get(name) ?? [];
+  return byName;
 }
 
 /**
