@@ -103,6 +103,7 @@ function lostRejection(unhandled: NonNullable<Unhandled>, types: PromiseTypes, r
       : { node: expression, what: 'an array of promises' };
   }
   if (ts.isCallExpression(expression) && expression.arguments.some((argument) => types.isErrorFirstCallback(argument))) return undefined;
+  if (ts.isCallExpression(expression) && types.returnsHeldTarget(expression)) return undefined;
   // A `Promise | void` of code that cannot be read is judged where the walk meets any call of it (RejectionReach.callSource).
   return reach.sourceOf(expression, 0);
 }
@@ -249,11 +250,34 @@ class PromiseTypes {
     return true;
   }
 
-  /** A union of a promise with `void` or `undefined`: an API that allows its implementations to be synchronous. */
+  /**
+   * A union of a promise with `void`, `undefined` or a value of another type (`boolean | Promise<boolean>`): an API
+   * that allows its implementations to be synchronous.
+   */
   isMaybePromise(node: ts.Node): boolean {
     const type = this.checker.getTypeAtLocation(node);
     if (!type.isUnion()) return false;
-    return type.types.some((part) => part.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) && this.isPromise(node, type);
+    const plain = (part: ts.Type) =>
+      !(part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never)) &&
+      !this.isBuiltinPromise(this.checker.getApparentType(part)) &&
+      !(this.checkThenables && this.isThenable(part, node));
+    return type.types.some(plain) && this.isPromise(node, type);
+  }
+
+  /**
+   * `Object.defineProperties(p, …)`, `Object.assign(p, …)` and their kind return the object they are given: when
+   * that is a value the code holds (a variable, a property, `this`), the statement drops nothing the code does not
+   * still have.
+   */
+  returnsHeldTarget(call: ts.CallExpression): boolean {
+    const callee = skipParentheses(call.expression);
+    if (!ts.isPropertyAccessExpression(callee) || !identityMethods.has(callee.name.text)) return false;
+    if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Object') return false;
+    const symbol = this.checker.getSymbolAtLocation(callee.expression);
+    if (!symbol || !this.isFromDefaultLibrary(symbol)) return false;
+    const [target] = call.arguments;
+    const held = target && skipParentheses(target);
+    return held !== undefined && (ts.isIdentifier(held) || ts.isPropertyAccessExpression(held) || held.kind === ts.SyntaxKind.ThisKeyword);
   }
 
   isFunction(node: ts.Node): boolean {
@@ -300,6 +324,9 @@ class PromiseTypes {
     return unionParts(type).some((part) => part.getCallSignatures().length > 0);
   }
 }
+
+/** The methods of `Object` that return the object given as their first argument. */
+const identityMethods = new Set(['assign', 'defineProperty', 'defineProperties', 'setPrototypeOf', 'freeze', 'seal', 'preventExtensions']);
 
 function isErrorName(name: ts.BindingName | undefined): boolean {
   return name !== undefined && ts.isIdentifier(name) && /^_?(err|error|e|er|cause)$/i.test(name.text);

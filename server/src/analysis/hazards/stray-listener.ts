@@ -36,7 +36,7 @@ export const strayListener: SyntaxRule = {
         if (removeMethods.has(method)) removals.push({ call: node, target, event });
         if (!addMethods.has(method) && !subscribeMethods.has(method)) return;
         const owner = foreignOwner(callee.expression, context);
-        if (!owner || passesSignal(node) || isEventsHelper(callee.expression, context)) return;
+        if (!owner || passesSignal(node) || isEventsHelper(callee.expression, context) || onlyEndsProcess(node, context)) return;
         registrations.push({ call: node, target, event, owner, subscribe: subscribeMethods.has(method) });
       },
       finish() {
@@ -124,6 +124,29 @@ function functionName(fn: ts.SignatureDeclaration): string | undefined {
 /** `events.on(emitter, name)` and `events.once(…)` are helpers, not registrations on the module. */
 function isEventsHelper(target: ts.Expression, context: FileContext): boolean {
   return context.bindings.originOf(target) === 'events';
+}
+
+/**
+ * A listener that does nothing but end the process (`process.on('disconnect', () => process.exit(0))`): a stale
+ * copy does what the current one does, once, and the process is gone after it.
+ */
+function onlyEndsProcess(call: ts.CallExpression, context: FileContext): boolean {
+  const handler = call.arguments[1] && skipOuterExpressions(call.arguments[1]);
+  if (!handler || !(ts.isArrowFunction(handler) || ts.isFunctionExpression(handler))) return false;
+  const ends = (expression: ts.Expression): boolean => {
+    const node = skipOuterExpressions(expression);
+    if (!ts.isCallExpression(node)) return false;
+    const callee = skipOuterExpressions(node.expression);
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || callee.expression.text !== 'process') return false;
+    if (!context.scopes.isGlobal('process', callee.expression)) return false;
+    const [first] = node.arguments;
+    // `process.kill(process.pid, …)` ends this process; a kill of another pid does not.
+    const ownPid = first !== undefined && skipOuterExpressions(first).getText().replace(/\s+/g, '') === 'process.pid';
+    return callee.name.text === 'exit' || callee.name.text === 'abort' || (callee.name.text === 'kill' && ownPid);
+  };
+  if (!ts.isBlock(handler.body)) return ends(handler.body);
+  const statements = handler.body.statements;
+  return statements.length > 0 && statements.every((statement) => ts.isExpressionStatement(statement) && ends(statement.expression));
 }
 
 /** An options object with `signal` ties the listener to an AbortSignal the module can abort. */
