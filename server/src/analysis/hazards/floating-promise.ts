@@ -4,7 +4,7 @@ import { say } from '../errors';
 import { skipParentheses } from '../bindings';
 import type { RuleOptions } from '../../../../src-shared/hazard-codes';
 import type { SyntaxRule } from './rule';
-import { RejectionReach, type RejectionSource } from './rejection';
+import { identityTarget, RejectionReach, type RejectionSource } from './rejection';
 
 /**
  * The syntactic half: collects the statements whose value is dropped and might be a promise. The checker
@@ -270,12 +270,7 @@ class PromiseTypes {
    * still have.
    */
   returnsHeldTarget(call: ts.CallExpression): boolean {
-    const callee = skipParentheses(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || !identityMethods.has(callee.name.text)) return false;
-    if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Object') return false;
-    const symbol = this.checker.getSymbolAtLocation(callee.expression);
-    if (!symbol || !this.isFromDefaultLibrary(symbol)) return false;
-    const [target] = call.arguments;
+    const target = identityTarget(call, this.program);
     const held = target && skipParentheses(target);
     return held !== undefined && (ts.isIdentifier(held) || ts.isPropertyAccessExpression(held) || held.kind === ts.SyntaxKind.ThisKeyword);
   }
@@ -324,9 +319,6 @@ class PromiseTypes {
     return unionParts(type).some((part) => part.getCallSignatures().length > 0);
   }
 }
-
-/** The methods of `Object` that return the object given as their first argument. */
-const identityMethods = new Set(['assign', 'defineProperty', 'defineProperties', 'setPrototypeOf', 'freeze', 'seal', 'preventExtensions']);
 
 function isErrorName(name: ts.BindingName | undefined): boolean {
   return name !== undefined && ts.isIdentifier(name) && /^_?(err|error|e|er|cause)$/i.test(name.text);

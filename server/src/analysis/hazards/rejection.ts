@@ -82,7 +82,9 @@ export class RejectionReach {
 
   /** Where the promise this expression makes can reject, or undefined when it cannot. */
   sourceOf(expression: ts.Expression, depth: number): RejectionSource | undefined {
-    const node = skipParentheses(expression);
+    // `call() as Delay` is the call's promise; another value asserted to be a promise is judged as asserted.
+    const inner = skipOuterExpressions(expression);
+    const node = ts.isCallExpression(inner) || ts.isNewExpression(inner) || ts.isAwaitExpression(inner) ? inner : skipParentheses(expression);
     if (ts.isAwaitExpression(node)) return this.sourceOf(node.expression, depth);
     if (ts.isConditionalExpression(node)) return this.sourceOf(node.whenTrue, depth) ?? this.sourceOf(node.whenFalse, depth);
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.CommaToken) return this.sourceOf(node.right, depth);
@@ -114,6 +116,9 @@ export class RejectionReach {
       if (elements !== 'unknown') return elements;
     }
     if (promiseStatic !== undefined) return { node, what: `\`${text(node)}\` may reject` };
+    // `Object.assign(p, methods)` is `p`.
+    const target = identityTarget(node, this.program);
+    if (target) return this.sourceOf(target, depth);
     const method = methodName(node.expression);
     if ((method === 'then' || method === 'finally') && ts.isPropertyAccessExpression(skipParentheses(node.expression))) {
       const receiver = (skipParentheses(node.expression) as ts.PropertyAccessExpression).expression;
@@ -123,6 +128,14 @@ export class RejectionReach {
         this.sourceOf(receiver, depth) ??
         callbacks.map((callback) => this.functionSource(skipParentheses(callback) as ts.SignatureDeclaration, depth + 1, true)).find(Boolean)
       );
+    }
+    // `p.catch(h)` rejects only where `h` throws; `p.catch()`, handed no handler, as `p` does.
+    if (method === 'catch' && ts.isPropertyAccessExpression(skipParentheses(node.expression))) {
+      const receiver = (skipParentheses(node.expression) as ts.PropertyAccessExpression).expression;
+      const [handler] = node.arguments;
+      if (!handler) return this.sourceOf(receiver, depth);
+      if (ts.isFunctionLike(skipParentheses(handler)))
+        return this.functionSource(skipParentheses(handler) as ts.SignatureDeclaration, depth + 1, true);
     }
     if (this.resolveOnly(node)) return undefined;
     if (this.importsDependency(node)) return undefined;
@@ -1085,6 +1098,19 @@ function isKeptPromise(expression: ts.Expression): boolean {
 }
 
 /** A `const` (not a `let` or a `var`) variable declaration. */
+/** The methods of `Object` that return the object given as their first argument. */
+const identityMethods = new Set(['assign', 'defineProperty', 'defineProperties', 'setPrototypeOf', 'freeze', 'seal', 'preventExtensions']);
+
+/** `Object.assign(p, …)`, `Object.defineProperties(p, …)` and their kind (the standard library's): `p`, which they return. */
+export function identityTarget(call: ts.CallExpression, program: ts.Program): ts.Expression | undefined {
+  const callee = skipParentheses(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !identityMethods.has(callee.name.text)) return undefined;
+  if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Object') return undefined;
+  const declarations = program.getTypeChecker().getSymbolAtLocation(callee.expression)?.getDeclarations() ?? [];
+  if (!declarations.some((declaration) => program.isSourceFileDefaultLibrary(declaration.getSourceFile()))) return undefined;
+  return call.arguments[0];
+}
+
 function isConstDeclaration(declaration: ts.Declaration): declaration is ts.VariableDeclaration {
   return (
     ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0

@@ -44,6 +44,7 @@ export const strayListener: SyntaxRule = {
         for (const registration of registrations) {
           if (context.hot.inDisposeHook(registration.call)) continue;
           if (registration.subscribe ? !isDiscarded(registration.call, context) : isReleased(registration, released)) continue;
+          if (!registration.subscribe && removedInSameCall(registration, removals)) continue;
           const literal = isLiteralEvent(registration.call);
           context.report(
             'stray-listener',
@@ -55,6 +56,30 @@ export const strayListener: SyntaxRule = {
     };
   },
 };
+
+/**
+ * A listener a function adds and removes again before it returns (`process.on('SIGPIPE', h); try { spawnSync(…) }
+ * finally { process.off('SIGPIPE', h) }`): it lasts for the call, not for the version.
+ */
+function removedInSameCall(registration: Registration, removals: ReadonlyArray<{ call: ts.CallExpression; target: string; event: string }>): boolean {
+  const scope = enclosingFunction(registration.call);
+  if (!scope) return false;
+  const handler = registration.call.arguments[1];
+  return removals.some(
+    (removal) =>
+      enclosingFunction(removal.call) === scope &&
+      removal.target === registration.target &&
+      removal.event === registration.event &&
+      handler !== undefined &&
+      removal.call.arguments[1] !== undefined &&
+      text(removal.call.arguments[1]) === text(handler) &&
+      ts.isIdentifier(skipOuterExpressions(handler)),
+  );
+}
+
+function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
+  return ts.findAncestor(node.parent, ts.isFunctionLike) as ts.SignatureDeclaration | undefined;
+}
 
 function isReleased(registration: Registration, removals: Array<{ target: string; event: string }>): boolean {
   return removals.some((removal) => removal.target === registration.target && (removal.event === registration.event || removal.event === '*'));
