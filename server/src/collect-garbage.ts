@@ -14,17 +14,28 @@ let collect: (() => void) | undefined;
 let keptAfterLast = 0;
 
 /**
- * `thorough` after the whole-workspace pass: three collections. The first frees what is garbage, but its pages go
- * back to the system only once sweeping is done, which the second finishes; the third returns what the second
- * freed. One alone left a large workspace's server about 100 MB more resident until V8 got round to it; each
- * collection of a 430 MB heap takes about 0.2 s, which an idle server between edits should not pay three times.
+ * `thorough` after the whole-workspace pass: full collections until two in a row free nothing more (at most six).
+ * The first frees what is garbage, but its pages go back to the system only once sweeping is done, which the next
+ * one finishes, and the one after returns what that freed; a collection that begins while V8 is already marking
+ * keeps what that marking saw alive, which a later one frees. A single collection left a large workspace's server
+ * 60–100 MB more resident until V8 got round to it; each collection of a 430 MB heap takes about 0.2 s, which an
+ * idle server between edits should not pay several times.
  */
 export function collectGarbage(thorough = false): void {
   if (!collect) {
     setFlagsFromString('--expose-gc');
     collect = runInNewContext('gc') as () => void;
   }
-  for (let pass = thorough ? 3 : 1; pass > 0; pass--) collect();
+  collect();
+  if (thorough) {
+    let used = getHeapStatistics().used_heap_size;
+    for (let pass = 1, stable = 0; stable < 2 && pass < 6; pass++) {
+      collect();
+      const now = getHeapStatistics().used_heap_size;
+      stable = now > used * 0.99 ? stable + 1 : 0;
+      used = now;
+    }
+  }
   keptAfterLast = getHeapStatistics().used_heap_size;
 }
 
