@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ts } from '../typescript';
-import { skipOuterExpressions, skipParentheses } from '../bindings';
+import { isOuterExpression, skipOuterExpressions, skipParentheses } from '../bindings';
 
 /**
  * Whether a dropped promise can really reject, asked of the code rather than of its type. A promise's type says
@@ -61,6 +61,11 @@ export class RejectionReach {
   /** Parameters of the functions being followed that their call passes a value that is never null or undefined, with its type there. */
   private readonly provided = new Map<ts.Symbol, ts.Type>();
   private readonly index: ProgramIndex;
+  /**
+   * Set while the values of a promise property no code calls `reject` on are judged: a `new Promise` whose executor
+   * only hands its `reject` out (`methods = { resolve, reject }`, a deferred) cannot reject then.
+   */
+  private rejectNeverCalled = false;
 
   constructor(
     private readonly program: ts.Program,
@@ -90,6 +95,12 @@ export class RejectionReach {
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.CommaToken) return this.sourceOf(node.right, depth);
     if (ts.isNewExpression(node)) return this.newPromise(node) ? undefined : { node, what: `\`${text(node)}\` may reject` };
     if (!ts.isCallExpression(node)) {
+      // `this.closed as Promise<void>`: the property's promise, as the property is used.
+      const property = ts.isPropertyAccessExpression(inner) && this.isPromiseType(inner) ? inner : undefined;
+      if (property && depth < maxDepth) {
+        const held = this.heldPromiseSource(property, depth);
+        if (held !== 'unknown') return held;
+      }
       if (!this.isPromiseType(node)) return undefined;
       const elsewhere: RejectionSource = { node, what: `\`${text(node)}\` is a promise made elsewhere` };
       // A constant of the project (`export const connecting = connect()`): the promise is the one its initializer makes.
@@ -189,6 +200,83 @@ export class RejectionReach {
       return this.functionSource(mapper, depth + 1, isAsync(mapper));
     }
     return 'unknown';
+  }
+
+  /**
+   * A promise kept on a property of the project (`this.closed = deferred()`, `this.ready = new Promise(…)`), judged by
+   * all the project does with the property: every value it is given must be unable to reject except through a
+   * `reject` it hands out (a deferred), and no reference may call that `reject` or pass the value where one can be
+   * reached (a place typed as a plain promise cannot reach it). 'unknown' when that cannot be told.
+   */
+  private heldPromiseSource(access: ts.PropertyAccessExpression, depth: number): RejectionSource | undefined | 'unknown' {
+    const symbol = this.checker.getSymbolAtLocation(access.name);
+    const declarations = symbol?.getDeclarations() ?? [];
+    if (!symbol || declarations.length === 0) return 'unknown';
+    for (const declaration of declarations) {
+      const source = declaration.getSourceFile();
+      if (!(ts.isPropertyDeclaration(declaration) || ts.isPropertySignature(declaration))) return 'unknown';
+      if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) return 'unknown';
+    }
+    const known = this.index.heldPromises.get(symbol);
+    if (known !== undefined) return known;
+    if (this.inProgress.has(access.name)) return 'unknown';
+    this.inProgress.add(access.name);
+    let answer: RejectionSource | undefined | 'unknown';
+    try {
+      answer = this.judgeHeldPromise(symbol, declarations, depth);
+    } finally {
+      this.inProgress.delete(access.name);
+    }
+    this.index.heldPromises.set(symbol, answer);
+    return answer;
+  }
+
+  private judgeHeldPromise(symbol: ts.Symbol, declarations: readonly ts.Declaration[], depth: number): RejectionSource | undefined | 'unknown' {
+    const values: ts.Expression[] = [];
+    for (const declaration of declarations) {
+      const initializer = (declaration as ts.PropertyDeclaration).initializer;
+      if (initializer) values.push(initializer);
+    }
+    for (const reference of this.index.propertyReferences(symbol.getName())) {
+      if (ts.isPropertyAccessExpression(reference) && this.checker.getSymbolAtLocation(reference.name) !== symbol) continue;
+      // `const { closed } = this`: a copy the search cannot follow.
+      if (!ts.isPropertyAccessExpression(reference)) return 'unknown';
+      const use = this.useOfHeldPromise(reference);
+      if (use === 'unknown') return 'unknown';
+      if (use) values.push(use);
+    }
+    // Never given a value here: set by code that cannot be read.
+    if (values.length === 0) return 'unknown';
+    const judging = this.rejectNeverCalled;
+    this.rejectNeverCalled = true;
+    try {
+      for (const value of values) {
+        const source = this.sourceOf(value, depth + 1);
+        if (source) return source;
+      }
+    } finally {
+      this.rejectNeverCalled = judging;
+    }
+    return undefined;
+  }
+
+  /** What one reference to a promise property does with it: the value it assigns, nothing, or 'unknown' when it may reject it. */
+  private useOfHeldPromise(reference: ts.PropertyAccessExpression): ts.Expression | undefined | 'unknown' {
+    let outer: ts.Expression = reference;
+    while (isOuterExpression(outer.parent)) outer = outer.parent as ts.Expression;
+    const parent = outer.parent;
+    if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.left === outer) return parent.right;
+    if (ts.isPropertyAccessExpression(parent) && parent.expression === outer) {
+      // Settled by its owner, or waited on: `.then`, `.catch` and `.finally` make promises of their own, judged where they are dropped.
+      return ['resolve', 'then', 'catch', 'finally'].includes(parent.name.text) ? undefined : 'unknown';
+    }
+    if (ts.isAwaitExpression(parent) || ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) return undefined;
+    // Handed on: only where the value is typed as something without a `reject` (`return p` from a function typed to return a `Promise`).
+    const asserted =
+      outer !== reference && (ts.isAsExpression(outer) || ts.isTypeAssertionExpression(outer)) ? this.checker.getTypeAtLocation(outer) : undefined;
+    const target = asserted ?? this.checker.getContextualType(outer);
+    if (!target || target.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return 'unknown';
+    return partsOf(target).some((part) => part.getProperty('reject') !== undefined) ? 'unknown' : undefined;
   }
 
   /**
@@ -535,7 +623,9 @@ export class RejectionReach {
     const executor = node.arguments?.[0] && skipParentheses(node.arguments[0]);
     if (!executor || !(ts.isArrowFunction(executor) || ts.isFunctionExpression(executor))) return false;
     const reject = executor.parameters[1];
-    if (reject && (!ts.isIdentifier(reject.name) || usesName(executor.body, reject.name.text))) return false;
+    if (reject && (!ts.isIdentifier(reject.name) || usesName(executor.body, reject.name.text))) {
+      if (!this.rejectNeverCalled || !ts.isIdentifier(reject.name) || !onlyHandsOut(executor.body, reject.name.text)) return false;
+    }
     return !containsThrow(executor.body);
   }
 
@@ -826,6 +916,9 @@ class ProgramIndex {
   private static readonly byProgram = new WeakMap<ts.Program, ProgramIndex>();
   /** The implementations of an interface member, by its declaration and name (see `implementationsInClasses`). */
   readonly implementations = new Map<ts.Declaration, Map<string, ts.SignatureDeclaration[] | undefined>>();
+  /** Whether a promise property of the project can reject, by its symbol (see `heldPromiseSource`). */
+  readonly heldPromises = new Map<ts.Symbol, RejectionSource | undefined | 'unknown'>();
+  private readonly referencesByName = new Map<string, ts.Node[]>();
   private clausesByName: Map<string, ImplementsClause[]> | undefined;
   private membersByName: Map<string, LiteralMember[]> | undefined;
 
@@ -860,6 +953,30 @@ class ProgramIndex {
       }
     }
     return this.membersByName.get(name) ?? [];
+  }
+
+  /**
+   * The project's property accesses named `name` (`x.name`), and the bindings that copy such a property out
+   * (`const { name } = x`); looked for in the files whose text has the name.
+   */
+  propertyReferences(name: string): readonly ts.Node[] {
+    let found = this.referencesByName.get(name);
+    if (found) return found;
+    const references: ts.Node[] = [];
+    for (const source of this.projectFiles()) {
+      if (!source.text.includes(name)) continue;
+      const visit = (node: ts.Node): void => {
+        if (ts.isPropertyAccessExpression(node) && node.name.text === name) references.push(node);
+        else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+          const key = node.propertyName ?? node.name;
+          if (ts.isIdentifier(key) && key.text === name) references.push(node);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    this.referencesByName.set(name, (found = references));
+    return found;
   }
 
   private projectFiles(): ts.SourceFile[] {
@@ -1144,6 +1261,24 @@ function usesName(node: ts.Node, name: string): boolean {
   };
   visit(node);
   return used;
+}
+
+/** Every use of `name` in the executor hands it out (`methods = { resolve, reject }`, `this.fail = reject`) rather than calling it. */
+function onlyHandsOut(body: ts.Node, name: string): boolean {
+  let handsOut = true;
+  const visit = (child: ts.Node): void => {
+    if (!handsOut) return;
+    if (ts.isIdentifier(child) && child.text === name && !ts.isParameter(child.parent)) {
+      const parent = child.parent;
+      handsOut =
+        ts.isShorthandPropertyAssignment(parent) ||
+        (ts.isPropertyAssignment(parent) && parent.initializer === child) ||
+        (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === child);
+    }
+    ts.forEachChild(child, visit);
+  };
+  visit(body);
+  return handsOut;
 }
 
 function containsThrow(node: ts.Node): boolean {
