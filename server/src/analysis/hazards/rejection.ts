@@ -39,6 +39,9 @@ const resolveOnlyMethods = [
 /** How many calls deep the walk follows the project's functions before it gives up and trusts the type. */
 const maxDepth = 4;
 
+/** How many of the project's files may hold a promise property's name before its uses are not looked for. */
+const maxReferringFiles = 40;
+
 /** How many synchronous calls deep a call that may throw is followed into the project's functions. */
 const maxSyncDepth = 8;
 
@@ -237,7 +240,9 @@ export class RejectionReach {
       const initializer = (declaration as ts.PropertyDeclaration).initializer;
       if (initializer) values.push(initializer);
     }
-    for (const reference of this.index.propertyReferences(symbol.getName())) {
+    const references = this.index.propertyReferences(symbol.getName());
+    if (!references) return 'unknown';
+    for (const reference of references) {
       if (ts.isPropertyAccessExpression(reference) && this.checker.getSymbolAtLocation(reference.name) !== symbol) continue;
       // `const { closed } = this`: a copy the search cannot follow.
       if (!ts.isPropertyAccessExpression(reference)) return 'unknown';
@@ -918,7 +923,7 @@ class ProgramIndex {
   readonly implementations = new Map<ts.Declaration, Map<string, ts.SignatureDeclaration[] | undefined>>();
   /** Whether a promise property of the project can reject, by its symbol (see `heldPromiseSource`). */
   readonly heldPromises = new Map<ts.Symbol, RejectionSource | undefined | 'unknown'>();
-  private readonly referencesByName = new Map<string, ts.Node[]>();
+  private readonly referencesByName = new Map<string, ts.Node[] | undefined>();
   private clausesByName: Map<string, ImplementsClause[]> | undefined;
   private membersByName: Map<string, LiteralMember[]> | undefined;
 
@@ -957,26 +962,28 @@ class ProgramIndex {
 
   /**
    * The project's property accesses named `name` (`x.name`), and the bindings that copy such a property out
-   * (`const { name } = x`); looked for in the files whose text has the name.
+   * (`const { name } = x`), looked for in the files whose text has the name; undefined when more than
+   * `maxReferringFiles` do (a name as common as `ready` or `promise`, which would cost more than it tells).
    */
-  propertyReferences(name: string): readonly ts.Node[] {
-    let found = this.referencesByName.get(name);
-    if (found) return found;
-    const references: ts.Node[] = [];
-    for (const source of this.projectFiles()) {
-      if (!source.text.includes(name)) continue;
+  propertyReferences(name: string): readonly ts.Node[] | undefined {
+    if (this.referencesByName.has(name)) return this.referencesByName.get(name);
+    const files = this.projectFiles().filter((source) => source.text.includes(name));
+    let references: ts.Node[] | undefined;
+    if (files.length <= maxReferringFiles) {
+      const found: ts.Node[] = [];
       const visit = (node: ts.Node): void => {
-        if (ts.isPropertyAccessExpression(node) && node.name.text === name) references.push(node);
+        if (ts.isPropertyAccessExpression(node) && node.name.text === name) found.push(node);
         else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
           const key = node.propertyName ?? node.name;
-          if (ts.isIdentifier(key) && key.text === name) references.push(node);
+          if (ts.isIdentifier(key) && key.text === name) found.push(node);
         }
         ts.forEachChild(node, visit);
       };
-      visit(source);
+      for (const source of files) visit(source);
+      references = found;
     }
-    this.referencesByName.set(name, (found = references));
-    return found;
+    this.referencesByName.set(name, references);
+    return references;
   }
 
   private projectFiles(): ts.SourceFile[] {
