@@ -257,10 +257,7 @@ class PromiseTypes {
   isMaybePromise(node: ts.Node): boolean {
     const type = this.checker.getTypeAtLocation(node);
     if (!type.isUnion()) return false;
-    const plain = (part: ts.Type) =>
-      !(part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never)) &&
-      !this.isBuiltinPromise(this.checker.getApparentType(part)) &&
-      !(this.checkThenables && this.isThenable(part, node));
+    const plain = (part: ts.Type) => !(part.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never)) && !this.isPromise(node, part);
     return type.types.some(plain) && this.isPromise(node, type);
   }
 

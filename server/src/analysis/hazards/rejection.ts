@@ -222,13 +222,15 @@ export class RejectionReach {
     }
     const known = this.index.heldPromises.get(symbol);
     if (known !== undefined) return known;
-    if (this.inProgress.has(access.name)) return 'unknown';
-    this.inProgress.add(access.name);
+    // Keyed by the declaration: a value that reads the property again (`this.x = this.x.then(…)`) is the same question.
+    const key = declarations[0]!;
+    if (this.inProgress.has(key)) return 'unknown';
+    this.inProgress.add(key);
     let answer: RejectionSource | undefined | 'unknown';
     try {
       answer = this.judgeHeldPromise(symbol, declarations, depth);
     } finally {
-      this.inProgress.delete(access.name);
+      this.inProgress.delete(key);
     }
     this.index.heldPromises.set(symbol, answer);
     return answer;
@@ -252,8 +254,10 @@ export class RejectionReach {
     }
     // Never given a value here: set by code that cannot be read.
     if (values.length === 0) return 'unknown';
+    // A `reject` handed out can come back only on the property's own value (a deferred): a property typed as a plain
+    // promise leaves a handed-out `reject` somewhere else, which its references say nothing about.
     const judging = this.rejectNeverCalled;
-    this.rejectNeverCalled = true;
+    this.rejectNeverCalled = this.checker.getTypeOfSymbol(symbol).getNonNullableType().getProperty('reject') !== undefined;
     try {
       for (const value of values) {
         const source = this.sourceOf(value, depth + 1);
