@@ -72,12 +72,13 @@ export const globalMutation: SyntaxRule = {
     const record = (node: ts.Node, target: ts.Expression, wholeObject = false): void => {
       // An entry of Node's module cache set or moved for a module being loaded: per-module bookkeeping that nothing accumulates in.
       if (isModuleCacheEntry(target, context)) return;
-      // Data set (`process.exitCode = 1`, `globalThis.state = { ready: true }`): it holds no code of the version, and
-      // the next load sets it again rather than adding to it.
+      // Data set (`process.exitCode = 1`, `globalThis.state = { ready: true }`), or a built-in or a package's export
+      // (`process.nextTick = setImmediate`, `globalThis.WebSocket = WebSocket` from 'ws'): it holds no code of the
+      // version, and the next load sets it again rather than adding to it.
       if (
         ts.isBinaryExpression(node) &&
         settingKinds.has(node.operatorToken.kind) &&
-        (isDataSetting(target) || (isGlobalSlot(target) && isData(node.right)))
+        (isDataSetting(target) || (isGlobalSlot(target) && (isData(node.right, context) || isOutsideCode(node.right, context))))
       )
         return;
       // Putting back the value captured before a patch (`Module._resolveFilename = original`) is the undo, not a write that lasts.
@@ -311,9 +312,10 @@ function isGlobalSlot(target: ts.Expression): boolean {
 
 /**
  * A value that is data, as written: a literal, a template or an operator whose result is a primitive, a
- * conversion (`Number(x)`), `process.env.X`, or an object or array literal made only of those.
+ * conversion (`Number(x)`), `process.env.X`, what a worker was started with (`workerData`, structured-cloned:
+ * no function survives the copy), or an object or array literal made only of those.
  */
-function isData(value: ts.Expression): boolean {
+function isData(value: ts.Expression, context: FileContext): boolean {
   const node = skipOuterExpressions(value);
   if (ts.isLiteralExpression(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) return true;
   switch (node.kind) {
@@ -322,13 +324,13 @@ function isData(value: ts.Expression): boolean {
     case ts.SyntaxKind.NullKeyword:
       return true;
   }
-  if (ts.isIdentifier(node)) return node.text === 'undefined';
+  if (ts.isIdentifier(node)) return node.text === 'undefined' || isWorkerData(node, context);
   if (ts.isPrefixUnaryExpression(node) || ts.isTypeOfExpression(node) || ts.isVoidExpression(node)) return true;
-  if (ts.isConditionalExpression(node)) return isData(node.whenTrue) && isData(node.whenFalse);
+  if (ts.isConditionalExpression(node)) return isData(node.whenTrue, context) && isData(node.whenFalse, context);
   if (ts.isBinaryExpression(node)) {
     const kind = node.operatorToken.kind;
     if (kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.AmpersandAmpersandToken)
-      return isData(node.left) && isData(node.right);
+      return isData(node.left, context) && isData(node.right, context);
     // Arithmetic and comparisons give a number, a string or a boolean.
     return (
       kind >= ts.SyntaxKind.FirstBinaryOperator &&
@@ -339,13 +341,51 @@ function isData(value: ts.Expression): boolean {
   }
   if (ts.isCallExpression(node))
     return ts.isIdentifier(node.expression) && ['Number', 'String', 'Boolean', 'parseInt', 'parseFloat'].includes(node.expression.text);
-  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return processEnvEntry.test(sourceText(node));
-  if (ts.isArrayLiteralExpression(node)) return node.elements.every((element) => !ts.isSpreadElement(element) && isData(element));
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node))
+    return processEnvEntry.test(sourceText(node)) || isWorkerData(node, context);
+  if (ts.isArrayLiteralExpression(node)) return node.elements.every((element) => !ts.isSpreadElement(element) && isData(element, context));
   if (ts.isObjectLiteralExpression(node))
     return node.properties.every(
-      (property) => ts.isPropertyAssignment(property) && !ts.isComputedPropertyName(property.name) && isData(property.initializer),
+      (property) =>
+        (ts.isPropertyAssignment(property) && !ts.isComputedPropertyName(property.name) && isData(property.initializer, context)) ||
+        (ts.isShorthandPropertyAssignment(property) && isData(property.name, context)),
     );
   return false;
+}
+
+/**
+ * `workerData` of `worker_threads`, a part of it, or a `const` taken from it (`const [state, data] = workerData`):
+ * a structured clone, so data whatever it holds.
+ */
+function isWorkerData(value: ts.Expression, context: FileContext, depth = 0): boolean {
+  const root = rootIdentifier(value);
+  if (!root || depth > 4) return false;
+  if (context.bindings.originOf(root) === 'worker_threads.workerData') return true;
+  const declaration = context.scopes.declarationOf(root.text, root);
+  let variable: ts.Node | undefined = declaration;
+  // A default (`const { log = console.log } = workerData`) is not from the copy.
+  while (variable && (ts.isBindingElement(variable) || ts.isObjectBindingPattern(variable) || ts.isArrayBindingPattern(variable))) {
+    if (ts.isBindingElement(variable) && variable.initializer) return false;
+    variable = variable.parent;
+  }
+  if (!variable || !ts.isVariableDeclaration(variable) || !variable.initializer) return false;
+  if (!(ts.getCombinedNodeFlags(variable) & ts.NodeFlags.Const)) return false;
+  return isWorkerData(variable.initializer, context, depth + 1);
+}
+
+/**
+ * A value that is not the module's own code: a global (`setImmediate`), a Node built-in module's export, a
+ * package's export, or a property of one of those, named as written. The module's functions, what it imports
+ * from the app's own files (reloaded with them) and anything computed are its code.
+ */
+function isOutsideCode(value: ts.Expression, context: FileContext): boolean {
+  const node = skipOuterExpressions(value);
+  if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
+  const origin = context.bindings.originOf(node);
+  if (!origin || origin === 'global') return false;
+  // A global Node itself defines, not one the app set (which may hold a version's code).
+  if (origin.startsWith('global.')) return Object.hasOwn(globalThis, origin.split('.')[1]!);
+  return !/^[./]/.test(origin);
 }
 
 /** Whether a node is inside a `finally` block of its own function. */
