@@ -26,10 +26,19 @@ export interface ReloadableConfig {
 }
 
 /**
- * Test files are not part of a running app: the usual patterns of Jest, Vitest, Mocha and node:test are left
- * out unless the config lists its own `ignore` (which replaces this list).
+ * Test files are not part of a running app: the usual patterns of Jest, Vitest, Mocha and node:test, and
+ * end-to-end tests named `*.e2e.*` or `*.e2e-spec.*` (NestJS's), are left out unless the config lists its own
+ * `ignore` (which replaces this list).
  */
-export const defaultIgnore: readonly string[] = ['**/*.{test,spec}.*', '**/__tests__/**', '**/__mocks__/**', 'test/**', 'tests/**'];
+export const defaultIgnore: readonly string[] = [
+  '**/*.{test,spec}.*',
+  '**/*.e2e.*',
+  '**/*.e2e-spec.*',
+  '**/__tests__/**',
+  '**/__mocks__/**',
+  'test/**',
+  'tests/**',
+];
 
 export const configFileName = 'reloadable.config.json';
 

@@ -66,12 +66,21 @@ describe('config', () => {
 
   it('leaves test files out by default, and a listed `ignore` replaces the default', () => {
     const ignored = globMatcher(parseConfig('{}', 'c.json').ignore);
-    const tests = ['src/user.test.ts', 'src/user.spec.mts', 'src/__tests__/user.ts', 'src/__mocks__/db.ts', 'test/helpers.ts', 'tests/a/b.js'];
+    const tests = [
+      'src/user.test.ts',
+      'src/user.spec.mts',
+      'src/client/failover.e2e.ts',
+      'test/app.e2e-spec.ts',
+      'src/__tests__/user.ts',
+      'src/__mocks__/db.ts',
+      'test/helpers.ts',
+      'tests/a/b.js',
+    ];
     assert.deepEqual(
       tests.filter((id) => !ignored(id)),
       [],
     );
-    const app = ['src/user.ts', 'src/testing/fixtures.ts', 'src/contest.ts', 'src/test/seed.ts', 'latest.ts'];
+    const app = ['src/user.ts', 'src/e2e.ts', 'src/testing/fixtures.ts', 'src/contest.ts', 'src/test/seed.ts', 'latest.ts'];
     assert.deepEqual(app.filter(ignored), []);
     assert.equal(globMatcher(parseConfig('{ "ignore": ["dist/**"] }', 'c.json').ignore)('src/user.test.ts'), false);
   });
