@@ -61,12 +61,13 @@ export function stronglyConnectedComponents(adjacency: Map<string, string[]>): s
 }
 
 /**
- * The cycles of a graph: components of more than one module, and modules that import themselves.
- * Sorted by their first id so the listing is stable.
+ * The cycles of a graph: components of more than one module. A module that imports itself is not one: it
+ * reloads as the unit it is, and its own import gets its new namespace. Sorted by their first id so the listing
+ * is stable.
  */
 export function findCycles(adjacency: Map<string, string[]>): string[][] {
   return stronglyConnectedComponents(adjacency)
-    .filter((component) => component.length > 1 || (adjacency.get(component[0]!) ?? []).includes(component[0]!))
+    .filter((component) => component.length > 1)
     .sort((a, b) => compareIds(a[0]!, b[0]!));
 }
 

@@ -69,6 +69,20 @@ describe('strongly connected components', () => {
     assert.deepEqual(findCycles(runtimeAdjacency(graph)), []);
   });
 
+  it('leave out a module that imports itself: it reloads as one unit whatever it imports', () => {
+    const graph: ModuleGraph = {
+      modules: [
+        { id: 'a.ts', layer: null },
+        { id: 'b.ts', layer: null },
+      ],
+      edges: [
+        { from: 'a.ts', to: 'a.ts', kind: 'static', typeOnly: false },
+        { from: 'a.ts', to: 'b.ts', kind: 'static', typeOnly: false },
+      ],
+    };
+    assert.deepEqual(findCycles(runtimeAdjacency(graph)), []);
+  });
+
   it('survive a 50,000-module chain without overflowing the stack', () => {
     const ids = Array.from({ length: 50_000 }, (_, i) => `m${i}`);
     const adjacency = new Map(ids.map((id, i) => [id, i + 1 < ids.length ? [ids[i + 1]!] : [ids[0]!]]));

@@ -26,9 +26,8 @@ export class GraphFacts {
     readonly moduleStart: (id: string) => RelatedLocation,
   ) {
     this.adjacency = runtimeAdjacency(graph);
-    this.cycles = stronglyConnectedComponents(this.adjacency).filter(
-      (component) => component.length > 1 || this.adjacency.get(component[0]!)!.includes(component[0]!),
-    );
+    // A module that imports itself is no cycle: it reloads as the unit it is (see findCycles).
+    this.cycles = stronglyConnectedComponents(this.adjacency).filter((component) => component.length > 1);
     for (const cycle of this.cycles) {
       const members = new Set(cycle);
       for (const id of cycle) this.cycleOf.set(id, members);
@@ -42,7 +41,7 @@ export class GraphFacts {
 
   /** A runtime import between two modules of one cycle: what `import-cycle` reports. */
   closesCycle(edge: Pick<ModuleEdge, 'from' | 'to' | 'typeOnly'>): boolean {
-    return isRuntimeEdge(edge) && this.cycleOf.get(edge.from)?.has(edge.to) === true;
+    return isRuntimeEdge(edge) && edge.from !== edge.to && this.cycleOf.get(edge.from)?.has(edge.to) === true;
   }
 
   /** The graph's edges with both facts, as the rules decided them. */

@@ -16,7 +16,7 @@ export function checkCycles(id: string, imports: readonly ResolvedImport[], fact
       continue;
     reported.add(record.target);
     const back = shortestPath(facts.adjacency, record.target, id, members) ?? [record.target];
-    const cycle = record.target === id ? [id, id] : [id, ...back];
+    const cycle = [id, ...back];
     const related: RelatedLocation[] = [];
     for (let i = 1; i + 1 < cycle.length; i++) {
       const site = facts.importSite(cycle[i]!, cycle[i + 1]!);
