@@ -60,6 +60,8 @@ function stage(target) {
     folder,
   );
   rmSync(join(folder, tarball));
+  // npm's hidden lockfile describes this install only; nothing reads it from the VSIX.
+  rmSync(join(folder, 'node_modules/.package-lock.json'), { force: true });
   console.log(`out/runtime: reloadable-node for ${target}`);
 }
 
