@@ -105,6 +105,9 @@ export class RejectionReach {
         if (held !== 'unknown') return held;
       }
       if (!this.isPromiseType(node)) return undefined;
+      // A `const` promise its own block gives a rejection handler (`p.catch(log)`, `p.then(done, failed)`): its rejection
+      // is handled there, so another holder dropping it loses nothing.
+      if (ts.isIdentifier(node) && this.observedWhereDeclared(node)) return undefined;
       const elsewhere: RejectionSource = { node, what: `\`${text(node)}\` is a promise made elsewhere` };
       // A constant of the project (`export const connecting = connect()`): the promise is the one its initializer makes.
       const initializer = depth < maxDepth ? this.constantInitializer(node) : undefined;
@@ -372,6 +375,42 @@ export class RejectionReach {
       if (target === symbol) classes.push(cls);
     }
     return classes;
+  }
+
+  /**
+   * Whether the `const` an identifier names is given a rejection handler by a statement of the block that declares
+   * it, run whenever the declaration is: `p.catch(h)`, `p.then(f, h)`, either on `Promise.resolve(p)` or after
+   * `.then(f)`/`.finally(f)` steps, which pass a rejection on.
+   */
+  private observedWhereDeclared(node: ts.Identifier): boolean {
+    const symbol = this.checker.getSymbolAtLocation(node);
+    const declaration = symbol?.valueDeclaration;
+    if (!symbol || !declaration || !isConstDeclaration(declaration)) return false;
+    const block = declaration.parent.parent.parent;
+    if (!ts.isVariableStatement(declaration.parent.parent) || !(ts.isBlock(block) || ts.isSourceFile(block))) return false;
+    const names = (receiver: ts.Expression): boolean => {
+      const inner = skipOuterExpressions(receiver);
+      if (ts.isIdentifier(inner)) return this.checker.getSymbolAtLocation(inner) === symbol;
+      if (!ts.isCallExpression(inner)) return false;
+      if (staticPromiseCall(inner) === 'resolve') return inner.arguments.length === 1 && names(inner.arguments[0]!);
+      const method = methodName(inner.expression);
+      const passesOn = (method === 'then' && inner.arguments.length === 1) || method === 'finally';
+      return (
+        passesOn &&
+        ts.isPropertyAccessExpression(skipParentheses(inner.expression)) &&
+        names((skipParentheses(inner.expression) as ts.PropertyAccessExpression).expression)
+      );
+    };
+    return block.statements.some((statement) => {
+      if (!ts.isExpressionStatement(statement)) return false;
+      const expression = skipOuterExpressions(statement.expression);
+      const call = ts.isVoidExpression(expression) ? skipOuterExpressions(expression.expression) : expression;
+      if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipParentheses(call.expression))) return false;
+      const method = methodName(call.expression);
+      const handler = method === 'catch' ? call.arguments[0] : method === 'then' ? call.arguments[1] : undefined;
+      if (!handler || handler.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(handler) && handler.text === 'undefined')) return false;
+      return names((skipParentheses(call.expression) as ts.PropertyAccessExpression).expression);
+    });
   }
 
   /** The initializer of the `const` of the project an identifier names (through imports), if it names one. */
@@ -1225,7 +1264,6 @@ function isKeptPromise(expression: ts.Expression): boolean {
   return ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression);
 }
 
-/** A `const` (not a `let` or a `var`) variable declaration. */
 /** The methods of `Object` that return the object given as their first argument. */
 const identityMethods = new Set(['assign', 'defineProperty', 'defineProperties', 'setPrototypeOf', 'freeze', 'seal', 'preventExtensions']);
 
@@ -1239,6 +1277,7 @@ export function identityTarget(call: ts.CallExpression, program: ts.Program): ts
   return call.arguments[0];
 }
 
+/** A `const` (not a `let` or a `var`) variable declaration. */
 function isConstDeclaration(declaration: ts.Declaration): declaration is ts.VariableDeclaration {
   return (
     ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0
