@@ -44,7 +44,7 @@ export const strayListener: SyntaxRule = {
         for (const registration of registrations) {
           if (context.hot.inDisposeHook(registration.call)) continue;
           if (registration.subscribe ? !isDiscarded(registration.call, context) : isReleased(registration, released)) continue;
-          if (!registration.subscribe && removedInSameCall(registration, removals)) continue;
+          if (!registration.subscribe && removedInSameCall(registration, removals, context)) continue;
           const literal = isLiteralEvent(registration.call);
           context.report(
             'stray-listener',
@@ -59,22 +59,33 @@ export const strayListener: SyntaxRule = {
 
 /**
  * A listener a function adds and removes again before it returns (`process.on('SIGPIPE', h); try { spawnSync(…) }
- * finally { process.off('SIGPIPE', h) }`): it lasts for the call, not for the version.
+ * finally { process.off('SIGPIPE', h) }`): it lasts for the call, not for the version. Or one whose handler is a
+ * local of a function that also holds its removal (`const onTerm = …; process.on('SIGTERM', onTerm); release = () =>
+ * process.off('SIGTERM', onTerm)`): added per call, not at load, with its undo made beside it.
  */
-function removedInSameCall(registration: Registration, removals: ReadonlyArray<{ call: ts.CallExpression; target: string; event: string }>): boolean {
+function removedInSameCall(
+  registration: Registration,
+  removals: ReadonlyArray<{ call: ts.CallExpression; target: string; event: string }>,
+  context: FileContext,
+): boolean {
   const scope = enclosingFunction(registration.call);
-  if (!scope) return false;
-  const handler = registration.call.arguments[1];
+  const handler = registration.call.arguments[1] && skipOuterExpressions(registration.call.arguments[1]);
+  if (!scope || !handler || !ts.isIdentifier(handler)) return false;
+  const declaredIn = context.scopes.declaringScope(handler.text, handler);
+  const owner = declaredIn && !ts.isSourceFile(declaredIn) ? (ts.isFunctionLike(declaredIn) ? declaredIn : enclosingFunction(declaredIn)) : undefined;
   return removals.some(
     (removal) =>
-      enclosingFunction(removal.call) === scope &&
       removal.target === registration.target &&
       removal.event === registration.event &&
-      handler !== undefined &&
       removal.call.arguments[1] !== undefined &&
       text(removal.call.arguments[1]) === text(handler) &&
-      ts.isIdentifier(skipOuterExpressions(handler)),
+      context.scopes.declaringScope(handler.text, removal.call.arguments[1]) === declaredIn &&
+      (enclosingFunction(removal.call) === scope || (owner !== undefined && isWithin(removal.call, owner))),
   );
+}
+
+function isWithin(node: ts.Node, ancestor: ts.Node): boolean {
+  return node.pos >= ancestor.pos && node.end <= ancestor.end && node.getSourceFile() === ancestor.getSourceFile();
 }
 
 function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
