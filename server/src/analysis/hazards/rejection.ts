@@ -24,11 +24,14 @@ export interface RejectionSource {
 
 /**
  * Library functions whose promise only ever resolves, by where they are declared: a worker thread's `terminate()`
- * (fulfilled with the exit code), and VS Code's prompts (fulfilled with `undefined` when dismissed) when given
- * their items rather than a promise of them.
+ * (fulfilled with the exit code), VS Code's prompts (fulfilled with `undefined` when dismissed) when given
+ * their items rather than a promise of them, and the timers of `timers/promises` given no `signal` (only an abort
+ * rejects them): `options` is the position of the options argument that must not carry one.
  */
-const resolveOnlyMethods = [
+const resolveOnlyMethods: Array<{ file: RegExp; owner: string; name: RegExp; options?: number }> = [
   { file: /[\\/]@types[\\/]node[\\/](ts[\d.]+[\\/])?worker_threads\.d\.ts$/, owner: 'Worker', name: /^terminate$/ },
+  { file: /[\\/]@types[\\/]node[\\/](ts[\d.]+[\\/])?timers[\\/]promises\.d\.ts$/, owner: 'timers/promises', name: /^setTimeout$/, options: 2 },
+  { file: /[\\/]@types[\\/]node[\\/](ts[\d.]+[\\/])?timers[\\/]promises\.d\.ts$/, owner: 'timers/promises', name: /^setImmediate$/, options: 1 },
   {
     file: /[\\/]@types[\\/]vscode[\\/]index\.d\.ts$/,
     owner: 'window',
@@ -435,8 +438,10 @@ export class RejectionReach {
       return false;
     const name = declaration.name && ts.isIdentifier(declaration.name) ? declaration.name.text : '';
     const file = declaration.getSourceFile().fileName;
-    const listed = resolveOnlyMethods.some((method) => method.file.test(file) && method.owner === owner.name!.text && method.name.test(name));
-    return listed && !call.arguments.some((argument) => this.isPromiseType(argument));
+    const listed = resolveOnlyMethods.find((method) => method.file.test(file) && method.owner === owner.name!.text && method.name.test(name));
+    if (!listed || call.arguments.some((argument) => this.isPromiseType(argument))) return false;
+    const options = listed.options === undefined ? undefined : call.arguments[listed.options];
+    return options === undefined || withoutSignal(options);
   }
 
   /** A call: followed into the project's implementation of the callee; trusted as typed where there is none. */
@@ -1257,6 +1262,15 @@ function absenceTest(condition: ts.Expression): ts.Identifier | undefined {
   )
     return node.left;
   return undefined;
+}
+
+/** An options object written out with no `signal` (and nothing spread in that could bring one). */
+function withoutSignal(options: ts.Expression): boolean {
+  const node = skipOuterExpressions(options);
+  if (!ts.isObjectLiteralExpression(node)) return false;
+  return node.properties.every(
+    (property) => (ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) && property.name.getText() !== 'signal',
+  );
 }
 
 /** `this.task.promise`, `holder[key]`: a promise read from where it is kept, not one made here. */
