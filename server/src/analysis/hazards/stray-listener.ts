@@ -6,8 +6,11 @@ import { say } from '../errors';
 import type { SyntaxRule } from './rule';
 
 const addMethods = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener', 'addEventListener']);
-const removeMethods = new Set(['off', 'removeListener', 'removeEventListener', 'removeAllListeners']);
-/** Registrations that return their own undo (an unsubscribe function or a disposable). */
+const removeMethods = new Set(['off', 'removeListener', 'removeEventListener', 'removeAllListeners', 'unsubscribe']);
+/**
+ * Registrations that return their own undo (an unsubscribe function or a disposable), or, given a name and a
+ * handler (`diagnostics_channel.subscribe(name, fn)`), are undone by `unsubscribe(name, fn)`.
+ */
 const subscribeMethods = new Set(['subscribe']);
 /** Global objects whose events outlive any module. */
 const globalTargets = new Set([...globalObjectNames, 'process', 'document', 'navigator']);
@@ -43,8 +46,9 @@ export const strayListener: SyntaxRule = {
         const released = removals.filter((removal) => context.hot.inDisposeHook(removal.call));
         for (const registration of registrations) {
           if (context.hot.inDisposeHook(registration.call)) continue;
-          if (registration.subscribe ? !isDiscarded(registration.call, context) : isReleased(registration, released)) continue;
-          if (!registration.subscribe && removedInSameCall(registration, removals, context)) continue;
+          if (registration.subscribe && !isDiscarded(registration.call, context)) continue;
+          const paired = !registration.subscribe || registration.call.arguments.length >= 2;
+          if (paired && (isReleased(registration, released) || removedInSameCall(registration, removals, context))) continue;
           const literal = isLiteralEvent(registration.call);
           context.report(
             'stray-listener',
