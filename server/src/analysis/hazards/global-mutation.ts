@@ -81,6 +81,10 @@ export const globalMutation: SyntaxRule = {
         (isDataSetting(target) || (isGlobalSlot(target) && (isData(node.right, context) || isOutsideCode(node.right, context))))
       )
         return;
+      // A well-known value filled in where the runtime lacks it (`Symbol.dispose ??= Symbol()`): set at most once in the
+      // process, holding no code, so no load adds to it (with `=`, each load would make a new symbol).
+      if (ts.isBinaryExpression(node) && isFillIn(node.operatorToken.kind) && isBuiltinStatic(target, context) && isPrimitive(node.right, context))
+        return;
       // Putting back the value captured before a patch (`Module._resolveFilename = original`) is the undo, not a write that lasts.
       const restore =
         ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && restoresOriginal(target, node.right, context);
@@ -386,6 +390,26 @@ function isOutsideCode(value: ts.Expression, context: FileContext): boolean {
   // A global Node itself defines, not one the app set (which may hold a version's code).
   if (origin.startsWith('global.')) return Object.hasOwn(globalThis, origin.split('.')[1]!);
   return !/^[./]/.test(origin);
+}
+
+function isFillIn(kind: ts.SyntaxKind): boolean {
+  return kind === ts.SyntaxKind.QuestionQuestionEqualsToken || kind === ts.SyntaxKind.BarBarEqualsToken;
+}
+
+/** A property of a global object Node defines, not of its prototype (`Symbol.dispose`, `Promise.withResolvers`). */
+function isBuiltinStatic(target: ts.Expression, context: FileContext): boolean {
+  const parts = context.bindings.originOf(skipOuterExpressions(target))?.split('.');
+  return parts?.length === 3 && parts[0] === 'global' && parts[2] !== 'prototype' && Object.hasOwn(globalThis, parts[1]!);
+}
+
+/** Data as written, or a new symbol (`Symbol('dispose')`, `Symbol.for(…)`). */
+function isPrimitive(value: ts.Expression, context: FileContext): boolean {
+  const node = skipOuterExpressions(value);
+  if (ts.isCallExpression(node)) {
+    const origin = context.bindings.originOf(node.expression);
+    if (origin === 'global.Symbol' || origin === 'global.Symbol.for') return node.arguments.every((argument) => isData(argument, context));
+  }
+  return isData(node, context);
 }
 
 /** Whether a node is inside a `finally` block of its own function. */
