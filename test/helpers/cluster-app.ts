@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { request } from './net';
 
-/** Answers with its handler's version, a `hot.state` counter, its worker number and pid; `/slow` runs on for 1.5 s. */
+/** Answers with its handler's version, a `hot.state` counter, its worker number and pid; `/slow` runs on (see `handler`). */
 export const main = `import http from 'node:http';
 import cluster from 'node:cluster';
 import { answer, slow } from './handler.ts';
@@ -25,9 +25,18 @@ export function next(): number {
   return ++count;
 }
 `;
-export const handler = (version: string, extra = '') =>
+/**
+ * The handler module: `answer()` says its version; `slow()` runs on for 1.5 s, or, given a `gate` file, until the
+ * file exists (a call that stays in flight until the test lets it end, however slow the machine).
+ */
+export const handler = (version: string, extra = '', gate?: string) =>
   `${extra}export function answer(): string {\n  return '${version}';\n}\n` +
-  `export async function slow(): Promise<string> {\n  await new Promise((resolve) => setTimeout(resolve, 1500));\n  return '${version}';\n}\n`;
+  `export async function slow(): Promise<string> {\n` +
+  (gate
+    ? `  const { existsSync } = await import('node:fs');\n` +
+      `  while (!existsSync(${JSON.stringify(gate)})) await new Promise((resolve) => setTimeout(resolve, 10));\n`
+    : `  await new Promise((resolve) => setTimeout(resolve, 1500));\n`) +
+  `  return '${version}';\n}\n`;
 
 export interface Body {
   version: string;

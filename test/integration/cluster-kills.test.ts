@@ -25,6 +25,8 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
   let app: RunningApp;
   let client: ControlClient;
   let marks: string;
+  /** While this file is missing, `/slow` calls stay in flight. */
+  let gate: string;
   let round = 0;
   /** The version every worker serves now. */
   let serving = 'v0';
@@ -33,8 +35,10 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
   let replacing: number | undefined;
 
   before(async () => {
-    const dir = appFolder('reloadable-cluster-kills-', { 'main.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0') });
     marks = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-kill-marks-'));
+    gate = path.join(marks, 'gate');
+    fs.writeFileSync(gate, '');
+    const dir = appFolder('reloadable-cluster-kills-', { 'main.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0', '', gate) });
     app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--init-timeout', '20000'], port: await freePort(), anyOutput: true });
     client = await ControlClient.connect(app.discovery(), 'test');
   });
@@ -81,7 +85,7 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
   ): Promise<ReloadResult> {
     round++;
     const [victim] = (await live()).workers;
-    fs.writeFileSync(app.file('src/handler.ts'), handler(`v${round}`, extra(victim!.worker)));
+    fs.writeFileSync(app.file('src/handler.ts'), handler(`v${round}`, extra(victim!.worker), gate));
     const pending = client.reload();
     await when(victim!.pid, pending);
     killed.add(victim!.pid);
@@ -133,7 +137,9 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
       phase: 'while the old versions retire',
       outcome: 'committed',
       run: async () => {
-        // One slow call on each worker (fresh connections go to the workers in turn), started on the old code.
+        // One slow call on each worker (fresh connections go to the workers in turn), started on the old code; they
+        // stay in flight until the gate opens, once the reload runs: the transaction waits for them to end.
+        fs.rmSync(gate);
         const slow = Promise.all(
           Array.from({ length: workers }, () => request(app.port, '/slow', new http.Agent({ keepAlive: false })).catch(() => undefined)),
         );
@@ -144,7 +150,11 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
         );
         const result = await killDuring(
           () => '',
-          (_, pending) => pending,
+          async (_, pending) => {
+            await eventually(async () => (await client.status()).busy, 'the reload to start');
+            fs.writeFileSync(gate, '');
+            return pending;
+          },
         );
         await slow;
         return result;
