@@ -99,6 +99,8 @@ export class RejectionReach {
     if (ts.isAwaitExpression(node)) return this.sourceOf(node.expression, depth);
     if (ts.isConditionalExpression(node)) return this.sourceOf(node.whenTrue, depth) ?? this.sourceOf(node.whenFalse, depth);
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.CommaToken) return this.sourceOf(node.right, depth);
+    // `(this.pending = connect())` is the promise assigned.
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) return this.sourceOf(node.right, depth);
     if (ts.isNewExpression(node)) return this.newPromise(node) ? undefined : { node, what: `\`${text(node)}\` may reject` };
     if (!ts.isCallExpression(node)) {
       // `this.closed as Promise<void>`: the property's promise, as the property is used.
@@ -223,7 +225,8 @@ export class RejectionReach {
     if (!symbol || declarations.length === 0) return 'unknown';
     for (const declaration of declarations) {
       const source = declaration.getSourceFile();
-      if (!(ts.isPropertyDeclaration(declaration) || ts.isPropertySignature(declaration))) return 'unknown';
+      // A class's or an interface's property, or one of an object literal (`return { promise: new Promise(…), cancel }`).
+      if (!(ts.isPropertyDeclaration(declaration) || ts.isPropertySignature(declaration) || ts.isPropertyAssignment(declaration))) return 'unknown';
       if (source.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(source)) return 'unknown';
     }
     const known = this.index.heldPromises.get(symbol);
@@ -245,13 +248,19 @@ export class RejectionReach {
   private judgeHeldPromise(symbol: ts.Symbol, declarations: readonly ts.Declaration[], depth: number): RejectionSource | undefined | 'unknown' {
     const values: ts.Expression[] = [];
     for (const declaration of declarations) {
-      const initializer = (declaration as ts.PropertyDeclaration).initializer;
+      const initializer = (declaration as ts.PropertyDeclaration | ts.PropertyAssignment).initializer;
       if (initializer) values.push(initializer);
     }
     const references = this.index.propertyReferences(symbol.getName());
     if (!references) return 'unknown';
     for (const reference of references) {
       if (ts.isPropertyAccessExpression(reference) && this.checker.getSymbolAtLocation(reference.name) !== symbol) continue;
+      // A member of an object literal made for the property's type (`return { promise: new Promise(…) }`): a value it is given.
+      if (ts.isPropertyAssignment(reference) || ts.isShorthandPropertyAssignment(reference)) {
+        if (!this.literalMemberOf(reference, symbol)) continue;
+        values.push(ts.isPropertyAssignment(reference) ? reference.initializer : reference.name);
+        continue;
+      }
       // `const { closed } = this`: a copy the search cannot follow.
       if (!ts.isPropertyAccessExpression(reference)) return 'unknown';
       const use = this.useOfHeldPromise(reference);
@@ -273,6 +282,17 @@ export class RejectionReach {
       this.rejectNeverCalled = judging;
     }
     return undefined;
+  }
+
+  /** Whether an object literal's member is the property `symbol`: the literal's own, or the one of the type it is made for. */
+  private literalMemberOf(member: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, symbol: ts.Symbol): boolean {
+    const literal = member.parent;
+    const name = symbol.getName();
+    const made = this.checker.getContextualType(literal)?.getNonNullableType();
+    return (
+      this.checker.getTypeAtLocation(literal).getProperty(name) === symbol ||
+      (made !== undefined && partsOf(made).some((part) => part.getProperty(name) === symbol))
+    );
   }
 
   /** What one reference to a promise property does with it: the value it assigns, nothing, or 'unknown' when it may reject it. */
@@ -447,7 +467,12 @@ export class RejectionReach {
   /** A call: followed into the project's implementation of the callee; trusted as typed where there is none. */
   private callSource(call: ts.CallExpression, depth: number): RejectionSource | undefined {
     const unknown: RejectionSource = { node: call, what: `\`${text(call.expression)}(…)\` returns a promise that may reject` };
-    if (depth >= maxDepth) return unknown;
+    // A call back into the function being judged (a retry: `.catch(() => wait().then(() => this.connect()))`) asks
+    // the same question again: it rejects only where the rest of that function does, which the walk is reading.
+    if (depth >= maxDepth) {
+      const callee = this.checker.getResolvedSignature(call)?.getDeclaration();
+      return callee && this.inProgress.has(callee) ? undefined : unknown;
+    }
     const found = this.implementationsOf(call);
     if (found.kind === 'not-a-promise') return undefined;
     // `Promise | void` from code that cannot be read: an API whose implementations may well be synchronous.
@@ -548,9 +573,10 @@ export class RejectionReach {
       }
       // The body's own call, when it returns a promise, rejects (or not) as that promise does: returnedSource follows it.
       const returned = node === skipParentheses(expression) && this.isPromiseType(node);
+      // Followed as in a function body: into the project's code, a package's call taken at its declaration's word.
       if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && !returned && !isQuiet(node)) {
-        found = { node, what: `\`${text(node)}\` may throw` };
-        return;
+        found = this.syncThrow(node, 0);
+        if (found) return;
       }
       ts.forEachChild(node, visit);
     };
@@ -1021,6 +1047,8 @@ class ProgramIndex {
       const found: ts.Node[] = [];
       const visit = (node: ts.Node): void => {
         if (ts.isPropertyAccessExpression(node) && node.name.text === name) found.push(node);
+        else if ((ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)) && ts.isIdentifier(node.name) && node.name.text === name)
+          found.push(node);
         else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
           const key = node.propertyName ?? node.name;
           if (ts.isIdentifier(key) && key.text === name) found.push(node);
