@@ -27,14 +27,16 @@ export function next(): number {
 `;
 /**
  * The handler module: `answer()` says its version; `slow()` runs on for 1.5 s, or, given a `gate` file, until the
- * file exists (a call that stays in flight until the test lets it end, however slow the machine).
+ * file exists (a call that stays in flight until the test lets it end, however slow the machine), and says it
+ * started with a file of its own in the folder `started`, named after its process.
  */
-export const handler = (version: string, extra = '', gate?: string) =>
+export const handler = (version: string, extra = '', slowCalls?: { gate: string; started: string }) =>
   `${extra}export function answer(): string {\n  return '${version}';\n}\n` +
   `export async function slow(): Promise<string> {\n` +
-  (gate
-    ? `  const { existsSync } = await import('node:fs');\n` +
-      `  while (!existsSync(${JSON.stringify(gate)})) await new Promise((resolve) => setTimeout(resolve, 10));\n`
+  (slowCalls
+    ? `  const { existsSync, writeFileSync } = await import('node:fs');\n` +
+      `  writeFileSync(${JSON.stringify(slowCalls.started)} + '/' + process.pid + '-' + Math.random(), '');\n` +
+      `  while (!existsSync(${JSON.stringify(slowCalls.gate)})) await new Promise((resolve) => setTimeout(resolve, 10));\n`
     : `  await new Promise((resolve) => setTimeout(resolve, 1500));\n`) +
   `  return '${version}';\n}\n`;
 

@@ -25,8 +25,8 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
   let app: RunningApp;
   let client: ControlClient;
   let marks: string;
-  /** While this file is missing, `/slow` calls stay in flight. */
-  let gate: string;
+  /** While `gate` is missing, `/slow` calls stay in flight; each says it started with a file in `started`. */
+  let slowCalls: { gate: string; started: string };
   let round = 0;
   /** The version every worker serves now. */
   let serving = 'v0';
@@ -36,9 +36,10 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
 
   before(async () => {
     marks = fs.mkdtempSync(path.join(os.tmpdir(), 'reloadable-kill-marks-'));
-    gate = path.join(marks, 'gate');
-    fs.writeFileSync(gate, '');
-    const dir = appFolder('reloadable-cluster-kills-', { 'main.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0', '', gate) });
+    slowCalls = { gate: path.join(marks, 'gate'), started: path.join(marks, 'slow-calls') };
+    fs.writeFileSync(slowCalls.gate, '');
+    fs.mkdirSync(slowCalls.started);
+    const dir = appFolder('reloadable-cluster-kills-', { 'main.ts': main, 'counter.ts': counter, 'handler.ts': handler('v0', '', slowCalls) });
     app = await RunningApp.runIn(dir, { args: ['--workers', String(workers), '--init-timeout', '20000'], port: await freePort(), anyOutput: true });
     client = await ControlClient.connect(app.discovery(), 'test');
   });
@@ -85,7 +86,7 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
   ): Promise<ReloadResult> {
     round++;
     const [victim] = (await live()).workers;
-    fs.writeFileSync(app.file('src/handler.ts'), handler(`v${round}`, extra(victim!.worker), gate));
+    fs.writeFileSync(app.file('src/handler.ts'), handler(`v${round}`, extra(victim!.worker), slowCalls));
     const pending = client.reload();
     await when(victim!.pid, pending);
     killed.add(victim!.pid);
@@ -137,22 +138,26 @@ describe('reloadable run --workers, a worker killed in each phase of a reload', 
       phase: 'while the old versions retire',
       outcome: 'committed',
       run: async () => {
-        // One slow call on each worker (fresh connections go to the workers in turn), started on the old code; they
-        // stay in flight until the gate opens, once the reload runs: the transaction waits for them to end.
-        fs.rmSync(gate);
-        const slow = Promise.all(
-          Array.from({ length: workers }, () => request(app.port, '/slow', new http.Agent({ keepAlive: false })).catch(() => undefined)),
-        );
-        await eventually(
-          async () => ((await client.status()).modules.find((module) => module.id === 'src/handler.ts')?.inFlight ?? 0) > 0,
-          'the slow calls to start on the old code',
-          30_000,
-        );
+        // A slow call on each worker, started on the old code; they stay in flight until the gate opens, once the
+        // reload runs: the transaction waits for them to end. The primary hands new connections to whichever worker
+        // is free, so calls are sent until each worker has one.
+        fs.rmSync(slowCalls.gate);
+        for (const name of fs.readdirSync(slowCalls.started)) fs.rmSync(path.join(slowCalls.started, name));
+        const pids = new Set((await live()).workers.map((worker) => worker.pid));
+        const startedOn = () => new Set(fs.readdirSync(slowCalls.started).map((name) => Number(name.split('-')[0])));
+        const calls: Array<Promise<unknown>> = [];
+        for (let sent = 0; [...pids].some((pid) => !startedOn().has(pid));) {
+          assert.ok(sent < 50, `50 slow calls and not one on each worker: ${JSON.stringify([...startedOn()])} of ${JSON.stringify([...pids])}`);
+          calls.push(request(app.port, '/slow', new http.Agent({ keepAlive: false })).catch(() => undefined));
+          sent++;
+          await eventually(() => fs.readdirSync(slowCalls.started).length >= sent, 'the slow call to start', 30_000);
+        }
+        const slow = Promise.all(calls);
         const result = await killDuring(
           () => '',
           async (_, pending) => {
             await eventually(async () => (await client.status()).busy, 'the reload to start');
-            fs.writeFileSync(gate, '');
+            fs.writeFileSync(slowCalls.gate, '');
             return pending;
           },
         );
