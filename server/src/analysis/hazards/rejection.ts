@@ -48,9 +48,12 @@ const maxReferringFiles = 40;
 /** How many synchronous calls deep a call that may throw is followed into the project's functions. */
 const maxSyncDepth = 8;
 
-/** Calls that cannot throw in practice: logging, settling a promise (a stored `resolve` or `reject`), a primitive conversion. */
+/**
+ * Calls that cannot throw in practice: logging (`logger.warn`, `this.options.logger?.debug`), settling a promise (a
+ * stored `resolve` or `reject`), a primitive conversion.
+ */
 const quietCallees =
-  /^(console\.\w+|debug|log|logger\.\w+|this\.log\w*|this\.debug|this\.logger\.\w+|([\w$]+\.)*(resolve|reject)|String|Number|Boolean|Array\.isArray)$/;
+  /^(console\.\w+|debug|log|([\w$]+\.)*logger\.\w+|this\.log\w*|this\.debug|([\w$]+\.)*(resolve|reject)|String|Number|Boolean|Array\.isArray)$/;
 
 /** A callee's implementations in the project, or why there is nothing to follow. */
 type Implementations =
@@ -968,7 +971,8 @@ function isAsync(fn: ts.SignatureDeclaration): boolean {
 }
 
 function isQuiet(node: ts.CallExpression | ts.NewExpression): boolean {
-  return ts.isCallExpression(node) && quietCallees.test(node.expression.getText().replace(/\s+/g, ''));
+  // `this.logger?.debug(…)` is the logger's call too.
+  return ts.isCallExpression(node) && quietCallees.test(node.expression.getText().replace(/\s+/g, '').replace(/\?\./g, '.'));
 }
 
 /** `x as T` or `<T>x` at the top of an initializer: the value under the assertion. */
