@@ -1,5 +1,5 @@
 import { isRuntimeEdge, runtimeAdjacency, type DecidedEdge, type ModuleEdge, type ModuleGraph } from '../../../src-shared/module-graph';
-import { stronglyConnectedComponents } from '../../../src-shared/strongly-connected';
+import { findCycles } from '../../../src-shared/strongly-connected';
 import type { LayerMap } from '../../../src-shared/layers';
 import type { RelatedLocation } from './file-context';
 import type { ImportRecord } from './imports';
@@ -26,8 +26,7 @@ export class GraphFacts {
     readonly moduleStart: (id: string) => RelatedLocation,
   ) {
     this.adjacency = runtimeAdjacency(graph);
-    // A module that imports itself is no cycle: it reloads as the unit it is (see findCycles).
-    this.cycles = stronglyConnectedComponents(this.adjacency).filter((component) => component.length > 1);
+    this.cycles = findCycles(this.adjacency);
     for (const cycle of this.cycles) {
       const members = new Set(cycle);
       for (const id of cycle) this.cycleOf.set(id, members);

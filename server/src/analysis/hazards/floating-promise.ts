@@ -4,7 +4,7 @@ import { say } from '../errors';
 import { skipParentheses } from '../bindings';
 import type { RuleOptions } from '../../../../src-shared/hazard-codes';
 import type { SyntaxRule } from './rule';
-import { identityTarget, RejectionReach, type RejectionSource } from './rejection';
+import { identityTarget, RejectionReach, rejectionHandlerOf, type RejectionSource } from './rejection';
 
 /**
  * The syntactic half: collects the statements whose value is dropped and might be a promise. The checker
@@ -135,7 +135,7 @@ function unhandledIn(node: ts.Expression, types: PromiseTypes): Unhandled {
 /** `.catch(h)` and `.then(f, h)` handle the promise when `h` is a function; `.finally(f)` passes it on. */
 function unhandledCall(call: ts.CallExpression, types: PromiseTypes): Unhandled {
   const method = methodName(call.expression);
-  const handler = method === 'catch' ? call.arguments[0] : method === 'then' ? call.arguments[1] : undefined;
+  const handler = rejectionHandlerOf(call, method);
   if (handler) return types.isFunction(handler) ? undefined : { array: false, uselessHandler: true, expression: call };
   if (method === 'finally' && (ts.isPropertyAccessExpression(call.expression) || ts.isElementAccessExpression(call.expression))) {
     return unhandledIn(skipParentheses(call.expression.expression), types);

@@ -388,8 +388,13 @@ function isOutsideCode(value: ts.Expression, context: FileContext): boolean {
   const origin = context.bindings.originOf(node);
   if (!origin || origin === 'global') return false;
   // A global Node itself defines, not one the app set (which may hold a version's code).
-  if (origin.startsWith('global.')) return Object.hasOwn(globalThis, origin.split('.')[1]!);
+  if (origin.startsWith('global.')) return nodeDefines(origin.split('.')[1]!);
   return !/^[./]/.test(origin);
+}
+
+/** A global Node itself defines (`setImmediate`, `Symbol`), as the analyser's own process has it. */
+function nodeDefines(name: string): boolean {
+  return Object.hasOwn(globalThis, name);
 }
 
 function isFillIn(kind: ts.SyntaxKind): boolean {
@@ -399,7 +404,7 @@ function isFillIn(kind: ts.SyntaxKind): boolean {
 /** A property of a global object Node defines, not of its prototype (`Symbol.dispose`, `Promise.withResolvers`). */
 function isBuiltinStatic(target: ts.Expression, context: FileContext): boolean {
   const parts = context.bindings.originOf(skipOuterExpressions(target))?.split('.');
-  return parts?.length === 3 && parts[0] === 'global' && parts[2] !== 'prototype' && Object.hasOwn(globalThis, parts[1]!);
+  return parts?.length === 3 && parts[0] === 'global' && parts[2] !== 'prototype' && nodeDefines(parts[1]!);
 }
 
 /** Data as written, or a new symbol (`Symbol('dispose')`, `Symbol.for(…)`). */

@@ -432,9 +432,9 @@ export class RejectionReach {
       const expression = skipOuterExpressions(statement.expression);
       const call = ts.isVoidExpression(expression) ? skipOuterExpressions(expression.expression) : expression;
       if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipParentheses(call.expression))) return false;
-      const method = methodName(call.expression);
-      const handler = method === 'catch' ? call.arguments[0] : method === 'then' ? call.arguments[1] : undefined;
-      if (!handler || handler.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(handler) && handler.text === 'undefined')) return false;
+      // A handler that is not a function (`.catch(undefined)`) handles nothing, as for the rule itself.
+      const handler = rejectionHandlerOf(call, methodName(call.expression));
+      if (!handler || this.checker.getTypeAtLocation(handler).getCallSignatures().length === 0) return false;
       return names((skipParentheses(call.expression) as ts.PropertyAccessExpression).expression);
     });
   }
@@ -1294,6 +1294,11 @@ function absenceTest(condition: ts.Expression): ts.Identifier | undefined {
   )
     return node.left;
   return undefined;
+}
+
+/** The rejection handler a `.catch(h)` or `.then(f, h)` call is given, by the name of the method called. */
+export function rejectionHandlerOf(call: ts.CallExpression, method: string | undefined): ts.Expression | undefined {
+  return method === 'catch' ? call.arguments[0] : method === 'then' ? call.arguments[1] : undefined;
 }
 
 /** An options object written out with no `signal` (and nothing spread in that could bring one). */

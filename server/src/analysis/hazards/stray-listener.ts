@@ -84,12 +84,8 @@ function removedInSameCall(
       removal.call.arguments[1] !== undefined &&
       text(removal.call.arguments[1]) === text(handler) &&
       context.scopes.declaringScope(handler.text, removal.call.arguments[1]) === declaredIn &&
-      (enclosingFunction(removal.call) === scope || (owner !== undefined && isWithin(removal.call, owner))),
+      (enclosingFunction(removal.call) === scope || (owner !== undefined && ts.findAncestor(removal.call, (node) => node === owner) !== undefined)),
   );
-}
-
-function isWithin(node: ts.Node, ancestor: ts.Node): boolean {
-  return node.pos >= ancestor.pos && node.end <= ancestor.end && node.getSourceFile() === ancestor.getSourceFile();
 }
 
 function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
