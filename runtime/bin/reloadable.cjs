@@ -19,9 +19,6 @@ const { privateCacheFolder, cachedRequire } = require('./cached-require.cjs');
 // run as ours). Node 20 has no such thing: there the analyser's bundle, most of whose 10 MB is TypeScript, is loaded
 // through a code cache of our own, and the rest compiles at each start.
 const compileCache = typeof Module.enableCompileCache === 'function' ? enableCompileCache() : false;
-// A larger young generation: parsing thousands of modules makes many short-lived nodes, and the default
-// semi-space makes the collector run far more often than the work needs (about a quarter of the time).
-require('node:v8').setFlagsFromString('--max-semi-space-size=32');
 
 const out = path.join(__dirname, '../out');
 const analysisBundle = path.join(out, 'analysis.cjs');
