@@ -50,9 +50,9 @@ export const say = {
   stoppedListening: (addresses: string[]) => `the new version did not listen on ${addresses.join(', ')} again: the old server there was closed`,
   stateNotReturned: (id: string, message: string) => `state of ${id} could not be handed back to the old version: ${message}`,
   faultDuringReload: (id: string, version: number, what: string, message: string) => `${id} v${version} ${what}: ${message}`,
-  exited: (who: string, code: number | undefined, where: string) => `${who} called process.exit(${code ?? ''})${where}`,
-  exitOfGoneVersion: (who: string, code: number | undefined, where: string) =>
-    `${who} called process.exit(${code ?? ''})${where} after it stopped serving: ignored, the live version keeps serving`,
+  exited: (who: string, call: string, where: string) => `${who} called ${call}${where}`,
+  exitOfGoneVersion: (who: string, call: string, where: string) =>
+    `${who} called ${call}${where} after it stopped serving: ignored, the live version keeps serving`,
   drainTimeout: (ids: string[], ms: number) =>
     `${ids.join(', ')} still had calls running after ${ms} ms, so state could not be handed over: the old version resumed`,
   saveThrew: (id: string, message: string) => `state save() of ${id} threw: ${message}`,

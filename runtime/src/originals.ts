@@ -1,4 +1,4 @@
-// Node's own timers, `process` listener methods and `process.exit`, taken before the runtime patches them
+// Node's own timers, `process` listener methods, `process.exit` and `process.abort`, taken before the runtime patches them
 // (containment/). The runtime's own timers, listeners and exits use these: they belong to no module version,
 // so they are never attributed to one, stopped with one, or intercepted as the app's.
 export const original = {
@@ -9,6 +9,8 @@ export const original = {
   processOnce: process.once.bind(process),
   /** Node's `process.exit`, for the runtime's own exits (Ctrl-C): never intercepted. */
   exit: process.exit.bind(process) as (code?: number) => never,
+  /** Node's `process.abort`: the runtime intercepts the app's, like its exits. */
+  abort: process.abort.bind(process) as () => never,
 };
 
 /**

@@ -167,6 +167,17 @@ describe('a plain layered app under load, through edits and faults', () => {
     await fault('src/services/greeting.ts', (text) => `${text}\nprocess.exit(3);\n`, 'init', /called process\.exit\(3\)/);
   });
 
+  it('rolls back process.abort() in the new code, also where it follows a refused exit, and the process stays up', async () => {
+    await fault('src/services/greeting.ts', (text) => `${text}\nprocess.abort();\n`, 'init', /called process\.abort\(\)/);
+    // NestJS's failed bootstrap: exit(1) inside a zone that catches, then abort().
+    await fault(
+      'src/services/greeting.ts',
+      (text) => `${text}\ntry {\n  process.exit(1);\n} catch {\n  process.abort();\n}\n`,
+      'init',
+      /called process\.exit\(1\)/,
+    );
+  });
+
   it('stops the interval of a rolled-back version', async () => {
     const ticks = async () =>
       (await call(port, { path: '/ticks' })).body ? (JSON.parse((await call(port, { path: '/ticks' })).body) as { ticks: number }).ticks : 0;

@@ -9,7 +9,7 @@ import type { ModuleVersion } from '../modules/module';
 import type { ModuleRecords } from '../modules/records';
 import { original } from '../originals';
 import { appMessageOf, frameIn } from '../stack-traces';
-import { ExitDuringReload, type Fault, type FaultHandler, type Side } from './faults';
+import { ExitDuringReload, exitCall, type Fault, type FaultHandler, type Side } from './faults';
 
 /** What the fault log needs of the reload running now, if any. */
 export interface FailingTransaction {
@@ -144,23 +144,24 @@ export class FaultLog implements FaultHandler {
   }
 
   /** `process.exit()`: during a reload it fails the reload (true: stop it); otherwise it is said and allowed. */
-  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string, gone: boolean): boolean {
+  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string, gone: boolean, abort = false): boolean {
     const who = version ? `${version.id} v${version.number}` : 'the app';
     const position = version ? frameIn(stack, version.file) : undefined;
     const where = position ? ` at ${this.records.idOf(position.file)}:${position.line}:${position.column}` : '';
     if (gone) {
-      this.logger.error(say.exitOfGoneVersion(version ? who : 'code of a rolled-back or retired version', code, where));
+      this.logger.error(say.exitOfGoneVersion(version ? who : 'code of a rolled-back or retired version', exitCall(code, abort), where));
       return true;
     }
     const transaction = this.transaction();
     if (transaction && !transaction.done) {
-      const message = say.exited(who, code, where);
-      transaction.fail(new ReloadStepError(version?.id ?? null, transaction.phase, `${message}: ${new ExitDuringReload(code).message}`));
+      const message = say.exited(who, exitCall(code, abort), where);
+      transaction.fail(new ReloadStepError(version?.id ?? null, transaction.phase, `${message}: ${new ExitDuringReload(code, abort).message}`));
       return true;
     }
     const last = this.last;
-    this.logger.error(`${say.exited(who, code, where)}; the process exits${last ? ` (last fault: ${last.message})` : ''}`);
-    this.exitReason = `${say.exited(who, code, where)}${last ? `; last fault: ${last.message}` : ''}`;
+    const call = exitCall(code, abort);
+    this.logger.error(`${say.exited(who, call, where)}; the process ${abort ? 'aborts' : 'exits'}${last ? ` (last fault: ${last.message})` : ''}`);
+    this.exitReason = `${say.exited(who, call, where)}${last ? `; last fault: ${last.message}` : ''}`;
     return false;
   }
 }

@@ -2,7 +2,8 @@
 // an unhandled rejection, an 'error' event nobody listens to) is caught here, attributed to the module
 // version whose context it happened in (or, failing that, the innermost version on its stack), and handed to
 // the runtime, which rolls back a reload that version belongs to or reports it. `process.exit()` is caught
-// too: during a reload it fails the reload; otherwise the runtime says who exited, and why, before exiting.
+// too, and so is `process.abort()` (NestJS aborts when its bootstrap fails): during a reload either fails the
+// reload; otherwise the runtime says who ended the process, and why, before it ends.
 import { currentVersion, type ModuleVersion } from '../modules/module';
 import { scriptFramesOf } from '../stack-traces';
 import { original } from '../originals';
@@ -31,16 +32,24 @@ export interface FaultHandler {
   /** Whether a script of `file`, version `number`, is of a module version that no longer runs (rolled back, retired). */
   isGone(file: string, number: number): boolean;
   /**
-   * `process.exit(code)` by `version` (`gone`: by code of a version that no longer runs): true to stop it (a
-   * reload is running, or the caller is gone), false to let it exit.
+   * `process.exit(code)` (or, with `abort`, `process.abort()`) by `version` (`gone`: by code of a version that no
+   * longer runs): true to stop it (a reload is running, or the caller is gone), false to let the process end.
    */
-  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string, gone: boolean): boolean;
+  exitRequested(code: number | undefined, version: ModuleVersion | undefined, stack: string, gone: boolean, abort?: boolean): boolean;
 }
 
-/** Thrown into the code that called `process.exit()` while a reload ran: the reload fails, the process stays. */
+/** `process.exit(code)`, or `process.abort()`, as a message says it. */
+export function exitCall(code: number | undefined, abort = false): string {
+  return abort ? 'process.abort()' : `process.exit(${code ?? ''})`;
+}
+
+/** Thrown into the code that called `process.exit()` (or `abort()`) while a reload ran: the reload fails, the process stays. */
 export class ExitDuringReload extends Error {
-  constructor(readonly code: number | undefined) {
-    super(`process.exit(${code ?? ''}) was called while a reload ran: the reload rolls back and the app keeps running`);
+  constructor(
+    readonly code: number | undefined,
+    abort = false,
+  ) {
+    super(`${exitCall(code, abort)} was called while a reload ran: the reload rolls back and the app keeps running`);
     this.name = 'ExitDuringReload';
   }
 }
@@ -92,17 +101,31 @@ export function installFaultHandling(faults: FaultHandler, fatal: boolean): void
     );
   }
   const exit = original.exit;
-  process.exit = function (code?: number | string | null) {
-    const number = code === undefined || code === null ? undefined : Number(code);
-    const holder = new Error('process.exit');
-    Error.captureStackTrace(holder, process.exit);
+  /** What becomes of an exit or an abort the app asks for: ignored (gone code), thrown back (a reload runs), or done. */
+  const intercepted = (code: number | undefined, caller: Function, abort: boolean): 'ignore' | 'throw' | 'end' => {
+    const holder = new Error(abort ? 'process.abort' : 'process.exit');
+    Error.captureStackTrace(holder, caller);
     const version = currentVersion() ?? attribute(holder);
     // A rolled-back candidate's callback (a failed listen's, say) may run after its rollback: its exit is not the app's.
     const gone = (version !== undefined && !version.alive) || scriptFramesOf(holder).some((frame) => handler!.isGone(frame.file, frame.version));
-    const stop = handler!.exitRequested(number, version, holder.stack ?? '', gone);
+    const stop = handler!.exitRequested(code, version, holder.stack ?? '', gone, abort);
     // The gone version's code goes on as if the exit returned: nothing of it serves any more.
-    if (gone) return undefined as never;
-    if (stop) throw new ExitDuringReload(number);
+    return gone ? 'ignore' : stop ? 'throw' : 'end';
+  };
+  process.exit = function (code?: number | string | null) {
+    const number = code === undefined || code === null ? undefined : Number(code);
+    const outcome = intercepted(number, process.exit, false);
+    if (outcome === 'ignore') return undefined as never;
+    if (outcome === 'throw') throw new ExitDuringReload(number);
     return exit(number);
   } as typeof process.exit;
+  // Node ends the process at once on abort, with a core dump: a framework that aborts on a failed bootstrap
+  // (NestJS's default) would take the app down with the reload that failed.
+  const abort = original.abort;
+  process.abort = function () {
+    const outcome = intercepted(undefined, process.abort, true);
+    if (outcome === 'ignore') return undefined as never;
+    if (outcome === 'throw') throw new ExitDuringReload(undefined, true);
+    return abort();
+  } as typeof process.abort;
 }

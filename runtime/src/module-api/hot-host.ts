@@ -25,7 +25,13 @@ export class ModuleApiHost implements HotHost {
   /** Gives a new version its bindings and its `import.meta.hot`. */
   prepareVersion(version: ModuleVersion): void {
     const hot = createHot(version, this);
-    version.attach(codeBindings(this.registry, version, hot, () => this.entry()?.current?.module));
+    // The entry's new version is `require.main` to itself while it loads (`require.main === module` guards its
+    // listen, as in a fresh start), before it is live for everyone else.
+    const main = () => {
+      const entry = this.entry();
+      return version.record === entry ? version.module : entry?.current?.module;
+    };
+    version.attach(codeBindings(this.registry, version, hot, main));
   }
 
   dataOf(id: string): Record<string, unknown> {

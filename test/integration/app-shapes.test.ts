@@ -1,0 +1,52 @@
+// Shapes of real apps' code that a reload must treat as a fresh start of the same sources treats them: each
+// test starts a small app written the way such apps are, edits it, reloads, and asks what a fresh start answers.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { ControlClient } from '../../runtime/src/control/client';
+import type { ReloadResult } from '../../src-shared/control-protocol';
+import { freePort } from '../helpers/net';
+import { RunningApp } from '../helpers/running-app';
+
+/** TypeScript compiled to CommonJS, as `tsc` with `module: commonjs` (the package has no `"type"`). */
+const commonJs = {
+  'package.json': '{ "private": true }\n',
+  'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true } }),
+};
+
+/** Starts the app, runs `steps` with a control client, and stops everything. */
+async function withApp(
+  name: string,
+  files: Record<string, string>,
+  steps: (app: RunningApp, reload: () => Promise<ReloadResult>) => Promise<void>,
+  entry = 'src/main.ts',
+): Promise<void> {
+  const app = await RunningApp.inFolder(name, files, { port: await freePort(), entry });
+  const client = await ControlClient.connect(app.discovery(), 'test');
+  try {
+    await steps(app, () => client.reload());
+  } finally {
+    client.close();
+    await app.stop();
+  }
+}
+
+describe('shapes of real apps, reloaded as a fresh start runs them', () => {
+  it('a CommonJS entry that listens only when `require.main === module` listens again after its edit', async () => {
+    const entry = (label: string) =>
+      [
+        "import { createServer } from 'node:http';",
+        `export const server = createServer((req, res) => res.end(JSON.stringify({ label: '${label}', main: require.main === module })));`,
+        'if (require.main === module) server.listen(Number(process.env.PORT));',
+      ].join('\n');
+    await withApp('require-main', { ...commonJs, 'src/main.ts': entry('v1') }, async (app, reload) => {
+      assert.deepEqual(await app.get('/'), { label: 'v1', main: true });
+      fs.writeFileSync(app.file('src/main.ts'), entry('v2'));
+      const result = await reload();
+      assert.equal(result.outcome, 'committed', JSON.stringify(result));
+      assert.deepEqual(result.warnings, []);
+      assert.deepEqual(await app.get('/'), { label: 'v2', main: true });
+      assert.equal(app.child.exitCode, null);
+    });
+  });
+});
