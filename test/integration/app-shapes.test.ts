@@ -31,7 +31,51 @@ async function withApp(
   }
 }
 
+/** A NestJS-style controller whose decorated parameters are typed with interfaces, imported as values. */
+function typedParameters(packageJson: string, module: string, extension: string): Record<string, string> {
+  const controller = (label: string) =>
+    [
+      "import { createServer } from 'node:http';",
+      `import { Dto } from './dto${extension}';`,
+      `import { Query } from './types${extension}';`,
+      'function Body(): ParameterDecorator {',
+      '  return () => undefined;',
+      '}',
+      'class Controller {',
+      '  handle(@Body() dto: Dto, @Body() query: Query): string {',
+      `    return '${label} ' + dto.name + query.page;`,
+      '  }',
+      '}',
+      'const controller = new Controller();',
+      "createServer((req, res) => res.end(JSON.stringify(controller.handle({ name: 'x' }, { page: 1 })))).listen(Number(process.env.PORT));",
+    ].join('\n');
+  return {
+    'package.json': packageJson,
+    'tsconfig.json': JSON.stringify({ compilerOptions: { module, target: 'es2022', experimentalDecorators: true, emitDecoratorMetadata: true } }),
+    'src/dto.ts': 'export interface Dto {\n  name: string;\n}\n',
+    'src/query.ts': 'export type Query = { page: number };\nexport const pageSize = 20;\n',
+    'src/types.ts': `export * from './query${extension}';\n`,
+    'src/main.ts': controller('v1'),
+    'v2.ts': controller('v2'),
+  };
+}
+
 describe('shapes of real apps, reloaded as a fresh start runs them', () => {
+  for (const [kind, packageJson, module, extension] of [
+    ['CommonJS', '{ "private": true }', 'commonjs', ''],
+    ['ES modules', '{ "type": "module" }', 'nodenext', '.js'],
+  ] as const) {
+    it(`starts and reloads ${kind} that import interfaces by value for decorated parameters' types (tsc erases them)`, async () => {
+      await withApp(`typed-parameters-${module}`, typedParameters(packageJson, module, extension), async (app, reload) => {
+        assert.equal(await app.get('/'), 'v1 x1');
+        fs.copyFileSync(app.file('v2.ts'), app.file('src/main.ts'));
+        const result = await reload();
+        assert.equal(result.outcome, 'committed', JSON.stringify(result));
+        assert.equal(await app.get('/'), 'v2 x1');
+      });
+    });
+  }
+
   it('a CommonJS entry that listens only when `require.main === module` listens again after its edit', async () => {
     const entry = (label: string) =>
       [

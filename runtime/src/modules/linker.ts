@@ -208,10 +208,29 @@ export class Linker {
     for (const name of names) {
       if (name === '*' || (name === 'default' && !strict)) continue;
       const required = strict || (before !== undefined && before !== null && name in Object(before));
-      if (required && !known.has(name) && !(ran && name in Object(dependency.module.exports))) {
+      if (required && !known.has(name) && !(ran && name in Object(dependency.module.exports)) && !this.typeOnly(dependency, name)) {
         throw new ReloadStepError(importer.id, 'link', say.missingExport(importer.id, name, dependency.id));
       }
     }
+  }
+
+  /**
+   * Whether `name` is a type of `version`'s module, or of one it re-exports everything of: tsc erases an import of
+   * a type, so an importer naming it reads undefined, never a link error.
+   */
+  private typeOnly(version: ModuleVersion, name: string, seen = new Set<ModuleVersion>()): boolean {
+    if (seen.has(version)) return false;
+    seen.add(version);
+    if (version.transformed.typeNames?.includes(name)) return true;
+    const targets = this.links.get(version) ?? [];
+    return version.transformed.imports.some((entry, index) => {
+      const target = targets[index];
+      if (target?.kind !== 'app') return false;
+      const reexported = entry.kind === 'star' || (entry.kind === 'reexport' && entry.names.includes(name));
+      if (!reexported) return false;
+      const reached = this.sessionOf(version)?.versions.get(target.record.id) ?? target.record.current;
+      return reached !== undefined && this.typeOnly(reached, name, seen);
+    });
   }
 
   /** Lists `version`'s import names by module id, for link checks of unchanged importers. */

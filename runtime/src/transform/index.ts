@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
 import { ReloadStepError, say } from '../errors';
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { compile, type CompilerSettings, type RawSourceMap } from './compile';
-import type { ModuleFormat } from './formats';
+import { isTypeScriptFile, type ModuleFormat } from './formats';
 import { rewrite, RewriteError, type StaticImport } from './rewrite';
 import { VersionMap } from './source-map';
 
@@ -28,6 +28,12 @@ export interface Transformed {
   imports: StaticImport[];
   /** Names it exports itself. */
   exports: string[];
+  /**
+   * Names a TypeScript module declares or exports as types only (`interface`, `type`, `export type {…}`): tsc
+   * erases an import of one, so an importer that names it (a decorated parameter's type under
+   * emitDecoratorMetadata, which oxc guards with `typeof`) gets undefined rather than a link error.
+   */
+  typeNames?: string[];
   /** Written with import/export (a CommonJS one then gets `__esModule`). */
   esmSyntax: boolean;
   map: VersionMap | undefined;
@@ -127,7 +133,34 @@ function code(request: TransformRequest): Transformed {
     imports: rewritten.imports,
     exports: rewritten.exports,
     esmSyntax: rewritten.esmSyntax,
+    ...(isTypeScriptFile(file) ? { typeNames: typeNamesOf(source) } : {}),
     map: new VersionMap(file, compiled.map, rewritten.map as never, request.source),
     hash: '',
   };
+}
+
+const typeDeclaration = /(?:^|[\s;{}])(?:interface|type)\s+([A-Za-z_$][\w$]*)\s*(?:<[^>{=]*>\s*)?(?:=|\{|extends\b)/g;
+const typeExportList = /\bexport\s+type\s*\{([^}]*)\}/g;
+const exportList = /\bexport\s*\{([^}]*)\}/g;
+
+/**
+ * The names a TypeScript module declares as types (interfaces, type aliases) or exports as types only
+ * (`export type { A }`, `export { type A }`), read from its text: a name here that the module does not export
+ * as a value is one tsc would have erased from its importers.
+ */
+function typeNamesOf(source: string): string[] {
+  const names = new Set<string>();
+  for (const match of source.matchAll(typeDeclaration)) names.add(match[1]!);
+  const exported = (specifier: string) =>
+    specifier
+      .trim()
+      .split(/\s+as\s+/)
+      .pop()!
+      .trim();
+  for (const match of source.matchAll(typeExportList))
+    for (const specifier of match[1]!.split(',')) if (specifier.trim()) names.add(exported(specifier));
+  for (const match of source.matchAll(exportList)) {
+    for (const specifier of match[1]!.split(',')) if (/^\s*type\s+[\w$]/.test(specifier)) names.add(exported(specifier.trim().slice(4)));
+  }
+  return [...names];
 }
