@@ -60,7 +60,50 @@ function typedParameters(packageJson: string, module: string, extension: string)
   };
 }
 
+/** A barrel (`export * from`) between the entry and a module that gains a name in an edit. */
+function barrel(packageJson: string, module: string, extension: string): Record<string, string> {
+  return {
+    'package.json': packageJson,
+    'tsconfig.json': JSON.stringify({ compilerOptions: { module, target: 'es2022' } }),
+    'src/lib/greeting.ts': "export const greeting = 'hello';\n",
+    'src/lib/index.ts': `export * from './greeting${extension}';\nexport const own = 'own';\n`,
+    'src/main.ts': [
+      "import { createServer } from 'node:http';",
+      `import * as lib from './lib/index${extension}';`,
+      'createServer((req, res) => res.end(JSON.stringify(lib))).listen(Number(process.env.PORT));',
+    ].join('\n'),
+  };
+}
+
 describe('shapes of real apps, reloaded as a fresh start runs them', () => {
+  for (const [kind, packageJson, module, extension] of [
+    ['CommonJS', '{ "private": true }', 'commonjs', ''],
+    ['ES modules', '{ "type": "module" }', 'nodenext', '.js'],
+  ] as const) {
+    it(`re-exports through \`export * from\` in ${kind}, and a name the target gains in a reload`, async () => {
+      await withApp(`barrel-${module}`, barrel(packageJson, module, extension), async (app, reload) => {
+        assert.deepEqual(await app.get('/'), { greeting: 'hello', own: 'own' });
+        app.edit('src/lib/greeting.ts', (text) => `${text}export const farewell = 'bye';\n`);
+        const result = await reload();
+        assert.equal(result.outcome, 'committed', JSON.stringify(result));
+        assert.deepEqual(await app.get('/'), { greeting: 'hello', own: 'own', farewell: 'bye' });
+        // An importer naming it in the same reload links.
+        app.edit('src/lib/greeting.ts', (text) => text.replace("'bye'", "'ciao'"));
+        app.edit('src/main.ts', (text) =>
+          text
+            .replace('res.end(JSON.stringify(lib))', 'res.end(JSON.stringify({ ...lib, named: farewell }))')
+            .replace(
+              `import * as lib from './lib/index${extension}';`,
+              `import * as lib from './lib/index${extension}';\nimport { farewell } from './lib/index${extension}';`,
+            ),
+        );
+        const second = await reload();
+        assert.equal(second.outcome, 'committed', JSON.stringify(second));
+        assert.deepEqual(await app.get('/'), { greeting: 'hello', own: 'own', farewell: 'ciao', named: 'ciao' });
+      });
+    });
+  }
+
   for (const [kind, packageJson, module, extension] of [
     ['CommonJS', '{ "private": true }', 'commonjs', ''],
     ['ES modules', '{ "type": "module" }', 'nodenext', '.js'],

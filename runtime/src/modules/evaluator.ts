@@ -12,6 +12,8 @@ import { runIn, type ModuleRecord, type ModuleVersion } from './module';
 
 export class Evaluator {
   private nextEvaluation = 0;
+  /** Runs first in a CommonJS module's body (its `export * from` targets, which tsc's output requires there). */
+  beforeCommonJs: ((version: ModuleVersion) => void) | undefined;
 
   constructor(
     /** How long a version's code may run as it loads; undefined: no limit (the first start). */
@@ -71,7 +73,10 @@ export class Evaluator {
     const run = this.compile(version);
     const { module } = version;
     const { api, require } = version.bindings;
-    this.timed(version, () => run.call(module.exports, api, module.exports, require, module, version.file, path.dirname(version.file)));
+    this.timed(version, () => {
+      this.beforeCommonJs?.(version);
+      run.call(module.exports, api, module.exports, require, module, version.file, path.dirname(version.file));
+    });
     this.finish(version);
     return undefined;
   }

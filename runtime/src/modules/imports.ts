@@ -29,7 +29,18 @@ export class ModuleImports {
     private readonly loader: GraphLoader,
     /** How long a module first needed while the app runs may take to load. */
     private readonly lazyTimeoutMs: number,
-  ) {}
+  ) {
+    // CommonJS written with `export * from` (TypeScript's CommonJS output) re-exports as it runs, as tsc's
+    // `__exportStar(require(…), exports)` does: its targets (CommonJS, run where required) have no names before.
+    evaluator.beforeCommonJs = (version) => {
+      const targets = this.linker.targetsOf(version);
+      version.transformed.imports.forEach((entry, index) => {
+        const target = targets[index];
+        if (entry.kind === 'star' && target?.kind === 'app') this.evaluateSync(this.dependencyOf(version, target.record), version);
+      });
+      this.shareStarExports(version);
+    };
+  }
 
   /** A load of what the running app needs for the first time: live at once. */
   private lazySession(): LoadSession {
@@ -84,6 +95,34 @@ export class ModuleImports {
   instantiate(versions: ReadonlySet<ModuleVersion> | readonly ModuleVersion[]): void {
     for (const version of versions) this.evaluator.instantiate(version);
     for (const version of versions) this.shareStarExports(version);
+  }
+
+  /**
+   * A live module that re-exports everything of one this load runs again, and does not run again itself (a
+   * barrel), gains the names the new version adds, as a fresh start's would: its star exports are shared again,
+   * and so on up a chain of barrels.
+   */
+  refreshStarExporters(session: LoadSession): void {
+    const grown = new Set(session.versions.keys());
+    for (let more = true; more;) {
+      more = false;
+      for (const record of this.records.values()) {
+        const version = record.current;
+        if (!version || session.versions.has(record.id) || !version.transformed.imports.some((entry) => entry.kind === 'star')) continue;
+        const targets = this.linker.targetsOf(version);
+        const reaches = version.transformed.imports.some((entry, index) => {
+          const target = targets[index];
+          return entry.kind === 'star' && target?.kind === 'app' && grown.has(target.record.id);
+        });
+        if (!reaches) continue;
+        const before = Object.keys(version.module.exports as object).length;
+        this.shareStarExports(version);
+        if (Object.keys(version.module.exports as object).length > before && !grown.has(record.id)) {
+          grown.add(record.id);
+          more = true;
+        }
+      }
+    }
   }
 
   /** `export * from`: names a star target exports (its default aside) become this version's too. */

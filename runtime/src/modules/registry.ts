@@ -83,6 +83,7 @@ export class Registry {
     const versions = order(session);
     this.imports.instantiate(versions);
     await Promise.all(versions.flatMap((version) => (version.evaluation.instantiated ? [version.evaluation.instantiated] : [])));
+    this.imports.refreshStarExporters(session);
     this.linker.checkLinks(session);
     // CommonJS runs where it is required: a CommonJS module some new version imports runs then, not here.
     const inPlace = this.linker.requiredInPlace(session);
@@ -92,6 +93,8 @@ export class Registry {
     );
     // One no importer reached after all (an import inside a branch that did not run) still runs, as a root.
     for (const version of inPlace) if (version.evaluation.state !== 'evaluated') await this.evaluator.evaluate(version);
+    // CommonJS says what it exports by running.
+    this.imports.refreshStarExporters(session);
   }
 
   /**
