@@ -119,6 +119,28 @@ describe('shapes of real apps, reloaded as a fresh start runs them', () => {
     });
   }
 
+  it('retires a folder of modules deleted with its last import, as a fresh start would not load it', async () => {
+    const main = (feature: boolean) =>
+      [
+        "import { createServer } from 'node:http';",
+        feature ? "import { feature } from './feature/index.js';" : "const feature = 'off';",
+        'createServer((req, res) => res.end(JSON.stringify(feature))).listen(Number(process.env.PORT));',
+      ].join('\n');
+    const files = {
+      'src/feature/impl.ts': "export const feature = 'on';\n",
+      'src/feature/index.ts': "export { feature } from './impl.js';\n",
+      'src/main.ts': main(true),
+    };
+    await withApp('delete-folder', files, async (app, reload) => {
+      assert.equal(await app.get('/'), 'on');
+      fs.rmSync(app.file('src/feature'), { recursive: true });
+      fs.writeFileSync(app.file('src/main.ts'), main(false));
+      const result = await reload();
+      assert.equal(result.outcome, 'committed', JSON.stringify(result));
+      assert.equal(await app.get('/'), 'off');
+    });
+  });
+
   it('a CommonJS entry that listens only when `require.main === module` listens again after its edit', async () => {
     const entry = (label: string) =>
       [

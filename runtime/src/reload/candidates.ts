@@ -25,7 +25,8 @@ export function transformPlanned(registry: Registry, session: LoadSession): void
 export function checkLiveImporters(registry: Registry, session: LoadSession, deleted: string[]): void {
   for (const record of registry.records.values()) {
     const importer = record.current;
-    if (!importer || session.versions.has(record.id)) continue;
+    // A deleted importer goes with what it imports (a folder of modules removed with its last import).
+    if (!importer || session.versions.has(record.id) || deleted.includes(record.id)) continue;
     for (const [id, version] of session.versions) {
       if (!importer.edges.has(id) || !record.current) continue;
       registry.linker.checkNames(importer, registry.linker.namesImportedFrom(importer, id), version);
