@@ -119,6 +119,45 @@ describe('shapes of real apps, reloaded as a fresh start runs them', () => {
     });
   }
 
+  it('runs the module that made a router again when a module that added routes to it changes, and says so', async () => {
+    const files = {
+      'src/router.ts': [
+        'type Handler = () => string;',
+        'export const router = {',
+        '  routes: [] as Array<[string, Handler]>,',
+        '  get(path: string, handler: Handler): void {',
+        '    this.routes.push([path, handler]);',
+        '  },',
+        '};',
+      ].join('\n'),
+      'src/users.ts': "import { router } from './router.js';\nrouter.get('/users', () => 'users v1');\n",
+      'src/posts.ts':
+        "import { router } from './router.js';\nexport function registerPosts(): void {\n  router.get('/posts', () => 'posts v1');\n}\n",
+      'src/main.ts': [
+        "import { createServer } from 'node:http';",
+        "import { router } from './router.js';",
+        "import './users.js';",
+        "import { registerPosts } from './posts.js';",
+        'registerPosts();',
+        'createServer((req, res) => {',
+        '  const found = router.routes.find(([path]) => path === req.url);',
+        '  res.end(JSON.stringify({ answer: found?.[1](), routes: router.routes.length }));',
+        '}).listen(Number(process.env.PORT));',
+      ].join('\n'),
+    };
+    await withApp('shared-router', files, async (app, reload) => {
+      assert.deepEqual(await app.get('/users'), { answer: 'users v1', routes: 2 });
+      app.edit('src/users.ts', (text) => text.replace('users v1', 'users v2'));
+      const result = await reload();
+      assert.equal(result.outcome, 'committed', JSON.stringify(result));
+      assert.match(result.widened?.reason ?? '', /src\/users\.ts hands its code to what src\/router\.ts made/);
+      assert.deepEqual(await app.get('/users'), { answer: 'users v2', routes: 2 });
+      app.edit('src/posts.ts', (text) => text.replace('posts v1', 'posts v2'));
+      assert.equal((await reload()).outcome, 'committed');
+      assert.deepEqual(await app.get('/posts'), { answer: 'posts v2', routes: 2 });
+    });
+  });
+
   it('retires a folder of modules deleted with its last import, as a fresh start would not load it', async () => {
     const main = (feature: boolean) =>
       [

@@ -138,6 +138,8 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
   const declinedBy = new Set<string>();
   /** Modules brought in because a module that runs again started a server they made. */
   const makers = new Map<string, string>();
+  /** Modules brought in because a module that runs again handed its code to something they made. */
+  const holders = new Map<string, string>();
   const queue = [...changed].filter((id) => registry.records.get(id)?.current);
   while (queue.length > 0) {
     const id = queue.pop()!;
@@ -151,6 +153,13 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
       makers.set(maker, id);
       queue.push(maker);
     }
+    const targets = version.transformed.registersInto ? registry.linker.targetsOf(version) : [];
+    for (const index of version.transformed.registersInto ?? []) {
+      const target = targets[index];
+      if (target?.kind !== 'app' || !target.record.current || affected.has(target.record.id)) continue;
+      holders.set(target.record.id, id);
+      queue.push(target.record.id);
+    }
     if (version.hot.selfAccepts) continue;
     for (const consumer of consumers.get(id) ?? []) {
       if (consumer.hot.acceptedDeps.has(id)) continue;
@@ -160,9 +169,12 @@ export function affectedBy(registry: Registry, changed: Iterable<string>): Affec
   const entangled = [...affected].filter((id) => registry.records.get(id)!.current!.consumedLater.size > 0).sort();
   if (entangled.length > 0) return widen(registry, entangled, declinedBy);
   const ids = [...affected].sort();
-  if (makers.size === 0) return { ids, declinedBy: [...declinedBy].sort() };
-  const starters = [...new Set(makers.values())].sort();
-  return { ids, declinedBy: [...declinedBy].sort(), widened: { reason: say.startedAnother(makers), modules: starters } };
+  const reasons = [
+    ...(makers.size > 0 ? [{ reason: say.startedAnother(makers), modules: [...new Set(makers.values())].sort() }] : []),
+    ...(holders.size > 0 ? [{ reason: say.handedCode(holders), modules: [...new Set(holders.values())].sort() }] : []),
+  ];
+  const widened = widenedBy(...reasons);
+  return { ids, declinedBy: [...declinedBy].sort(), ...(widened ? { widened } : {}) };
 }
 
 /** Every live module of the app runs again. */

@@ -34,6 +34,8 @@ export interface Transformed {
    * emitDecoratorMetadata, which oxc guards with `typeof`) gets undefined rather than a link error.
    */
   typeNames?: string[];
+  /** The imports (by index) its top level hands its own code to: a reload of it runs their modules too. */
+  registersInto?: number[];
   /** Written with import/export (a CommonJS one then gets `__esModule`). */
   esmSyntax: boolean;
   map: VersionMap | undefined;
@@ -133,6 +135,7 @@ function code(request: TransformRequest): Transformed {
     imports: rewritten.imports,
     exports: rewritten.exports,
     esmSyntax: rewritten.esmSyntax,
+    ...(rewritten.registersInto.length > 0 ? { registersInto: rewritten.registersInto } : {}),
     ...(isTypeScriptFile(file) ? { typeNames: typeNamesOf(source) } : {}),
     map: new VersionMap(file, compiled.map, rewritten.map as never, request.source),
     hash: '',

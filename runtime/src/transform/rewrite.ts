@@ -15,6 +15,7 @@ import { markBoundaries } from './call-counting';
 import { ModuleSyntax } from './module-syntax';
 import { ReferenceWalk } from './references';
 import { binding, RewriteError, RewriteState, type StaticImport } from './rewrite-state';
+import { registrationsOf } from './registrations';
 import { collectScopes, type Node } from './scope';
 
 export { binding, RewriteError, type StaticImport } from './rewrite-state';
@@ -31,6 +32,8 @@ export interface Rewritten {
   esmSyntax: boolean;
   /** Runs as a generator (an ES module). */
   generator: boolean;
+  /** The imports (by index) its top level hands its own code to (registrations.ts). */
+  registersInto: number[];
 }
 
 const moduleSyntaxInScript = /outside a module|Unexpected import\.meta/;
@@ -60,6 +63,7 @@ export function rewrite(code: string, format: Exclude<ModuleFormat, 'json'>, sta
     hasTopLevelAwait: state.hasTopLevelAwait,
     esmSyntax: state.esmSyntax,
     generator,
+    registersInto: state.locals.size > 0 ? registrationsOf(body, state.locals) : [],
   };
 }
 
