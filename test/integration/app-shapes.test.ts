@@ -158,6 +158,40 @@ describe('shapes of real apps, reloaded as a fresh start runs them', () => {
     });
   });
 
+  it('lets a module that loads a .env file (never overriding a set variable) load the new file, and undoes it on a rollback', async () => {
+    const env = (file: string, mode: string, fault = '') =>
+      [
+        "import * as fs from 'node:fs';",
+        `for (const line of fs.readFileSync(new URL('../${file}', import.meta.url), 'utf8').split('\\n')) {`,
+        "  const [key, value] = line.split('=');",
+        '  if (key && process.env[key] === undefined) process.env[key] = value;',
+        '}',
+        `process.env.MODE ??= '${mode}';`,
+        'export const greeting = process.env.GREETING;',
+        fault,
+      ].join('\n');
+    const files = {
+      '.env.a': 'GREETING=from-a\n',
+      '.env.b': 'GREETING=from-b\n',
+      '.env.c': 'GREETING=from-c\n',
+      'src/env.ts': env('.env.a', 'one'),
+      'src/main.ts': [
+        "import { createServer } from 'node:http';",
+        "import { greeting } from './env.js';",
+        'createServer((req, res) => res.end(JSON.stringify({ greeting, now: process.env.GREETING, mode: process.env.MODE }))).listen(Number(process.env.PORT));',
+      ].join('\n'),
+    };
+    await withApp('dotenv', files, async (app, reload) => {
+      assert.deepEqual(await app.get('/'), { greeting: 'from-a', now: 'from-a', mode: 'one' });
+      fs.writeFileSync(app.file('src/env.ts'), env('.env.b', 'two'));
+      assert.equal((await reload()).outcome, 'committed');
+      assert.deepEqual(await app.get('/'), { greeting: 'from-b', now: 'from-b', mode: 'two' });
+      fs.writeFileSync(app.file('src/env.ts'), env('.env.c', 'three', "throw new Error('bad config');"));
+      assert.equal((await reload()).outcome, 'rolled-back');
+      assert.deepEqual(await app.get('/'), { greeting: 'from-b', now: 'from-b', mode: 'two' });
+    });
+  });
+
   it('retires a folder of modules deleted with its last import, as a fresh start would not load it', async () => {
     const main = (feature: boolean) =>
       [

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { messageOf, ReloadStepError, say } from '../errors';
 import { appMessageOf } from '../stack-traces';
 import { within } from '../wait';
+import { watchEnvWrites } from '../containment/environment';
 import { compileVersion, runTimed } from './evaluate';
 import { interopObject } from './interop';
 import { runIn, type ModuleRecord, type ModuleVersion } from './module';
@@ -61,7 +62,7 @@ export class Evaluator {
     if (version.transformed.generator) {
       this.instantiate(version);
       evaluation.state = 'evaluating';
-      const step = this.timed(version, () => evaluation.iterator!.next());
+      const step = this.timed(version, () => watchEnvWrites(version.transformed.code, version.envWrites, () => evaluation.iterator!.next()));
       if (!version.transformed.async) {
         this.finish(version);
         return undefined;
@@ -73,10 +74,12 @@ export class Evaluator {
     const run = this.compile(version);
     const { module } = version;
     const { api, require } = version.bindings;
-    this.timed(version, () => {
-      this.beforeCommonJs?.(version);
-      run.call(module.exports, api, module.exports, require, module, version.file, path.dirname(version.file));
-    });
+    this.timed(version, () =>
+      watchEnvWrites(version.transformed.code, version.envWrites, () => {
+        this.beforeCommonJs?.(version);
+        run.call(module.exports, api, module.exports, require, module, version.file, path.dirname(version.file));
+      }),
+    );
     this.finish(version);
     return undefined;
   }

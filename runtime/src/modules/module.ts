@@ -20,6 +20,7 @@
 // calls for a version (an interval's tick, a listener) runs in that version's context for its synchronous part.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
+import type { EnvWrite } from '../containment/environment';
 import type { Resources } from '../containment/resources';
 import type { Mailbox } from '../module-api/mailbox';
 import { HotRegistrations } from '../module-api/registrations';
@@ -280,6 +281,8 @@ export class ModuleVersion {
   readonly consumedLater = new Set<string>();
   /** Modules that made a server this version's code started (listened): they run again when this one does. */
   readonly startedFrom = new Set<string>();
+  /** The `process.env` variables its top level set (containment/environment.ts). */
+  readonly envWrites = new Map<string, EnvWrite>();
   readonly calls: CallCounter;
   readonly contexts: { load: VersionContext; run: VersionContext };
   readonly hot = new HotRegistrations();

@@ -14,6 +14,7 @@ import type { ModuleRecord, ModuleVersion } from '../modules/module';
 import type { Registry } from '../modules/registry';
 import type { LoadSession } from '../modules/session';
 import { original } from '../originals';
+import { reapplyEnvWrites, revertEnvWrites } from '../containment/environment';
 import { checkLiveImporters, transformPlanned, untilListening } from './candidates';
 import type { DeferredCalls } from './deferred-calls';
 import type { LifecycleBus } from './events';
@@ -73,6 +74,8 @@ export class Transaction {
   private openAtCommit: OpenAtCommit | undefined;
   /** The candidates' loading, watched from the start of their load. */
   private loading: WatchedLoad | undefined;
+  /** The variables the replaced versions had set, unset for the candidates' load; set again on a rollback. */
+  private envReverted: Array<[string, string | undefined]> = [];
 
   constructor(
     private readonly context: TransactionContext,
@@ -170,6 +173,8 @@ export class Transaction {
     this.clock.timedSync('transform', () => transformPlanned(this.registry, session));
     const replaced = new Set([...session.plan].map((id) => this.registry.records.get(id)?.current).filter((version) => version !== undefined));
     const expected = this.context.slots.heldBy(replaced);
+    // What the replaced versions' top levels set in process.env is unset, as a fresh start finds it.
+    this.envReverted = revertEnvWrites([...replaced].map((version) => version.envWrites));
     // The candidates' loading is watched (the async context on) until it ended, past the settle window.
     this.loading = new WatchedLoad((version) => this.owns(version));
     await this.load(session);
@@ -282,6 +287,8 @@ export class Transaction {
       if (swap.committed) swap.undo();
       this.registry.drop(session);
       const candidates = [...session.versions.values()];
+      revertEnvWrites(candidates.map((candidate) => candidate.envWrites));
+      reapplyEnvWrites(this.envReverted);
       for (const record of new Set(candidates.map((candidate) => candidate.record))) {
         if (record.current) {
           record.settleNames();
