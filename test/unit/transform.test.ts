@@ -79,6 +79,24 @@ describe('the transform on every syntactic form', () => {
     });
   }
 
+  it('names an anonymous default export `default`, as Node does', async () => {
+    app = new TempApp({
+      'arrow.ts': 'export default () => 1;\n',
+      'fn.ts': 'export default function () { return 2; }\n',
+      'klass.ts': 'export default class {}\n',
+      'named.ts': 'export default function kept() { return 3; }\n',
+      'main.ts': [
+        "import arrow from './arrow.js';",
+        "import fn from './fn.js';",
+        "import klass from './klass.js';",
+        "import named from './named.js';",
+        'export const names = [arrow.name, fn.name, klass.name, named.name];',
+      ].join('\n'),
+    });
+    await app.start('main.ts');
+    assert.deepEqual(app.module('main.ts').names, ['default', 'default', 'default', 'kept']);
+  });
+
   it('keeps an empty async method of a CommonJS module valid, and counts its call', async () => {
     app = new TempApp({ 'main.ts': `export class Store { async store() {} }\nexport const done = new Store().store();\n` }, {});
     await app.start('main.ts');

@@ -131,6 +131,12 @@ export class ModuleSyntax {
     } else {
       state.s.overwrite(statement.start, declaration.start, `const ${binding.default} = `, { contentOnly: true });
       if (!state.code.slice(declaration.end, statement.end).includes(';')) state.s.appendLeft(declaration.end, ';');
+      // `export default () => …`: an anonymous function's name is `default`, as Node names it.
+      const anonymous =
+        declaration.type === 'ArrowFunctionExpression' ||
+        ((declaration.type === 'FunctionExpression' || declaration.type === 'ClassExpression') && !declaration.id);
+      if (anonymous)
+        state.s.appendLeft(statement.end, `\nObject.defineProperty(${binding.default}, "name", { value: "default", configurable: true });`);
       state.getters.set('default', binding.default);
     }
     this.visit(declaration);
