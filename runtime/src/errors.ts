@@ -39,6 +39,9 @@ export const say = {
   startedAnother: (makers: Map<string, string>) =>
     `${[...makers].map(([maker, starter]) => `${starter} started a server ${maker} made`).join('; ')}: ` +
     `${makers.size === 1 ? 'it runs' : 'they run'} again too, as in a fresh start (a server listens once)`,
+  compilerOptionsChanged: () =>
+    'tsconfig.json changed compiler options that change the compiled code (decorators, class fields, JSX, target): ' +
+    'modules compile as the process started until it restarts; its paths and conditions apply now',
   handedCode: (holders: Map<string, string>) =>
     `${[...holders].map(([holder, giver]) => `${giver} hands its code to what ${holder} made (a call at its top level)`).join('; ')}: ` +
     `${holders.size === 1 ? 'it runs' : 'they run'} again too, with what reads ${holders.size === 1 ? 'it' : 'them'}, as in a fresh start (which holds only the new code)`,

@@ -192,6 +192,42 @@ describe('shapes of real apps, reloaded as a fresh start runs them', () => {
     });
   });
 
+  it('resolves through tsconfig paths added after the start, from the next reload on', async () => {
+    const files = {
+      'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022' } }),
+      'src/lib/greeting.ts': "export const greeting = 'hello';\n",
+      'src/main.ts': [
+        "import { createServer } from 'node:http';",
+        "import { greeting } from './lib/greeting.js';",
+        'createServer((req, res) => res.end(JSON.stringify(greeting))).listen(Number(process.env.PORT));',
+      ].join('\n'),
+    };
+    await withApp('tsconfig-paths', files, async (app, reload) => {
+      assert.equal(await app.get('/'), 'hello');
+      fs.writeFileSync(
+        app.file('tsconfig.json'),
+        JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022', baseUrl: '.', paths: { '~/*': ['src/*'] } } }),
+      );
+      app.edit('src/main.ts', (text) => text.replace("'./lib/greeting.js'", "'~/lib/greeting.js'"));
+      const result = await reload();
+      assert.equal(result.outcome, 'committed', JSON.stringify(result));
+      assert.deepEqual(result.warnings, []);
+      assert.equal(await app.get('/'), 'hello');
+      // Compiler options that change the compiled code are said to wait for a restart.
+      fs.writeFileSync(
+        app.file('tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { module: 'nodenext', target: 'es2022', baseUrl: '.', paths: { '~/*': ['src/*'] }, experimentalDecorators: true },
+        }),
+      );
+      app.edit('src/lib/greeting.ts', (text) => text.replace('hello', 'hi'));
+      const second = await reload();
+      assert.equal(second.outcome, 'committed', JSON.stringify(second));
+      assert.match(second.warnings.join('\n'), /tsconfig\.json changed compiler options/);
+      assert.equal(await app.get('/'), 'hi');
+    });
+  });
+
   it('retires a folder of modules deleted with its last import, as a fresh start would not load it', async () => {
     const main = (feature: boolean) =>
       [

@@ -21,23 +21,43 @@ export type Resolution =
 export type ResolutionMode = 'import' | 'require';
 
 export class Resolver {
-  private readonly matchPaths: ((specifier: string) => string[]) | null;
+  private matchPaths: ((specifier: string) => string[]) | null = null;
   private readonly isFileCache = new Map<string, boolean>();
-  private readonly conditions: string[];
-  /** The tsconfig's compilerOptions, for the transform. */
+  private conditions: string[] = [];
+  /** The tsconfig's compilerOptions, for the transform (as the process started: see `refresh`). */
   readonly compilerOptions: Record<string, unknown> | undefined;
+  /** The tsconfig read, and when it was written. */
+  private tsconfig: { file: string; mtimeMs: number } | undefined;
 
-  constructor(project: string) {
-    const tsconfig = getTsconfig(project);
-    this.matchPaths = tsconfig ? createPathsMatcher(tsconfig) : null;
-    this.compilerOptions = tsconfig?.config.compilerOptions as Record<string, unknown> | undefined;
-    const custom = this.compilerOptions?.customConditions;
-    this.conditions = Array.isArray(custom) ? custom.filter((condition): condition is string => typeof condition === 'string') : [];
+  constructor(private readonly project: string) {
+    this.compilerOptions = this.readTsconfig();
   }
 
-  /** Forget what the file system looked like: files may have been added or removed since. */
-  refresh(): void {
+  /** Reads the project's tsconfig: its paths and conditions resolve from now on; returns its compilerOptions. */
+  private readTsconfig(): Record<string, unknown> | undefined {
+    const tsconfig = getTsconfig(this.project);
+    this.tsconfig = tsconfig ? { file: tsconfig.path, mtimeMs: mtimeOf(tsconfig.path) } : undefined;
+    this.matchPaths = tsconfig ? createPathsMatcher(tsconfig) : null;
+    const compilerOptions = tsconfig?.config.compilerOptions as Record<string, unknown> | undefined;
+    const custom = compilerOptions?.customConditions;
+    this.conditions = Array.isArray(custom) ? custom.filter((condition): condition is string => typeof condition === 'string') : [];
+    return compilerOptions;
+  }
+
+  /**
+   * Forget what the file system looked like: files may have been added or removed since, and the tsconfig
+   * edited (its `paths`, `baseUrl` and conditions apply to the imports resolved from now on). Returns the
+   * compilerOptions of an edited tsconfig, for the caller to compare with what the code was compiled with.
+   */
+  refresh(): Record<string, unknown> | undefined {
     this.isFileCache.clear();
+    if (!this.tsconfig || mtimeOf(this.tsconfig.file) === this.tsconfig.mtimeMs) return undefined;
+    try {
+      return this.readTsconfig() ?? {};
+    } catch {
+      // A tsconfig caught mid-save (or broken): what was read before still applies.
+      return undefined;
+    }
   }
 
   resolve(specifier: string, fromFile: string, mode: ResolutionMode): Resolution {
@@ -127,4 +147,8 @@ export class Resolver {
 
 export function isAppExtension(file: string): boolean {
   return moduleExtensions.includes(path.extname(file)) || path.extname(file) === '.json';
+}
+
+function mtimeOf(file: string): number {
+  return fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 }

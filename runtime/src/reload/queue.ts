@@ -11,7 +11,7 @@ import { outsideVersions } from '../modules/module';
 import type { Registry } from '../modules/registry';
 import type { AppThreads } from '../containment/threads';
 import type { ModuleVersion } from '../modules/module';
-import { forgetPackageJsons } from '../transform';
+import { compilerSettingsOf, forgetPackageJsons } from '../transform';
 import { planOf, widenedBy, type Widened } from './plan';
 import { emptyResult } from './result';
 import type { AppStart } from './start';
@@ -113,10 +113,13 @@ export class ReloadQueue {
     const immediate = (result: Promise<ReloadResult>) => ({ settled: result, result });
     const { registry, start } = this.options;
     const id = this.nextId++;
-    registry.options.resolver.refresh();
+    const edited = registry.options.resolver.refresh();
     forgetPackageJsons();
     if (!start.started) return immediate(start.restart(id));
     const warnings: string[] = [];
+    // Resolution follows an edited tsconfig at once; how code compiles was fixed when the process started.
+    if (edited && JSON.stringify(compilerSettingsOf(edited)) !== JSON.stringify(registry.options.settings))
+      warnings.push(say.compilerOptionsChanged());
     const changed = new Set<string>();
     const { threads } = this.options;
     const inThreads = threads.startersOf(job.files);
