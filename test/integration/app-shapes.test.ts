@@ -2,6 +2,7 @@
 // test starts a small app written the way such apps are, edits it, reloads, and asks what a fresh start answers.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import { ControlClient } from '../../runtime/src/control/client';
 import type { ReloadResult } from '../../src-shared/control-protocol';
@@ -225,6 +226,42 @@ describe('shapes of real apps, reloaded as a fresh start runs them', () => {
       assert.equal(second.outcome, 'committed', JSON.stringify(second));
       assert.match(second.warnings.join('\n'), /tsconfig\.json changed compiler options/);
       assert.equal(await app.get('/'), 'hi');
+    });
+  });
+
+  it('lets nothing of a rolled-back version serve or tick after its rollback, however far its bootstrap got', async () => {
+    const other = await freePort();
+    const main = (version: string) =>
+      [
+        "import { createServer } from 'node:http';",
+        "import { appendFileSync } from 'node:fs';",
+        "import { readFile } from 'node:fs/promises';",
+        'async function bootstrap(): Promise<void> {',
+        '  await readFile(new URL(import.meta.url));',
+        version === 'v1' ? '' : '  await readFile(new URL(import.meta.url));\n  await readFile(new URL(import.meta.url));',
+        `  const port = ${version === 'v1' ? 'Number(process.env.PORT)' : other};`,
+        `  createServer((req, res) => res.end(JSON.stringify('${version}'))).listen(port);`,
+        version === 'v1' ? '' : "  setInterval(() => appendFileSync(new URL('../ticks', import.meta.url), 'x'), 10);",
+        '}',
+        'void bootstrap();',
+        version === 'v1' ? '' : "Promise.reject(new Error('config missing'));",
+      ].join('\n');
+    await withApp('rolled-back-bootstrap', { 'src/main.ts': main('v1') }, async (app, reload) => {
+      assert.equal(await app.get('/'), 'v1');
+      fs.writeFileSync(app.file('src/main.ts'), main('v2'));
+      const result = await reload();
+      assert.equal(result.outcome, 'rolled-back', JSON.stringify(result));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(other, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.on('error', () => resolve(true));
+      });
+      assert.equal(refused, true, 'the rolled-back bootstrap does not listen');
+      assert.equal(fs.existsSync(app.file('ticks')), false, 'the rolled-back bootstrap starts no interval');
+      assert.equal(await app.get('/'), 'v1');
     });
   });
 

@@ -67,6 +67,23 @@ export function attribute(error: unknown): ModuleVersion | undefined {
 }
 
 /**
+ * Whether code of a version that no longer runs (rolled back, retired) called `caller`: a rolled-back bootstrap
+ * still on its way after the rollback (its awaits resumed with the async context off) is known by its stack.
+ */
+export function calledFromGoneCode(caller: Function): boolean {
+  if (!handler) return false;
+  const limit = Error.stackTraceLimit;
+  const holder = new Error('caller');
+  Error.stackTraceLimit = 50;
+  try {
+    Error.captureStackTrace(holder, caller);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  return scriptFramesOf(holder).some((frame) => handler!.isGone(frame.file, frame.version));
+}
+
+/**
  * Whether the app's own fault listener, added by `listener`'s code, hears a fault with `error`. A fault of a
  * reload's new code reaches only the new code's listeners, and one of the serving code only the serving code's:
  * a new version's rejection must not make the live app's handler close the server that a rollback then leaves

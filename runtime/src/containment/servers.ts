@@ -7,6 +7,7 @@ import { appContext } from '../modules/module';
 import type { ListenSlots } from './listen-slots';
 import { runtimeRequire } from '../location';
 import type { ModuleVersion } from '../modules/module';
+import { calledFromGoneCode } from './faults';
 import { likeOriginal, owner } from './replace';
 import { safe } from './resources';
 
@@ -24,7 +25,12 @@ export function patchServers(slots: ListenSlots): void {
   const close = net.Server.prototype.close;
   net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
     const version = owner();
-    if (!version) return listen.apply(this, args as never);
+    if (!version) {
+      // A rolled-back version's bootstrap, resumed after its rollback: its server never listens (and its
+      // `await app.listen()` never returns), as nothing of a rolled-back version may serve.
+      if (calledFromGoneCode(net.Server.prototype.listen)) return this;
+      return listen.apply(this, args as never);
+    }
     // A module that starts a server another module made is tied to that module: when it runs again, so must the
     // maker, or it would start the very server it already started (as a fresh start never does).
     const creator = creators.get(this);

@@ -6,6 +6,7 @@ import type { HandleKind } from '../../../src-shared/control-protocol';
 import { runIn } from '../modules/module';
 import { runtimeRequire } from '../location';
 import { original } from '../originals';
+import { calledFromGoneCode } from './faults';
 import { likeOriginal, owner } from './replace';
 import type { TrackedHandle } from './resources';
 
@@ -41,7 +42,12 @@ export function patchTimers(): void {
     }, schedule);
   const interval = likeOriginal(function interval(this: unknown, callback: unknown, ...rest: unknown[]) {
     const version = owner();
-    if (!version || typeof callback !== 'function') return (original.setInterval as Function).call(this, callback, ...rest);
+    if (!version || typeof callback !== 'function') {
+      const timer = (original.setInterval as Function).call(this, callback, ...rest) as Timer;
+      // A rolled-back version's bootstrap, resumed after its rollback, starts nothing that runs its code.
+      if (!version && calledFromGoneCode(interval)) clearInterval(timer as never);
+      return timer;
+    }
     const run = version.contexts.run;
     const timer = (original.setInterval as Function).call(
       this,
