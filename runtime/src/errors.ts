@@ -39,6 +39,7 @@ export const say = {
   startedAnother: (makers: Map<string, string>) =>
     `${[...makers].map(([maker, starter]) => `${starter} started a server ${maker} made`).join('; ')}: ` +
     `${makers.size === 1 ? 'it runs' : 'they run'} again too, as in a fresh start (a server listens once)`,
+  resolutionChanged: () => "tsconfig.json's paths, baseUrl or customConditions changed where imports lead: every module of the app runs again",
   compilerOptionsChanged: () =>
     'tsconfig.json changed compiler options that change the compiled code (decorators, class fields, JSX, target): ' +
     'modules compile as the process started until it restarts; its paths and conditions apply now',

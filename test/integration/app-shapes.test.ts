@@ -101,6 +101,14 @@ describe('shapes of real apps, reloaded as a fresh start runs them', () => {
         const second = await reload();
         assert.equal(second.outcome, 'committed', JSON.stringify(second));
         assert.deepEqual(await app.get('/'), { greeting: 'hello', own: 'own', farewell: 'ciao', named: 'ciao' });
+        // A name added and imported through the barrel in one save.
+        app.edit('src/lib/greeting.ts', (text) => `${text}export const later = 'soon';\n`);
+        app.edit('src/main.ts', (text) =>
+          text.replace('import { farewell }', 'import { farewell, later }').replace('named: farewell', 'named: farewell, also: later'),
+        );
+        const third = await reload();
+        assert.equal(third.outcome, 'committed', JSON.stringify(third));
+        assert.deepEqual(await app.get('/'), { greeting: 'hello', own: 'own', farewell: 'ciao', later: 'soon', named: 'ciao', also: 'soon' });
       });
     });
   }
@@ -226,6 +234,19 @@ describe('shapes of real apps, reloaded as a fresh start runs them', () => {
       assert.equal(second.outcome, 'committed', JSON.stringify(second));
       assert.match(second.warnings.join('\n'), /tsconfig\.json changed compiler options/);
       assert.equal(await app.get('/'), 'hi');
+      // The alias moved, and nothing else: every module runs again, resolving through the new paths.
+      fs.mkdirSync(app.file('alt/lib'), { recursive: true });
+      fs.writeFileSync(app.file('alt/lib/greeting.ts'), "export const greeting = 'alt';\n");
+      fs.writeFileSync(
+        app.file('tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { module: 'nodenext', target: 'es2022', baseUrl: '.', paths: { '~/*': ['alt/*'] }, experimentalDecorators: true },
+        }),
+      );
+      const third = await reload();
+      assert.equal(third.outcome, 'committed', JSON.stringify(third));
+      assert.match(third.widened?.reason ?? '', /paths, baseUrl or customConditions changed/);
+      assert.equal(await app.get('/'), 'alt');
     });
   });
 

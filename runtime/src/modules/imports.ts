@@ -116,7 +116,12 @@ export class ModuleImports {
         });
         if (!reaches) continue;
         const before = Object.keys(version.module.exports as object).length;
-        this.shareStarExports(version);
+        try {
+          this.shareStarExports(version);
+        } catch {
+          // Exports the module froze (or a getter that throws): it keeps the names it has, as it would have.
+          continue;
+        }
         if (Object.keys(version.module.exports as object).length > before && !grown.has(record.id)) {
           grown.add(record.id);
           more = true;

@@ -203,6 +203,8 @@ export class Linker {
     if (ran) known = new Set(Object.keys(Object(dependency.module.exports)));
     else if (transformed.esmSyntax && !hasStars) known = new Set(transformed.exports);
     if (!known) return;
+    // A barrel over CommonJS that runs again in this load: its names are known only once that has run.
+    if (hasStars && this.starsStillToRun(dependency, this.sessionOf(importer))) return;
     const strict = transformed.esmSyntax;
     const before = dependency.record.current?.module.exports;
     for (const name of names) {
@@ -212,6 +214,22 @@ export class Linker {
         throw new ReloadStepError(importer.id, 'link', say.missingExport(importer.id, name, dependency.id));
       }
     }
+  }
+
+  /** Whether a module `version` re-exports everything of (or one of those does) is CommonJS `session` has yet to run. */
+  private starsStillToRun(version: ModuleVersion, session: LoadSession | undefined, seen = new Set<ModuleVersion>()): boolean {
+    if (!session || seen.has(version)) return false;
+    seen.add(version);
+    const targets = this.links.get(version) ?? [];
+    return version.transformed.imports.some((entry, index) => {
+      const target = targets[index];
+      if (entry.kind !== 'star' || target?.kind !== 'app') return false;
+      const reached = session.versions.get(target.record.id) ?? target.record.current;
+      if (!reached) return false;
+      if (session.versions.get(target.record.id) === reached && !reached.transformed.generator && reached.evaluation.state !== 'evaluated')
+        return true;
+      return this.starsStillToRun(reached, session, seen);
+    });
   }
 
   /**

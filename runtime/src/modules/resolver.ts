@@ -26,8 +26,8 @@ export class Resolver {
   private conditions: string[] = [];
   /** The tsconfig's compilerOptions, for the transform (as the process started: see `refresh`). */
   readonly compilerOptions: Record<string, unknown> | undefined;
-  /** The tsconfig read, and when it was written. */
-  private tsconfig: { file: string; mtimeMs: number } | undefined;
+  /** The tsconfig read, when it was written, and what of it decides resolution (`paths`, `baseUrl`, conditions). */
+  private tsconfig: { file: string; mtimeMs: number; resolution: string } | undefined;
 
   constructor(private readonly project: string) {
     this.compilerOptions = this.readTsconfig();
@@ -36,9 +36,10 @@ export class Resolver {
   /** Reads the project's tsconfig: its paths and conditions resolve from now on; returns its compilerOptions. */
   private readTsconfig(): Record<string, unknown> | undefined {
     const tsconfig = getTsconfig(this.project);
-    this.tsconfig = tsconfig ? { file: tsconfig.path, mtimeMs: mtimeOf(tsconfig.path) } : undefined;
-    this.matchPaths = tsconfig ? createPathsMatcher(tsconfig) : null;
     const compilerOptions = tsconfig?.config.compilerOptions as Record<string, unknown> | undefined;
+    const resolution = JSON.stringify([compilerOptions?.paths, compilerOptions?.baseUrl, compilerOptions?.customConditions]);
+    this.tsconfig = tsconfig ? { file: tsconfig.path, mtimeMs: mtimeOf(tsconfig.path), resolution } : undefined;
+    this.matchPaths = tsconfig ? createPathsMatcher(tsconfig) : null;
     const custom = compilerOptions?.customConditions;
     this.conditions = Array.isArray(custom) ? custom.filter((condition): condition is string => typeof condition === 'string') : [];
     return compilerOptions;
@@ -46,14 +47,17 @@ export class Resolver {
 
   /**
    * Forget what the file system looked like: files may have been added or removed since, and the tsconfig
-   * edited (its `paths`, `baseUrl` and conditions apply to the imports resolved from now on). Returns the
-   * compilerOptions of an edited tsconfig, for the caller to compare with what the code was compiled with.
+   * edited (its `paths`, `baseUrl` and conditions apply to the imports resolved from now on). Returns, for an
+   * edited tsconfig, its compilerOptions (to compare with what the code was compiled with) and whether what
+   * decides resolution changed.
    */
-  refresh(): Record<string, unknown> | undefined {
+  refresh(): { compilerOptions: Record<string, unknown>; resolution: boolean } | undefined {
     this.isFileCache.clear();
     if (!this.tsconfig || mtimeOf(this.tsconfig.file) === this.tsconfig.mtimeMs) return undefined;
+    const before = this.tsconfig.resolution;
     try {
-      return this.readTsconfig() ?? {};
+      const compilerOptions = this.readTsconfig() ?? {};
+      return { compilerOptions, resolution: this.tsconfig?.resolution !== before };
     } catch {
       // A tsconfig caught mid-save (or broken): what was read before still applies.
       return undefined;

@@ -118,9 +118,12 @@ export class ReloadQueue {
     if (!start.started) return immediate(start.restart(id));
     const warnings: string[] = [];
     // Resolution follows an edited tsconfig at once; how code compiles was fixed when the process started.
-    if (edited && JSON.stringify(compilerSettingsOf(edited)) !== JSON.stringify(registry.options.settings))
+    if (edited && JSON.stringify(compilerSettingsOf(edited.compilerOptions)) !== JSON.stringify(registry.options.settings))
       warnings.push(say.compilerOptionsChanged());
     const changed = new Set<string>();
+    // Where imports lead changed: which module resolves differently is not worked out; every module runs again.
+    const resolution: Widened | undefined = edited?.resolution ? { reason: say.resolutionChanged(), modules: [] } : undefined;
+    if (resolution) for (const record of registry.records.values()) if (record.current) changed.add(record.id);
     const { threads } = this.options;
     const inThreads = threads.startersOf(job.files);
     for (const file of job.files) {
@@ -136,7 +139,14 @@ export class ReloadQueue {
     const restarts = this.threadRestarts(inThreads);
     for (const module of restarts?.modules ?? []) changed.add(module);
     if (changed.size === 0) return immediate(Promise.resolve(emptyResult(id, 'no-change', [], warnings)));
-    const transaction = new Transaction(this.options.transactions, id, [...changed].sort(), warnings, job.coordinator, restarts);
+    const transaction = new Transaction(
+      this.options.transactions,
+      id,
+      [...changed].sort(),
+      warnings,
+      job.coordinator,
+      widenedBy(restarts, resolution),
+    );
     this.transaction = transaction;
     const result = transaction.run();
     const settled = transaction.settled.then(() => {
