@@ -23,33 +23,20 @@ export interface HazardDiagnostic {
 }
 
 const directive = /(?:\/\/|\/\*)\s*reloadable-ignore-next-line\b([^\n]*)/g;
-/**
- * typescript-eslint's opt-out of its own floating-promise rule: the author said, on that line, that the promise
- * is dropped on purpose, as `void` says it.
- */
-const eslintDirective = /(?:\/\/|\/\*)\s*eslint-disable-(next-line|line)\b[^\n]*@typescript-eslint\/no-floating-promises\b/g;
 
 /**
  * The lines silenced by `// reloadable-ignore-next-line <code>[, <code>…] -- reason`, mapped to the codes
- * they silence (`*` when the comment names none); and those where typescript-eslint's `no-floating-promises`
- * is disabled, for `floating-promise`.
+ * they silence (`*` when the comment names none).
  */
 export function suppressions(sourceFile: ts.SourceFile): Map<number, Set<string>> {
   const result = new Map<number, Set<string>>();
   const text = sourceFile.text;
-  const lineOf = (index: number) => sourceFile.getLineAndCharacterOfPosition(index).line + 1;
-  if (text.includes('reloadable-ignore-next-line')) {
-    for (const match of text.matchAll(directive)) {
-      const spec = match[1]!.replace(/\*\/.*$/, '').split('--')[0]!;
-      const codes = spec.split(/[\s,]+/).filter(Boolean);
-      result.set(lineOf(match.index!) + 1, new Set(codes.length > 0 ? codes : ['*']));
-    }
-  }
-  if (text.includes('no-floating-promises')) {
-    for (const match of text.matchAll(eslintDirective)) {
-      const line = lineOf(match.index!) + (match[1] === 'next-line' ? 1 : 0);
-      result.set(line, new Set([...(result.get(line) ?? []), 'floating-promise']));
-    }
+  if (!text.includes('reloadable-ignore-next-line')) return result;
+  for (const match of text.matchAll(directive)) {
+    const spec = match[1]!.replace(/\*\/.*$/, '').split('--')[0]!;
+    const codes = spec.split(/[\s,]+/).filter(Boolean);
+    const line = sourceFile.getLineAndCharacterOfPosition(match.index!).line + 1;
+    result.set(line + 1, new Set(codes.length > 0 ? codes : ['*']));
   }
   return result;
 }
