@@ -15,7 +15,7 @@ const functionLike = new Set(['FunctionExpression', 'ArrowFunctionExpression', '
  * nothing keeps it.
  */
 const registering =
-  /^(use|get|post|put|patch|delete|del|all|options|head|route|register|add|push|unshift|set|on|once|addListener|prependListener|subscribe|handle|define|decorate|addHook|mount)/;
+  /^(?:use|get|post|put|patch|delete|del|all|options|head|route|push|unshift|set|on|once|subscribe|handle|define|decorate|mount|register|add)$|^(?:register|add|on|prepend)[A-Z]/;
 
 /** The import indices a module hands its own code to as it loads, sorted. */
 export function registrationsOf(body: readonly Node[], imports: ReadonlyMap<string, ImportBinding>): number[] {
