@@ -44,7 +44,7 @@ export const say = {
     'tsconfig.json changed compiler options that change the compiled code (decorators, class fields, JSX, target): ' +
     'modules compile as the process started until it restarts; its paths and conditions apply now',
   handedCode: (holders: Map<string, string>) =>
-    `${[...holders].map(([holder, giver]) => `${giver} hands its code to what ${holder} made (a call at its top level)`).join('; ')}: ` +
+    `${[...holders].map(([holder, giver]) => `${giver} hands its code to what ${holder} made (a call at its top level, or a registration in one of its functions)`).join('; ')}: ` +
     `${holders.size === 1 ? 'it runs' : 'they run'} again too, with what reads ${holders.size === 1 ? 'it' : 'them'}, as in a fresh start (which holds only the new code)`,
   threadFailed: (thread: string, failure: string) => `${thread} failed while loading: ${failure}`,
   threadExited: (code: number) => `it exited with code ${code} before its entry module was loaded`,

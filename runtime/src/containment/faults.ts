@@ -80,6 +80,11 @@ export function calledFromGoneCode(caller: Function): boolean {
   } finally {
     Error.stackTraceLimit = limit;
   }
+  return hasGoneFrame(holder);
+}
+
+/** Whether a stack holds a frame of code of a version that no longer runs. */
+function hasGoneFrame(holder: Error): boolean {
   return scriptFramesOf(holder).some((frame) => handler!.isGone(frame.file, frame.version));
 }
 
@@ -124,7 +129,7 @@ export function installFaultHandling(faults: FaultHandler, fatal: boolean): void
     Error.captureStackTrace(holder, caller);
     const version = currentVersion() ?? attribute(holder);
     // A rolled-back candidate's callback (a failed listen's, say) may run after its rollback: its exit is not the app's.
-    const gone = (version !== undefined && !version.alive) || scriptFramesOf(holder).some((frame) => handler!.isGone(frame.file, frame.version));
+    const gone = (version !== undefined && !version.alive) || hasGoneFrame(holder);
     const stop = handler!.exitRequested(code, version, holder.stack ?? '', gone, abort);
     // The gone version's code goes on as if the exit returned: nothing of it serves any more.
     return gone ? 'ignore' : stop ? 'throw' : 'end';

@@ -33,11 +33,7 @@ export class ModuleImports {
     // CommonJS written with `export * from` (TypeScript's CommonJS output) re-exports as it runs, as tsc's
     // `__exportStar(require(…), exports)` does: its targets (CommonJS, run where required) have no names before.
     evaluator.beforeCommonJs = (version) => {
-      const targets = this.linker.targetsOf(version);
-      version.transformed.imports.forEach((entry, index) => {
-        const target = targets[index];
-        if (entry.kind === 'star' && target?.kind === 'app') this.evaluateSync(this.dependencyOf(version, target.record), version);
-      });
+      for (const record of this.linker.reexportTargetsOf(version)) this.evaluateSync(this.dependencyOf(version, record), version);
       this.shareStarExports(version);
     };
   }
@@ -108,13 +104,8 @@ export class ModuleImports {
       more = false;
       for (const record of this.records.values()) {
         const version = record.current;
-        if (!version || session.versions.has(record.id) || !version.transformed.imports.some((entry) => entry.kind === 'star')) continue;
-        const targets = this.linker.targetsOf(version);
-        const reaches = version.transformed.imports.some((entry, index) => {
-          const target = targets[index];
-          return entry.kind === 'star' && target?.kind === 'app' && grown.has(target.record.id);
-        });
-        if (!reaches) continue;
+        if (!version || session.versions.has(record.id)) continue;
+        if (!this.linker.reexportTargetsOf(version).some((target) => grown.has(target.id))) continue;
         const before = Object.keys(version.module.exports as object).length;
         try {
           this.shareStarExports(version);

@@ -220,15 +220,11 @@ export class Linker {
   private starsStillToRun(version: ModuleVersion, session: LoadSession | undefined, seen = new Set<ModuleVersion>()): boolean {
     if (!session || seen.has(version)) return false;
     seen.add(version);
-    const targets = this.links.get(version) ?? [];
-    return version.transformed.imports.some((entry, index) => {
-      const target = targets[index];
-      if (entry.kind !== 'star' || target?.kind !== 'app') return false;
-      const reached = session.versions.get(target.record.id) ?? target.record.current;
-      if (!reached) return false;
-      if (session.versions.get(target.record.id) === reached && !reached.transformed.generator && reached.evaluation.state !== 'evaluated')
-        return true;
-      return this.starsStillToRun(reached, session, seen);
+    return this.reexportTargetsOf(version).some((record) => {
+      const candidate = session.versions.get(record.id);
+      if (candidate && !candidate.transformed.generator && candidate.evaluation.state !== 'evaluated') return true;
+      const reached = candidate ?? record.current;
+      return reached !== undefined && this.starsStillToRun(reached, session, seen);
     });
   }
 
@@ -240,14 +236,22 @@ export class Linker {
     if (seen.has(version)) return false;
     seen.add(version);
     if (version.transformed.typeNames?.includes(name)) return true;
-    const targets = this.links.get(version) ?? [];
-    return version.transformed.imports.some((entry, index) => {
-      const target = targets[index];
-      if (target?.kind !== 'app') return false;
-      const reexported = entry.kind === 'star' || (entry.kind === 'reexport' && entry.names.includes(name));
-      if (!reexported) return false;
-      const reached = this.sessionOf(version)?.versions.get(target.record.id) ?? target.record.current;
+    return this.reexportTargetsOf(version, name).some((record) => {
+      const reached = this.sessionOf(version)?.versions.get(record.id) ?? record.current;
       return reached !== undefined && this.typeOnly(reached, name, seen);
+    });
+  }
+
+  /**
+   * The app records `version` re-exports everything of (`export * from`) and, given `name`, those it re-exports
+   * that name of (`export { name } from`).
+   */
+  reexportTargetsOf(version: ModuleVersion, name?: string): ModuleRecord[] {
+    const targets = this.links.get(version) ?? [];
+    return version.transformed.imports.flatMap((entry, index) => {
+      const target = targets[index];
+      const reexported = entry.kind === 'star' || (name !== undefined && entry.kind === 'reexport' && entry.names.includes(name));
+      return reexported && target?.kind === 'app' ? [target.record] : [];
     });
   }
 

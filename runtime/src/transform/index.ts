@@ -34,7 +34,7 @@ export interface Transformed {
    * emitDecoratorMetadata, which oxc guards with `typeof`) gets undefined rather than a link error.
    */
   typeNames?: string[];
-  /** The imports (by index) its top level hands its own code to: a reload of it runs their modules too. */
+  /** The imports (by index) it hands its own code to as it loads: a reload of it runs their modules too. */
   registersInto?: number[];
   /** Written with import/export (a CommonJS one then gets `__esModule`). */
   esmSyntax: boolean;

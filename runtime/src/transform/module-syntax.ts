@@ -9,6 +9,9 @@ const identifier = /^[A-Za-z_$][\w$]*$/;
 /** `.name`, or `["name"]` for a name that is not an identifier. */
 export const member = (name: string) => (identifier.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`);
 
+/** An anonymous default export's function or class keeps `default` as its `name`, as under Node. */
+const defaultNamed = `Object.defineProperty(${binding.default}, "name", { value: "default", configurable: true });`;
+
 export class ModuleSyntax {
   constructor(
     private readonly state: RewriteState,
@@ -124,7 +127,7 @@ export class ModuleSyntax {
       state.s.remove(statement.start, declaration.start);
       const at = isFunction ? state.code.indexOf('(', declaration.start) : declaration.start + 'class'.length;
       state.s.appendLeft(at, ` ${binding.default}`);
-      const rename = `Object.defineProperty(${binding.default}, "name", { value: "default", configurable: true });`;
+      const rename = defaultNamed;
       if (isFunction) state.hoisted.push(rename);
       else state.s.appendLeft(declaration.end, `\n${rename}`);
       state.getters.set('default', binding.default);
@@ -135,8 +138,7 @@ export class ModuleSyntax {
       const anonymous =
         declaration.type === 'ArrowFunctionExpression' ||
         ((declaration.type === 'FunctionExpression' || declaration.type === 'ClassExpression') && !declaration.id);
-      if (anonymous)
-        state.s.appendLeft(statement.end, `\nObject.defineProperty(${binding.default}, "name", { value: "default", configurable: true });`);
+      if (anonymous) state.s.appendLeft(statement.end, `\n${defaultNamed}`);
       state.getters.set('default', binding.default);
     }
     this.visit(declaration);

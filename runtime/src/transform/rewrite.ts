@@ -32,7 +32,7 @@ export interface Rewritten {
   esmSyntax: boolean;
   /** Runs as a generator (an ES module). */
   generator: boolean;
-  /** The imports (by index) its top level hands its own code to (registrations.ts). */
+  /** The imports (by index) it hands its own code to as it loads (registrations.ts). */
   registersInto: number[];
 }
 
