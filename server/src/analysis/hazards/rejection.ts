@@ -115,7 +115,7 @@ export class RejectionReach {
       if (!this.isPromiseType(node)) return undefined;
       // A `const` promise its own block gives a rejection handler (`p.catch(log)`, `p.then(done, failed)`): its rejection
       // is handled there, so another holder dropping it loses nothing.
-      if (ts.isIdentifier(node) && this.observedWhereDeclared(node)) return undefined;
+      if (ts.isIdentifier(inner) && this.observedWhereDeclared(inner)) return undefined;
       const elsewhere: RejectionSource = { node, what: `\`${text(node)}\` is a promise made elsewhere` };
       // A constant of the project (`export const connecting = connect()`): the promise is the one its initializer makes.
       const initializer = depth < maxDepth ? this.constantInitializer(node) : undefined;
@@ -404,16 +404,47 @@ export class RejectionReach {
   }
 
   /**
-   * Whether the `const` an identifier names is given a rejection handler by a statement of the block that declares
-   * it, run whenever the declaration is: `p.catch(h)`, `p.then(f, h)`, either on `Promise.resolve(p)` or after
-   * `.then(f)`/`.finally(f)` steps, which pass a rejection on.
+   * Whether the variable an identifier names is given a rejection handler where its promise is put in it, by a
+   * statement of the same block run whenever that is: `p.catch(h)`, `p.then(f, h)`, either on `Promise.resolve(p)` or
+   * after `.then(f)`/`.finally(f)` steps, which pass a rejection on. A `const` is observed in the block that declares
+   * it; a `let` at its initializer and at each assignment (`shutdown = stop(); Promise.resolve(shutdown).then(done,
+   * failed)`), every one of them a statement of its own.
    */
   private observedWhereDeclared(node: ts.Identifier): boolean {
     const symbol = this.checker.getSymbolAtLocation(node);
     const declaration = symbol?.valueDeclaration;
-    if (!symbol || !declaration || !isConstDeclaration(declaration)) return false;
-    const block = declaration.parent.parent.parent;
-    if (!ts.isVariableStatement(declaration.parent.parent) || !(ts.isBlock(block) || ts.isSourceFile(block))) return false;
+    if (!symbol || !declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return false;
+    if (!ts.isVariableStatement(declaration.parent.parent)) return false;
+    const statement = declaration.parent.parent;
+    if ((declaration.parent.flags & ts.NodeFlags.Const) !== 0) return this.observedAfter(statement, symbol);
+    if (declaration.initializer && this.isPromiseType(declaration.initializer) && !this.observedAfter(statement, symbol)) return false;
+    // Every other write: an assignment statement followed by its observation. Any other write (`for (p of …)`,
+    // destructuring, `p ||= …` inside an expression) is one that cannot be followed: not observed.
+    const scope = ts.findAncestor(declaration, (ancestor) => ts.isFunctionLike(ancestor) || ts.isSourceFile(ancestor));
+    let observed = true;
+    const visit = (child: ts.Node): void => {
+      if (!observed) return;
+      if (ts.isIdentifier(child) && child !== declaration.name && isWriteTarget(child) && this.checker.getSymbolAtLocation(child) === symbol) {
+        const assignment = child.parent;
+        const statement = assignment.parent;
+        observed =
+          ts.isBinaryExpression(assignment) &&
+          assignment.left === child &&
+          ts.isExpressionStatement(statement) &&
+          statement.expression === assignment &&
+          this.observedAfter(statement, symbol);
+        return;
+      }
+      ts.forEachChild(child, visit);
+    };
+    if (scope) ts.forEachChild(scope, visit);
+    return observed;
+  }
+
+  /** Whether a statement after `statement` in its block gives the promise `symbol` holds a rejection handler. */
+  private observedAfter(statement: ts.Statement, symbol: ts.Symbol): boolean {
+    const block = statement.parent;
+    if (!(ts.isBlock(block) || ts.isSourceFile(block))) return false;
     const names = (receiver: ts.Expression): boolean => {
       const inner = skipOuterExpressions(receiver);
       if (ts.isIdentifier(inner)) return this.checker.getSymbolAtLocation(inner) === symbol;
@@ -427,9 +458,9 @@ export class RejectionReach {
         names((skipParentheses(inner.expression) as ts.PropertyAccessExpression).expression)
       );
     };
-    return block.statements.some((statement) => {
-      if (!ts.isExpressionStatement(statement)) return false;
-      const expression = skipOuterExpressions(statement.expression);
+    return block.statements.slice(block.statements.indexOf(statement) + 1).some((later) => {
+      if (!ts.isExpressionStatement(later)) return false;
+      const expression = skipOuterExpressions(later.expression);
       const call = ts.isVoidExpression(expression) ? skipOuterExpressions(expression.expression) : expression;
       if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipParentheses(call.expression))) return false;
       // A handler that is not a function (`.catch(undefined)`) handles nothing, as for the rule itself.
@@ -1329,6 +1360,37 @@ export function identityTarget(call: ts.CallExpression, program: ts.Program): ts
 }
 
 /** A `const` (not a `let` or a `var`) variable declaration. */
+/** An identifier written to: the left of an assignment (plain or compound), in a pattern, or `++`/`--`'s operand. */
+function isWriteTarget(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (ts.isBinaryExpression(parent)) return parent.left === node && isAssignmentOperator(parent.operatorToken.kind);
+  if (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent))
+    return parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken;
+  if (ts.isForInStatement(parent) || ts.isForOfStatement(parent)) return parent.initializer === node;
+  // Destructuring: `[p] = list`, `({ p } = holder)`, `({ key: p } = holder)`, and `for ([p] of …)`.
+  let inner: ts.Node = node;
+  let outer = parent;
+  while (
+    ts.isArrayLiteralExpression(outer) ||
+    ts.isObjectLiteralExpression(outer) ||
+    ts.isShorthandPropertyAssignment(outer) ||
+    (ts.isPropertyAssignment(outer) && outer.initializer === inner) ||
+    ts.isSpreadElement(outer) ||
+    ts.isSpreadAssignment(outer) ||
+    ts.isParenthesizedExpression(outer)
+  ) {
+    inner = outer;
+    outer = outer.parent;
+  }
+  if (inner === node) return false;
+  if (ts.isBinaryExpression(outer)) return outer.left === inner && outer.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+  return (ts.isForInStatement(outer) || ts.isForOfStatement(outer)) && outer.initializer === inner;
+}
+
+function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+}
+
 function isConstDeclaration(declaration: ts.Declaration): declaration is ts.VariableDeclaration {
   return (
     ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0
