@@ -4,9 +4,11 @@
 // node runs tsc's output, as in production; the runtime runs the sources). dynohot, the closest anchor, runs
 // the two ES module apps. Throughput: wrk (autocannon where wrk is not installed), 8 keep-alive connections, the
 // median of interleaved rounds; CPU per request: the app's processes' user + system time over the requests served.
+// Where valgrind is installed, also the instructions the app's process runs per request (callgrind), which this
+// machine's drift does not move: the ES module apps, one run each.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
+import { Agent, get as httpGet } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -176,6 +178,60 @@ async function round(dir, contender, toolsDir, node, seconds) {
   }
 }
 
+/**
+ * Instructions per request: the app under valgrind's callgrind (all its threads), warmed up, its counters zeroed,
+ * then `requests` requests over 8 keep-alive connections from this process, and the count dumped. A machine's
+ * drift moves throughput by several percent between two runs of the same thing; the count moves by one or two.
+ */
+const callgrind = !spawnSync('valgrind', ['--version']).error && !spawnSync('callgrind_control', ['--version']).error;
+
+async function requestsOver(port, total, connections = 8) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  let sent = 0;
+  const worker = async () => {
+    while (sent < total) {
+      sent++;
+      await new Promise((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path: '/', agent }, (response) => {
+          response.resume();
+          response.on('end', resolve);
+        }).on('error', reject);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  agent.destroy();
+}
+
+async function instructionsPerRequest(dir, contender, node, requests) {
+  const port = await freePort();
+  const sink = { output: '' };
+  const out = mkdtempSync(join(tmpdir(), 'reloadable-callgrind-'));
+  const valgrind = ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${join(out, 'out')}`, node, ...contender.args];
+  const [command, args] = pinnedTo(1, 'valgrind', valgrind);
+  const child = spawnApp(args, dir, port, sink, command);
+  try {
+    const deadline = performance.now() + 600_000;
+    while (!(await answers(port))) {
+      if (child.exitCode !== null || performance.now() > deadline)
+        throw new Error(`${contender.name} did not serve under valgrind:\n${sink.output.slice(-2000)}`);
+      await sleep(200);
+    }
+    await requestsOver(port, Math.round(requests / 2));
+    execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+    await requestsOver(port, requests);
+    execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+    const dump = readdirSync(out).find((name) => /^out\.\d+$/.test(name) || /\.1$/.test(name));
+    if (!dump) throw new Error(`callgrind wrote no dump for ${contender.name}`);
+    const totals = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(out, dump), 'utf8'));
+    if (!totals) throw new Error(`callgrind's dump for ${contender.name} has no totals`);
+    return Number(totals[1]) / requests;
+  } finally {
+    await stopApp(child);
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function benchServing({ toolsDir, quick = false, node = process.execPath, log = (line) => process.stderr.write(`${line}\n`) }) {
@@ -196,6 +252,11 @@ export async function benchServing({ toolsDir, quick = false, node = process.exe
           rows[at].throughputs.push(measured.perSecond);
           rows[at].cpus.push(measured.cpuUs);
           rows[at].errors += measured.errors;
+        }
+      if (callgrind && app.prepare)
+        for (const [at, contender] of all.entries()) {
+          log(`bench serving: ${app.name}, ${contender.name} (instructions, under valgrind)`);
+          rows[at].instructions = await instructionsPerRequest(dir, contender, node, quick ? 4000 : 20_000);
         }
       results.push({ app: app.name, rows: rows.map((row) => ({ ...row, throughput: median(row.throughputs), cpuUs: median(row.cpus) })) });
     } finally {
@@ -244,5 +305,27 @@ export function servingSection(perNode) {
       }
     }
   lines.push('', `Targets for reloadable: throughput ≥ 99 % of plain node and CPU per request ≤ 101 %. Measured: ${targets.join('; ')}.`, '');
+  const counted = perNode.flatMap(({ result }) =>
+    result.results.filter(({ rows }) => rows.every((row) => row.instructions !== undefined)).map((entry) => ({ node: result.node, ...entry })),
+  );
+  if (counted.length > 0) {
+    lines.push(
+      '### Instructions per request',
+      '',
+      "The same ES module apps under valgrind's callgrind, one run each: the instructions the app's process runs (every",
+      'thread: the app, the garbage collector, the compiler) per request, over the requests after a warm-up. Unlike',
+      "throughput, the count does not move with the machine's drift: two runs of the same thing differ by one or two",
+      'percent (the collector and the compiler do not run at the same moments).',
+      '',
+      '| Node | app | runtime | instructions per request | vs plain node |',
+      '|---|---|---|---:|---:|',
+    );
+    for (const { node, app, rows } of counted)
+      for (const row of rows)
+        lines.push(
+          `| ${node} | ${app} | ${row.name} | ${Math.round(row.instructions)} | ${((row.instructions / rows[0].instructions) * 100).toFixed(1)} % |`,
+        );
+    lines.push('');
+  }
   return lines;
 }
