@@ -113,8 +113,9 @@ export class RejectionReach {
         if (held !== 'unknown') return held;
       }
       if (!this.isPromiseType(node)) return undefined;
-      // A `const` promise its own block gives a rejection handler (`p.catch(log)`, `p.then(done, failed)`): its rejection
-      // is handled there, so another holder dropping it loses nothing.
+      // A variable's promise given a rejection handler where it is put there (`p.catch(log)`, `p.then(done, failed)`
+      // after the `const`, or after each assignment of a `let`): its rejection is handled there, so another holder
+      // dropping it loses nothing.
       if (ts.isIdentifier(inner) && this.observedWhereDeclared(inner)) return undefined;
       const elsewhere: RejectionSource = { node, what: `\`${text(node)}\` is a promise made elsewhere` };
       // A constant of the project (`export const connecting = connect()`): the promise is the one its initializer makes.
@@ -1359,7 +1360,6 @@ export function identityTarget(call: ts.CallExpression, program: ts.Program): ts
   return call.arguments[0];
 }
 
-/** A `const` (not a `let` or a `var`) variable declaration. */
 /** An identifier written to: the left of an assignment (plain or compound), in a pattern, or `++`/`--`'s operand. */
 function isWriteTarget(node: ts.Identifier): boolean {
   const parent = node.parent;
@@ -1391,6 +1391,7 @@ function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
   return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
 
+/** A `const` (not a `let` or a `var`) variable declaration. */
 function isConstDeclaration(declaration: ts.Declaration): declaration is ts.VariableDeclaration {
   return (
     ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0
