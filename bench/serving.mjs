@@ -181,7 +181,7 @@ async function round(dir, contender, toolsDir, node, seconds) {
 /**
  * Instructions per request: the app under valgrind's callgrind (all its threads), warmed up, its counters zeroed,
  * then `requests` requests over 8 keep-alive connections from this process, and the count dumped. A machine's
- * drift moves throughput by several percent between two runs of the same thing; the count moves by one or two.
+ * drift moves throughput by several per cent between two runs of the same thing; the count moves by one or two.
  */
 const callgrind = !spawnSync('valgrind', ['--version']).error && !spawnSync('callgrind_control', ['--version']).error;
 
@@ -313,9 +313,9 @@ export function servingSection(perNode) {
       '### Instructions per request',
       '',
       "The same ES module apps under valgrind's callgrind, one run each: the instructions the app's process runs (every",
-      'thread: the app, the garbage collector, the compiler) per request, over the requests after a warm-up. Unlike',
-      "throughput, the count does not move with the machine's drift: two runs of the same thing differ by one or two",
-      'percent (the collector and the compiler do not run at the same moments).',
+      'thread: the app, the garbage collector, the compiler) per request, over 20,000 requests after 10,000 of warm-up.',
+      "Unlike throughput, the count does not move with the machine's drift: two runs of the same thing differ by one or",
+      'two per cent (the collector and the compiler do not run at the same moments).',
       '',
       '| Node | app | runtime | instructions per request | vs plain node |',
       '|---|---|---|---:|---:|',
