@@ -237,6 +237,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 export async function benchServing({ toolsDir, quick = false, node = process.execPath, log = (line) => process.stderr.write(`${line}\n`) }) {
   installTools(toolsDir, servingTools);
   const rounds = quick ? 1 : 5;
+  const counted = quick ? 4000 : 20_000;
   const seconds = quick ? 2 : 5;
   const results = [];
   for (const app of apps) {
@@ -256,14 +257,22 @@ export async function benchServing({ toolsDir, quick = false, node = process.exe
       if (callgrind && app.prepare)
         for (const [at, contender] of all.entries()) {
           log(`bench serving: ${app.name}, ${contender.name} (instructions, under valgrind)`);
-          rows[at].instructions = await instructionsPerRequest(dir, contender, node, quick ? 4000 : 20_000);
+          rows[at].instructions = await instructionsPerRequest(dir, contender, node, counted);
         }
       results.push({ app: app.name, rows: rows.map((row) => ({ ...row, throughput: median(row.throughputs), cpuUs: median(row.cpus) })) });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  return { results, rounds, seconds, pinned: pinning, load: loadGenerator, node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
+  return {
+    results,
+    rounds,
+    seconds,
+    counted,
+    pinned: pinning,
+    load: loadGenerator,
+    node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim(),
+  };
 }
 
 export function servingSection(perNode) {
@@ -313,7 +322,7 @@ export function servingSection(perNode) {
       '### Instructions per request',
       '',
       "The same ES module apps under valgrind's callgrind, one run each: the instructions the app's process runs (every",
-      'thread: the app, the garbage collector, the compiler) per request, over 20,000 requests after 10,000 of warm-up.',
+      `thread: the app, the garbage collector, the compiler) per request, over ${perNode[0].result.counted.toLocaleString('en')} requests after ${(perNode[0].result.counted / 2).toLocaleString('en')} of warm-up.`,
       "Unlike throughput, the count does not move with the machine's drift: two runs of the same thing differ by one or",
       'two per cent (the collector and the compiler do not run at the same moments).',
       '',
