@@ -221,7 +221,7 @@ async function instructionsPerRequest(dir, contender, node, requests) {
     execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
     await requestsOver(port, requests);
     execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-    const dump = readdirSync(out).find((name) => /^out\.\d+$/.test(name) || /\.1$/.test(name));
+    const dump = readdirSync(out).find((name) => /^out\.\d+$/.test(name));
     if (!dump) throw new Error(`callgrind wrote no dump for ${contender.name}`);
     const totals = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(out, dump), 'utf8'));
     if (!totals) throw new Error(`callgrind's dump for ${contender.name} has no totals`);

@@ -127,9 +127,8 @@ export class ModuleSyntax {
       state.s.remove(statement.start, declaration.start);
       const at = isFunction ? state.code.indexOf('(', declaration.start) : declaration.start + 'class'.length;
       state.s.appendLeft(at, ` ${binding.default}`);
-      const rename = defaultNamed;
-      if (isFunction) state.hoisted.push(rename);
-      else state.s.appendLeft(declaration.end, `\n${rename}`);
+      if (isFunction) state.hoisted.push(defaultNamed);
+      else state.s.appendLeft(declaration.end, `\n${defaultNamed}`);
       state.getters.set('default', binding.default);
     } else {
       state.s.overwrite(statement.start, declaration.start, `const ${binding.default} = `, { contentOnly: true });

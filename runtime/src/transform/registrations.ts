@@ -35,7 +35,7 @@ export function registrationsOf(body: readonly Node[], imports: ReadonlyMap<stri
     } else if (statement.type === 'LabeledStatement') visitStatement(statement.body, inFunction);
   };
   const visitExpression = (expression: Node | null | undefined, inFunction: boolean): void => {
-    const node = unwrap(expression);
+    const node = beneath(expression);
     if (!node) return;
     if (node.type === 'SequenceExpression') return node.expressions.forEach((each: Node) => visitExpression(each, inFunction));
     if (node.type !== 'CallExpression') return;
@@ -60,7 +60,7 @@ function functionBodies(statement: Node): Node[] {
   if (statement.type === 'FunctionDeclaration' && statement.body) return [statement.body];
   if (statement.type !== 'VariableDeclaration') return [];
   return statement.declarations.flatMap((declarator: Node) => {
-    const init = unwrap(declarator.init);
+    const init = beneath(declarator.init);
     if (!init || (init.type !== 'FunctionExpression' && init.type !== 'ArrowFunctionExpression')) return [];
     return [init.body.type === 'BlockStatement' ? init.body : { type: 'ExpressionStatement', expression: init.body }];
   });
@@ -68,13 +68,14 @@ function functionBodies(statement: Node): Node[] {
 
 /** The name a call calls: `get` of `router.get(…)`, `register` of `register(…)`. */
 function calledName(callee: Node): string | undefined {
-  const node = unwrap(callee);
+  const node = beneath(callee);
   if (node?.type === 'Identifier') return node.name;
   if (node?.type === 'MemberExpression' && !node.computed && node.property.type === 'Identifier') return node.property.name;
   return undefined;
 }
 
-function unwrap(node: Node | null | undefined): Node | undefined {
+/** The expression beneath parentheses, an optional chain and `await` (`await app.register(…)` registers on `app`). */
+function beneath(node: Node | null | undefined): Node | undefined {
   let current = node ?? undefined;
   while (current && (current.type === 'ParenthesizedExpression' || current.type === 'ChainExpression' || current.type === 'AwaitExpression'))
     current = current.type === 'AwaitExpression' ? current.argument : current.expression;
@@ -83,14 +84,14 @@ function unwrap(node: Node | null | undefined): Node | undefined {
 
 /** The identifier a callee's member chain starts from (`router` of `router.route('/').get`). */
 function rootOf(callee: Node): string | undefined {
-  let node = unwrap(callee);
+  let node = beneath(callee);
   while (node && (node.type === 'MemberExpression' || node.type === 'CallExpression'))
-    node = unwrap(node.type === 'MemberExpression' ? node.object : node.callee);
+    node = beneath(node.type === 'MemberExpression' ? node.object : node.callee);
   return node?.type === 'Identifier' ? node.name : undefined;
 }
 
 function calleeObject(callee: Node): Node | undefined {
-  const node = unwrap(callee);
+  const node = beneath(callee);
   return node?.type === 'MemberExpression' ? node.object : undefined;
 }
 
@@ -100,7 +101,7 @@ function calleeObject(callee: Node): Node | undefined {
  * (`asyncHandler(async (req, res) => …)`).
  */
 function isOwnCode(argument: Node, own: ReadonlySet<string>): boolean {
-  const node = unwrap(argument);
+  const node = beneath(argument);
   if (!node) return false;
   if (functionLike.has(node.type)) return true;
   if (node.type === 'Identifier') return own.has(node.name);
@@ -126,7 +127,7 @@ function topLevelNames(body: readonly Node[]): Set<string> {
   for (const statement of statements) {
     if (statement?.type !== 'VariableDeclaration') continue;
     for (const declarator of statement.declarations) {
-      const init = unwrap(declarator.init);
+      const init = beneath(declarator.init);
       if (declarator.id.type !== 'Identifier' || !init) continue;
       const instance = init.type === 'NewExpression' && init.callee.type === 'Identifier' && names.has(init.callee.name);
       if (functionLike.has(init.type) || instance) names.add(declarator.id.name);
